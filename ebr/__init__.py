@@ -1,0 +1,1 @@
+"""ebr: electronic batch records executed as durable Temporal workflows."""

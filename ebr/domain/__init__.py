@@ -1,0 +1,1 @@
+"""The pure domain of ebr: recipes, batches, steps and their rules. No I/O, no frameworks."""

@@ -1,0 +1,96 @@
+"""A batch in execution: its status, each step's progress, and the people acting on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ebr.domain.recipe import Quantity, Recipe
+from ebr.domain.roles import Role
+
+
+class BatchStatus(StrEnum):
+    """The batch's life; see docs/batch-status.md for the transitions."""
+
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    AWAITING_REVIEW = "awaiting_review"
+    RELEASED = "released"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    AWAITING_VERIFICATION = "awaiting_verification"
+    DONE = "done"
+
+
+class Actor(BaseModel):
+    """The authenticated person acting, and the station (client) the action came from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    user_id: str
+    full_name: str
+    roles: tuple[Role, ...]
+    station: str = "unknown"
+
+
+class StepProgress(BaseModel):
+    step_id: str
+    status: StepStatus = StepStatus.PENDING
+    execution: int = 1
+    performed_by: str | None = None
+    performed_at: datetime | None = None
+    verified_by: str | None = None
+    verified_at: datetime | None = None
+
+
+class BatchHeader(BaseModel):
+    """What identifies a batch and binds it to its recipe version."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    batch_id: str
+    batch_number: str
+    recipe_code: str
+    recipe_version: int
+    recipe_hash: str
+    product_code: str
+    planned_quantity: Quantity
+    created_by: str
+    created_at: datetime
+
+
+class BatchState(BaseModel):
+    """What the workflow must carry to enforce the rules, and nothing the store holds better."""
+
+    header: BatchHeader
+    status: BatchStatus = BatchStatus.IN_PROGRESS
+    steps: list[StepProgress] = Field(default_factory=list)
+    completed_at: datetime | None = None
+
+    @classmethod
+    def start(cls, header: BatchHeader, recipe: Recipe) -> BatchState:
+        return cls(header=header, steps=[StepProgress(step_id=s.id) for s in recipe.steps()])
+
+    def progress(self, step_id: str) -> StepProgress | None:
+        return next((p for p in self.steps if p.step_id == step_id), None)
+
+    def current(self) -> StepProgress | None:
+        """The first step that is not done: the only one that may be acted on."""
+        return next((p for p in self.steps if p.status is not StepStatus.DONE), None)
+
+    def all_done(self) -> bool:
+        return all(p.status is StepStatus.DONE for p in self.steps)
+
+    def steps_done(self) -> int:
+        return sum(1 for p in self.steps if p.status is StepStatus.DONE)
+
+
+def quantity(value: str | int | Decimal, unit: str) -> Quantity:
+    return Quantity(value=Decimal(str(value)), unit=unit)

@@ -1,0 +1,116 @@
+"""Domain errors: each has a stable machine code, a kind saying what went wrong, and a message.
+
+The kind lets the API and the CLI translate an error without knowing every code: ``invalid`` is bad
+input, ``conflict`` is a request that does not fit the current state, ``forbidden`` is the wrong
+person, ``not_found`` names something that does not exist.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class ErrorKind(StrEnum):
+    INVALID = "invalid"
+    CONFLICT = "conflict"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises; ``code`` is stable and meant for machines."""
+
+    code: ClassVar[str] = "domain_error"
+    kind: ClassVar[ErrorKind] = ErrorKind.INVALID
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message, "details": self.details}
+
+
+class RecipeInvalid(DomainError):
+    code = "recipe_invalid"
+
+
+class UnknownStep(DomainError):
+    code = "unknown_step"
+    kind = ErrorKind.NOT_FOUND
+
+
+class StepOutOfOrder(DomainError):
+    code = "step_out_of_order"
+    kind = ErrorKind.CONFLICT
+
+
+class StepAlreadyDone(DomainError):
+    code = "step_already_done"
+    kind = ErrorKind.CONFLICT
+
+
+class StepInProgress(DomainError):
+    code = "step_in_progress"
+    kind = ErrorKind.CONFLICT
+
+
+class RoleNotAllowed(DomainError):
+    code = "role_not_allowed"
+    kind = ErrorKind.FORBIDDEN
+
+
+class InvalidValues(DomainError):
+    code = "invalid_values"
+
+
+class VerificationNotRequired(DomainError):
+    code = "verification_not_required"
+    kind = ErrorKind.CONFLICT
+
+
+class NotAwaitingVerification(DomainError):
+    code = "not_awaiting_verification"
+    kind = ErrorKind.CONFLICT
+
+
+class SameUserVerification(DomainError):
+    code = "verifier_is_performer"
+    kind = ErrorKind.FORBIDDEN
+
+
+class BatchNotActive(DomainError):
+    code = "batch_not_active"
+    kind = ErrorKind.CONFLICT
+
+
+class UnitMismatch(DomainError):
+    code = "unit_mismatch"
+
+
+ERRORS_BY_CODE: dict[str, type[DomainError]] = {
+    cls.code: cls
+    for cls in (
+        DomainError,
+        RecipeInvalid,
+        UnknownStep,
+        StepOutOfOrder,
+        StepAlreadyDone,
+        StepInProgress,
+        RoleNotAllowed,
+        InvalidValues,
+        VerificationNotRequired,
+        NotAwaitingVerification,
+        SameUserVerification,
+        BatchNotActive,
+        UnitMismatch,
+    )
+}
+
+
+def kind_of(code: str) -> ErrorKind:
+    """The kind of a domain error code; unknown codes count as conflicts with the batch's state."""
+    cls = ERRORS_BY_CODE.get(code)
+    return cls.kind if cls else ErrorKind.CONFLICT

@@ -1,0 +1,151 @@
+"""The rules of executing a batch: who may do which step, in what order, with which values.
+
+Each ``check_*`` function raises a DomainError when the action is not allowed and changes nothing;
+each ``apply_*`` function records an action already checked. The workflow calls the first from its
+update validators (so a refused request writes nothing) and the second from its handlers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ebr.domain.batch import Actor, BatchState, BatchStatus, StepProgress, StepStatus
+from ebr.domain.errors import (
+    BatchNotActive,
+    NotAwaitingVerification,
+    RoleNotAllowed,
+    SameUserVerification,
+    StepAlreadyDone,
+    StepInProgress,
+    StepOutOfOrder,
+    UnknownStep,
+    VerificationNotRequired,
+)
+from ebr.domain.recipe import Recipe, Step
+from ebr.domain.roles import Role
+from ebr.domain.values import RecordedValue, validate_values
+
+# A second person may verify a step if they hold the step's own role or one of these.
+VERIFYING_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.QA})
+
+
+def check_complete(
+    state: BatchState,
+    recipe: Recipe,
+    *,
+    step_id: str,
+    actor: Actor,
+    values: dict[str, Any],
+    busy: frozenset[str] = frozenset(),
+) -> tuple[RecordedValue, ...]:
+    """Check that ``actor`` may complete ``step_id`` now with ``values``; return them typed."""
+    step, progress = _find(state, recipe, step_id)
+    _require_active(state)
+    if step_id in busy:
+        raise StepInProgress(f"step {step_id!r} is being recorded by another request")
+    if progress.status is not StepStatus.PENDING:
+        raise StepAlreadyDone(
+            f"step {step_id!r} was already completed by {progress.performed_by}",
+            {"step_id": step_id, "performed_by": progress.performed_by},
+        )
+    _require_current(state, step_id)
+    if step.role not in actor.roles:
+        raise RoleNotAllowed(
+            f"step {step_id!r} must be performed by a user with the role {step.role.value!r}",
+            {"step_id": step_id, "required_role": step.role.value},
+        )
+    return validate_values(step, values)
+
+
+def apply_complete(
+    state: BatchState, recipe: Recipe, *, step_id: str, actor: Actor, at: datetime
+) -> StepProgress:
+    step, progress = _find(state, recipe, step_id)
+    progress.performed_by = actor.user_id
+    progress.performed_at = at
+    progress.status = StepStatus.AWAITING_VERIFICATION if step.verify else StepStatus.DONE
+    _finish_if_done(state, at)
+    return progress
+
+
+def check_verify(
+    state: BatchState,
+    recipe: Recipe,
+    *,
+    step_id: str,
+    actor: Actor,
+    busy: frozenset[str] = frozenset(),
+) -> None:
+    """Check that ``actor`` may verify ``step_id`` now: a second, qualified person."""
+    step, progress = _find(state, recipe, step_id)
+    _require_active(state)
+    if not step.verify:
+        raise VerificationNotRequired(f"step {step_id!r} does not call for a second verification")
+    if step_id in busy:
+        raise StepInProgress(f"step {step_id!r} is being recorded by another request")
+    if progress.status is not StepStatus.AWAITING_VERIFICATION:
+        reason = "is already verified" if progress.status is StepStatus.DONE else "is not done yet"
+        raise NotAwaitingVerification(f"step {step_id!r} {reason}", {"step_id": step_id})
+    if progress.performed_by == actor.user_id:
+        raise SameUserVerification(
+            f"step {step_id!r} was performed by {actor.user_id}; a different person must verify it",
+            {"step_id": step_id},
+        )
+    allowed = VERIFYING_ROLES | {step.role}
+    if not allowed & set(actor.roles):
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise RoleNotAllowed(
+            f"verifying step {step_id!r} needs one of the roles: {names}",
+            {"step_id": step_id, "allowed_roles": sorted(r.value for r in allowed)},
+        )
+
+
+def apply_verify(
+    state: BatchState, recipe: Recipe, *, step_id: str, actor: Actor, at: datetime
+) -> StepProgress:
+    _, progress = _find(state, recipe, step_id)
+    progress.verified_by = actor.user_id
+    progress.verified_at = at
+    progress.status = StepStatus.DONE
+    _finish_if_done(state, at)
+    return progress
+
+
+def _find(state: BatchState, recipe: Recipe, step_id: str) -> tuple[Step, StepProgress]:
+    step = recipe.step(step_id)
+    progress = state.progress(step_id)
+    if step is None or progress is None:
+        raise UnknownStep(
+            f"recipe {recipe.code} v{recipe.version} has no step {step_id!r}",
+            {"step_id": step_id},
+        )
+    return step, progress
+
+
+def _require_active(state: BatchState) -> None:
+    if state.status is not BatchStatus.IN_PROGRESS:
+        raise BatchNotActive(
+            f"batch {state.header.batch_id} is {state.status.value.replace('_', ' ')}",
+            {"status": state.status.value},
+        )
+
+
+def _require_current(state: BatchState, step_id: str) -> None:
+    current = state.current()
+    if current is None or current.step_id == step_id:
+        return
+    if current.status is StepStatus.AWAITING_VERIFICATION:
+        message = (
+            f"step {current.step_id!r} must be verified by a second person before "
+            f"{step_id!r} can be completed"
+        )
+    else:
+        message = f"step {current.step_id!r} comes before {step_id!r} and is not done yet"
+    raise StepOutOfOrder(message, {"step_id": step_id, "next_step": current.step_id})
+
+
+def _finish_if_done(state: BatchState, at: datetime) -> None:
+    if state.all_done():
+        state.status = BatchStatus.AWAITING_REVIEW
+        state.completed_at = at

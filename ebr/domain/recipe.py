@@ -1,0 +1,200 @@
+"""The master recipe: an ISA-88-lite procedure of unit procedures, operations and steps.
+
+A recipe version, once loaded, is immutable: it is identified by the SHA-256 of its canonical JSON,
+and a batch binds to that hash, so what the operator executed is exactly what QA approved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+import rfc8785
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ebr.domain.roles import Role
+from ebr.domain.units import is_known
+
+_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+_CODE = r"^[A-Z0-9][A-Z0-9_-]{0,31}$"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Quantity(_Frozen):
+    """A number with its unit; the number is a decimal string so no precision is lost."""
+
+    value: Decimal
+    unit: str
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, unit: str) -> str:
+        if not is_known(unit):
+            raise ValueError(f"unknown unit {unit!r}")
+        return unit
+
+
+class StepKind(StrEnum):
+    INSTRUCTION = "instruction"
+    RECORD = "record"
+    CHECK = "check"
+
+
+class _InputBase(_Frozen):
+    name: str = Field(pattern=_ID)
+    label: str = Field(min_length=1, max_length=200)
+    required: bool = True
+
+
+class NumberInput(_InputBase):
+    """A measured or entered number in the recipe's unit, optionally with limits."""
+
+    type: Literal["number"] = "number"
+    unit: str
+    min: Decimal | None = None
+    max: Decimal | None = None
+    critical: bool = False
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, unit: str) -> str:
+        if not is_known(unit):
+            raise ValueError(f"unknown unit {unit!r}")
+        return unit
+
+    @model_validator(mode="after")
+    def _limits_ordered(self) -> NumberInput:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is greater than max {self.max}")
+        return self
+
+
+class TextInput(_InputBase):
+    type: Literal["text"] = "text"
+    max_length: int = Field(default=2000, ge=1, le=20000)
+
+
+class CheckInput(_InputBase):
+    """A yes/no confirmation; ``expected`` is the answer that is in specification."""
+
+    type: Literal["check"] = "check"
+    expected: bool | None = True
+
+
+class ChoiceInput(_InputBase):
+    type: Literal["choice"] = "choice"
+    options: tuple[str, ...] = Field(min_length=2)
+
+    @field_validator("options")
+    @classmethod
+    def _distinct(cls, options: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(options)) != len(options):
+            raise ValueError("options must be distinct")
+        return options
+
+
+InputSpec = Annotated[
+    NumberInput | TextInput | CheckInput | ChoiceInput, Field(discriminator="type")
+]
+
+
+class Step(_Frozen):
+    """The smallest unit of work an operator signs for."""
+
+    id: str = Field(pattern=_ID)
+    name: str = Field(min_length=1, max_length=200)
+    instructions: str = Field(min_length=1)
+    kind: StepKind
+    role: Role = Role.OPERATOR
+    verify: bool = False
+    inputs: tuple[InputSpec, ...] = ()
+
+    @field_validator("role")
+    @classmethod
+    def _performing_role(cls, role: Role) -> Role:
+        if role in (Role.AUDITOR, Role.ADMIN):
+            raise ValueError(f"role {role.value!r} does not perform steps")
+        return role
+
+    @model_validator(mode="after")
+    def _inputs_fit_kind(self) -> Step:
+        names = [spec.name for spec in self.inputs]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"input names repeat: {', '.join(duplicates)}")
+        if self.kind is StepKind.INSTRUCTION and self.inputs:
+            raise ValueError("an instruction step takes no inputs")
+        if self.kind is StepKind.RECORD and not self.inputs:
+            raise ValueError("a record step needs at least one input")
+        if self.kind is StepKind.CHECK and not any(s.type == "check" for s in self.inputs):
+            raise ValueError("a check step needs at least one check input")
+        return self
+
+    def input(self, name: str) -> InputSpec | None:
+        return next((spec for spec in self.inputs if spec.name == name), None)
+
+
+class Operation(_Frozen):
+    id: str = Field(pattern=_ID)
+    name: str = Field(min_length=1, max_length=200)
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+
+class UnitProcedure(_Frozen):
+    id: str = Field(pattern=_ID)
+    name: str = Field(min_length=1, max_length=200)
+    operations: tuple[Operation, ...] = Field(min_length=1)
+
+
+class Product(_Frozen):
+    code: str = Field(pattern=_CODE)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class Recipe(_Frozen):
+    """A master recipe version. Build it with ``ebr.domain.recipe_loading.parse_recipe``."""
+
+    code: str = Field(pattern=_CODE)
+    version: int = Field(ge=1)
+    name: str = Field(min_length=1, max_length=200)
+    product: Product
+    batch_size: Quantity
+    description: str = ""
+    procedure: tuple[UnitProcedure, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> Recipe:
+        for label, ids in (
+            ("step", [s.id for s in self.steps()]),
+            ("operation", [o.id for u in self.procedure for o in u.operations]),
+            ("unit procedure", [u.id for u in self.procedure]),
+        ):
+            seen: set[str] = set()
+            for item_id in ids:
+                if item_id in seen:
+                    raise ValueError(f"{label} id {item_id!r} is used more than once")
+                seen.add(item_id)
+        return self
+
+    def steps(self) -> Iterator[Step]:
+        """Every step in execution order."""
+        for unit in self.procedure:
+            for operation in unit.operations:
+                yield from operation.steps
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps() if s.id == step_id), None)
+
+    def canonical_json(self) -> bytes:
+        """RFC 8785 canonical JSON of the recipe: the same bytes on every machine."""
+        return bytes(rfc8785.dumps(self.model_dump(mode="json")))
+
+    def content_hash(self) -> str:
+        """SHA-256 over the canonical JSON, hex: the identity a batch binds to."""
+        return hashlib.sha256(self.canonical_json()).hexdigest()

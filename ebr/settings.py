@@ -1,0 +1,58 @@
+"""Settings read from the environment (prefix ``EBR_``), with defaults for one machine."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TASK_QUEUE = "ebr-batches"
+
+
+class Settings(BaseSettings):
+    """Everything ebr reads from its environment. ``EBR_DATA_DIR`` holds all local state."""
+
+    model_config = SettingsConfigDict(env_prefix="EBR_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".ebr"))
+    database_url: str | None = None
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+    task_queue: str = TASK_QUEUE
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    jwt_secret: str | None = None
+    token_minutes: int = 480
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The record store: ``EBR_DATABASE_URL``, else a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir / 'ebr.db'}"
+
+    @property
+    def embedded_temporal(self) -> bool:
+        """True when ebr starts its own Temporal dev server (no cluster address is given)."""
+        return not self.temporal_address
+
+    @property
+    def resolved_temporal_address(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+    @property
+    def temporal_db_file(self) -> Path:
+        return self.resolved_data_dir / "temporal.db"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
