@@ -1,0 +1,1 @@
+"""Tests of the record store, run on SQLite and PostgreSQL."""

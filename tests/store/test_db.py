@@ -1,0 +1,161 @@
+"""Engines, migrations and sessions on both backends."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, MetaData, inspect, select, text
+from sqlalchemy.exc import StatementError
+from sqlmodel import SQLModel
+
+from ebr.store import BatchRow, RecipeRow, StepRecordRow, UserRow, migrate, session_scope
+from ebr.store.db import make_engine, normalize_url
+from ebr.store.users import add_user, get_user
+
+STORE_TABLES = {"users", "recipes", "batches", "step_records"}
+
+
+def _tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def test_migrate_twice_is_harmless_and_keeps_data(store_url: str, engine: Engine) -> None:
+    with session_scope(engine) as session:
+        add_user(
+            session=session,
+            user_id="ann",
+            full_name="Ann",
+            roles=[],
+            password_hash="x",
+            created_by="admin",
+            at=datetime.now(UTC),
+        )
+    migrate(store_url)
+    assert STORE_TABLES <= _tables(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
+            ("0001",)
+        ]
+    with session_scope(engine) as session:
+        assert get_user(session=session, user_id="ann") is not None
+
+
+def test_two_processes_migrating_at_once_both_succeed(blank_url: str) -> None:
+    code = "import sys; from ebr.store import migrate; migrate(sys.argv[1])"
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code, blank_url], stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err.decode()
+    engine = make_engine(blank_url)
+    try:
+        assert STORE_TABLES <= _tables(engine)
+    finally:
+        engine.dispose()
+
+
+def test_migration_matches_the_table_models(engine: Engine) -> None:
+    """The hand-written migration creates exactly what the SQLModel tables declare."""
+    metadata = MetaData()
+    for model in (UserRow, RecipeRow, BatchRow, StepRecordRow):
+        SQLModel.metadata.tables[str(model.__tablename__)].to_metadata(metadata)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diffs = compare_metadata(context, metadata)
+    assert [d for d in diffs if not _is_other_table(d)] == []
+
+
+def _is_other_table(diff: object) -> bool:
+    """Tables other packages add (and alembic's own) are not this test's business."""
+    return (
+        isinstance(diff, tuple) and diff[0] == "remove_table" and diff[1].name not in STORE_TABLES
+    )
+
+
+def test_sqlite_engine_is_tuned_and_creates_its_directory(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "er" / "ebr.db"
+    engine = make_engine(f"sqlite:///{target}")
+    try:
+        with engine.connect() as connection:
+            pragma = {
+                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            }
+        assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000}
+        assert target.exists()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://u@h:5432/d", "postgres://u@h:5432/d", "postgresql+psycopg://u@h:5432/d"]
+)
+def test_postgres_urls_use_psycopg3(url: str) -> None:
+    assert normalize_url(url).drivername == "postgresql+psycopg"
+
+
+def test_datetimes_come_back_aware_utc_and_equal(engine: Engine) -> None:
+    local = datetime(2025, 6, 1, 14, 0, 0, 654321, tzinfo=timezone(timedelta(hours=2)))
+    with session_scope(engine) as session:
+        add_user(
+            session=session,
+            user_id="ann",
+            full_name="Ann",
+            roles=[],
+            password_hash="x",
+            created_by="admin",
+            at=local,
+        )
+    with session_scope(engine) as session:
+        stored = session.exec(select(UserRow.created_at)).one()[0]  # type: ignore[call-overload]
+    assert stored == local
+    assert stored.tzinfo is UTC
+    assert stored.hour == 12 and stored.microsecond == 654321
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="naive"), session_scope(engine) as session:
+        add_user(
+            session=session,
+            user_id="ann",
+            full_name="Ann",
+            roles=[],
+            password_hash="x",
+            created_by="admin",
+            at=datetime(2025, 1, 1),
+        )
+    with pytest.raises(StatementError, match="naive"), session_scope(engine) as session:
+        row = UserRow(
+            user_id="bob",
+            full_name="Bob",
+            roles=[],
+            password_hash="x",
+            created_by="admin",
+            created_at=datetime(2025, 1, 1),
+        )
+        session.add(row)
+        session.flush()
+
+
+def test_session_scope_rolls_back_on_error(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), session_scope(engine) as session:
+        add_user(
+            session=session,
+            user_id="ann",
+            full_name="Ann",
+            roles=[],
+            password_hash="x",
+            created_by="admin",
+            at=datetime.now(UTC),
+        )
+        raise RuntimeError("crash before commit")
+    with session_scope(engine) as session:
+        assert get_user(session=session, user_id="ann") is None
