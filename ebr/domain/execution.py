@@ -7,6 +7,7 @@ update validators (so a refused request writes nothing) and the second from its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -149,3 +150,7 @@ def _finish_if_done(state: BatchState, at: datetime) -> None:
     if state.all_done():
         state.status = BatchStatus.AWAITING_REVIEW
         state.completed_at = at
+
+
+Apply = Callable[[datetime], StepProgress]
+"""Records an already checked action at the given time; returns the step's new progress."""

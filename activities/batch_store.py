@@ -1,0 +1,57 @@
+"""Activities that write a batch's records and progress to the record store, idempotently.
+
+They run as local activities: a store write is short, and a local activity saves the round trip
+through the Temporal server that a regular activity costs. Each write is keyed (batch id, record
+id), so a retry after a crash, or a replay, finds the row already there and writes nothing twice.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from ebr.store.batches import insert_batch, update_batch_progress
+from ebr.store.db import session_scope
+from ebr.store.errors import Conflict
+from ebr.store.records import insert_step_record
+from workflows.messages import CreateBatchInput, PersistRecordInput
+
+
+class BatchStoreActivities:
+    """Holds the store's engine; one instance is registered with each worker."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @activity.defn(name="create_batch")
+    def create_batch(self, request: CreateBatchInput) -> None:
+        with session_scope(self._engine) as session:
+            try:
+                insert_batch(
+                    session=session, header=request.header, steps_total=request.steps_total
+                )
+            except Conflict as exc:
+                raise ApplicationError(
+                    exc.message, type="store_conflict", non_retryable=True
+                ) from exc
+
+    @activity.defn(name="persist_record")
+    def persist_record(self, request: PersistRecordInput) -> None:
+        """Store one step record and the batch's progress in a single transaction."""
+        record = request.record
+        with session_scope(self._engine) as session:
+            try:
+                insert_step_record(session=session, record=record)
+            except Conflict as exc:
+                raise ApplicationError(
+                    exc.message, type="store_conflict", non_retryable=True
+                ) from exc
+            update_batch_progress(
+                session=session,
+                batch_id=record.batch_id,
+                status=request.status,
+                steps_done=request.steps_done,
+                completed_at=request.completed_at,
+                at=record.recorded_at,
+            )

@@ -1,0 +1,162 @@
+"""Changing batches: every change goes through the batch's workflow, never straight to the store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TypeVar
+
+from sqlmodel import Session
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import ApiError, refusal
+from ebr.domain.batch import Actor, BatchHeader, BatchStatus
+from ebr.domain.recipe import Quantity
+from ebr.domain.units import convert
+from ebr.store.batches import get_batch
+from ebr.store.recipes import get_recipe, recipe_of
+from workflows.batch import BatchWorkflow, search_attributes_for
+from workflows.messages import CompleteStepInput, StartBatch, StepRecorded, VerifyStepInput
+
+T = TypeVar("T")
+
+# How long the API waits for a workflow to answer before telling the client to try again.
+ANSWER_TIMEOUT_SECONDS = 30.0
+
+
+async def start_batch(
+    *,
+    client: Client,
+    session: Session,
+    task_queue: str,
+    recipe_code: str,
+    recipe_version: int,
+    batch_number: str,
+    planned: Quantity,
+    actor: Actor,
+) -> str:
+    """Start the batch's workflow and wait until its record exists; return the batch id."""
+    row = get_recipe(session=session, code=recipe_code, version=recipe_version)
+    if row is None:
+        raise ApiError(
+            404,
+            "recipe_not_found",
+            f"there is no recipe {recipe_code} v{recipe_version}",
+            {"recipe_code": recipe_code, "recipe_version": recipe_version},
+        )
+    recipe = recipe_of(row)
+    if get_batch(session=session, batch_id=batch_number) is not None:
+        raise _batch_exists(batch_number)
+    planned_in_recipe_unit = Quantity(
+        value=convert(planned.value, planned.unit, recipe.batch_size.unit),
+        unit=recipe.batch_size.unit,
+    )
+    if planned_in_recipe_unit.value <= Decimal(0):
+        raise ApiError(
+            422,
+            "invalid_request",
+            "the planned quantity must be greater than zero",
+            [{"field": "planned_quantity.value", "reason": "must be greater than 0"}],
+        )
+    header = BatchHeader(
+        batch_id=batch_number,
+        batch_number=batch_number,
+        recipe_code=recipe.code,
+        recipe_version=recipe.version,
+        recipe_hash=row.content_hash,
+        product_code=recipe.product.code,
+        planned_quantity=planned_in_recipe_unit,
+        created_by=actor.user_id,
+        created_at=datetime.now(UTC),
+    )
+    try:
+        handle = await client.start_workflow(
+            BatchWorkflow.run,
+            StartBatch(header=header, recipe=recipe),
+            id=header.batch_id,
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=search_attributes_for(recipe.code, BatchStatus.IN_PROGRESS),
+        )
+    except WorkflowAlreadyStartedError:
+        raise _batch_exists(batch_number) from None
+    await _answered(handle.execute_update(BatchWorkflow.opened))
+    return header.batch_id
+
+
+async def complete_step(
+    *, client: Client, session: Session, batch_id: str, request: CompleteStepInput
+) -> StepRecorded:
+    _require_batch(session, batch_id)
+    handle = client.get_workflow_handle_for(BatchWorkflow.run, batch_id)
+    return await _update(
+        session, batch_id, handle.execute_update(BatchWorkflow.complete_step, request)
+    )
+
+
+async def verify_step(
+    *, client: Client, session: Session, batch_id: str, request: VerifyStepInput
+) -> StepRecorded:
+    _require_batch(session, batch_id)
+    handle = client.get_workflow_handle_for(BatchWorkflow.run, batch_id)
+    return await _update(
+        session, batch_id, handle.execute_update(BatchWorkflow.verify_step, request)
+    )
+
+
+async def _update(session: Session, batch_id: str, call: Awaitable[T]) -> T:
+    """Run one update and translate the workflow's refusals into answers a person can act on."""
+    try:
+        return await _answered(call)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type:
+            info = cause.details[0] if cause.details else {}
+            details = info.get("details") if isinstance(info, dict) else None
+            raise refusal(cause.type, cause.message, details) from None
+        raise ApiError(500, "update_failed", f"the batch could not record this: {exc}") from None
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            session.expire_all()
+            batch = get_batch(session=session, batch_id=batch_id)
+            status = batch.status if batch else "unknown"
+            raise ApiError(
+                409,
+                "batch_not_active",
+                f"batch {batch_id} is {status.replace('_', ' ')} and takes no more step records",
+                {"status": status},
+            ) from None
+        raise
+
+
+async def _answered(call: Awaitable[T]) -> T:
+    try:
+        return await asyncio.wait_for(call, ANSWER_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise ApiError(
+            503,
+            "workflow_unavailable",
+            "the batch did not answer in time: is an ebr "
+            "worker running? Nothing was recorded unless the batch shows it.",
+        ) from None
+
+
+def _require_batch(session: Session, batch_id: str) -> None:
+    if get_batch(session=session, batch_id=batch_id) is None:
+        raise ApiError(
+            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
+        )
+
+
+def _batch_exists(batch_number: str) -> ApiError:
+    return ApiError(
+        409,
+        "batch_exists",
+        f"batch number {batch_number} is already used",
+        {"batch_number": batch_number},
+    )

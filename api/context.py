@@ -1,0 +1,18 @@
+"""What the API needs from the rest of the system, built by the composition root (ebr.cli)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from ebr.settings import Settings
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    settings: Settings
+    engine: Engine
+    temporal: Client
+    token_secret: str

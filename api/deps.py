@@ -1,0 +1,98 @@
+"""FastAPI dependencies as ``Annotated`` aliases: the session, the Temporal client, the user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+from temporalio.client import Client
+
+from api.context import ApiContext
+from api.errors import ApiError
+from api.tokens import subject
+from ebr.domain.batch import Actor
+from ebr.domain.roles import Role
+from ebr.store.db import session_scope
+from ebr.store.users import UserRow, get_user, roles_of
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_context(request: Request) -> ApiContext:
+    context: ApiContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[ApiContext, Depends(get_context)]
+
+
+def get_session(context: ContextDep) -> Iterator[Session]:
+    with session_scope(context.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_temporal(context: ContextDep) -> Client:
+    return context.temporal
+
+
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+
+
+def get_current_user(
+    context: ContextDep, session: SessionDep, token: Annotated[str | None, Depends(oauth2)]
+) -> UserRow:
+    """The active user named by a valid bearer token; 401 otherwise (the account is re-read)."""
+    user_id = subject(secret=context.token_secret, token=token) if token else None
+    user = get_user(session=session, user_id=user_id) if user_id else None
+    if user is None or not user.active:
+        raise ApiError(
+            401,
+            "not_authenticated",
+            "sign in first: the bearer token is missing, expired or invalid",
+        )
+    return user
+
+
+CurrentUser = Annotated[UserRow, Depends(get_current_user)]
+
+
+def RequireRole(*roles: Role) -> Callable[[UserRow], UserRow]:  # noqa: N802 (reads as a type)
+    """A dependency that admits only users holding one of ``roles``."""
+
+    def check(user: CurrentUser) -> UserRow:
+        if not set(roles) & set(roles_of(user)):
+            names = ", ".join(r.value for r in roles)
+            raise ApiError(
+                403,
+                "role_not_allowed",
+                f"this needs one of the roles: {names}",
+                {"required_roles": [r.value for r in roles]},
+            )
+        return user
+
+    return check
+
+
+def station_of(request: Request) -> str:
+    """The client station (21 CFR 11.10(h)): its declared name, else its network address."""
+    declared = request.headers.get("x-ebr-station", "").strip()
+    host = request.client.host if request.client else "unknown"
+    return f"{declared[:64]} ({host})" if declared else host
+
+
+def get_actor(request: Request, user: CurrentUser) -> Actor:
+    return Actor(
+        user_id=user.user_id,
+        full_name=user.full_name,
+        roles=roles_of(user),
+        station=station_of(request),
+    )
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]

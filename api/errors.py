@@ -1,0 +1,66 @@
+"""Turning every refusal into a 4xx answer a person can act on: ``{"error", "message", "details"}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from ebr.domain.errors import DomainError, ErrorKind, kind_of
+from ebr.store.errors import AlreadyExists, Conflict, StoreError
+
+STATUS_OF_KIND = {
+    ErrorKind.INVALID: 422,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.NOT_FOUND: 404,
+}
+
+
+class ApiError(Exception):
+    """An error raised by the API layer itself, with its HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def refusal(code: str, message: str, details: Any = None) -> ApiError:
+    """A workflow's refusal (an update failure whose type is a domain error code) as an ApiError."""
+    return ApiError(STATUS_OF_KIND[kind_of(code)], code, message, details)
+
+
+def body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": code, "message": message, "details": jsonable_encoder(details)}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(body(exc.code, exc.message, exc.details), status_code=exc.status)
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        status = STATUS_OF_KIND[exc.kind]
+        return JSONResponse(body(exc.code, exc.message, exc.details), status_code=status)
+
+    @app.exception_handler(StoreError)
+    async def _store(_: Request, exc: StoreError) -> JSONResponse:
+        status = 409 if isinstance(exc, Conflict | AlreadyExists) else 500
+        code = "conflict" if status == 409 else "store_error"
+        return JSONResponse(body(code, exc.message), status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"][1:]) or e["loc"][0], "reason": e["msg"]}
+            for e in exc.errors()
+        ]
+        fields = ", ".join(str(p["field"]) for p in problems)
+        return JSONResponse(
+            body("invalid_request", f"the request is not valid ({fields})", problems),
+            status_code=422,
+        )

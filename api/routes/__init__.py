@@ -1,0 +1,1 @@
+"""Routes, grouped by what they are about."""

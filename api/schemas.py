@@ -1,0 +1,138 @@
+"""What the API accepts and returns: declared models, never raw table rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ebr.domain.batch import BatchStatus, StepStatus
+from ebr.domain.recipe import Quantity, Recipe
+from ebr.domain.records import Meaning
+from ebr.domain.roles import Role
+from ebr.domain.values import RecordedValue
+
+BATCH_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class ErrorBody(BaseModel):
+    error: str
+    message: str
+    details: Any = None
+
+
+class UserPublic(BaseModel):
+    user_id: str
+    full_name: str
+    roles: list[Role]
+    active: bool
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    user: UserPublic
+
+
+class RecipeUpload(BaseModel):
+    source: str = Field(min_length=1, description="The recipe as YAML (or JSON) text")
+
+
+class RecipeSummary(BaseModel):
+    code: str
+    version: int
+    name: str
+    product_code: str
+    product_name: str
+    content_hash: str
+    step_count: int
+    loaded_by: str
+    loaded_at: datetime
+
+
+class RecipeDetail(RecipeSummary):
+    recipe: Recipe
+    source: str
+
+
+class BatchCreate(BaseModel):
+    recipe_code: str
+    recipe_version: int = Field(ge=1)
+    batch_number: str = Field(pattern=BATCH_NUMBER)
+    planned_quantity: Quantity
+
+
+class BatchSummary(BaseModel):
+    batch_id: str
+    batch_number: str
+    recipe_code: str
+    recipe_version: int
+    recipe_hash: str
+    product_code: str
+    planned_quantity: Quantity
+    status: BatchStatus
+    steps_total: int
+    steps_done: int
+    created_by: str
+    created_at: datetime
+    completed_at: datetime | None
+    updated_at: datetime
+
+
+class Manifestation(BaseModel):
+    """Who did it, when, and what it means: shown wherever a record is shown (21 CFR 11.50)."""
+
+    full_name: str
+    user_id: str
+    at: datetime
+    meaning: Meaning
+    station: str
+
+
+class RecordView(BaseModel):
+    record_id: str
+    seq: int
+    step_id: str
+    execution: int
+    meaning: Meaning
+    values: list[RecordedValue]
+    comment: str | None
+    manifestation: Manifestation
+
+
+class StepView(BaseModel):
+    step_id: str
+    name: str
+    kind: str
+    role: Role
+    verify: bool
+    unit_procedure: str
+    operation: str
+    instructions: str
+    inputs: list[dict[str, Any]]
+    status: StepStatus
+    records: list[RecordView]
+
+
+class BatchDetail(BatchSummary):
+    next_step: str | None
+    steps: list[StepView]
+
+
+class StepCompletion(BaseModel):
+    values: dict[str, Any] = Field(default_factory=dict)
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class StepVerification(BaseModel):
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class StepResult(BaseModel):
+    record: RecordView
+    step_status: StepStatus
+    batch_status: BatchStatus
+    steps_done: int
+    steps_total: int

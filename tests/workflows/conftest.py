@@ -1,0 +1,60 @@
+"""Fixtures for workflow tests: a migrated SQLite store and a worker on a fresh task queue."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from ebr.domain.batch import BatchStatus
+from ebr.domain.recipe import Recipe
+from ebr.store.db import make_engine, migrate
+from ebr.worker import build_worker
+from tests.factories import header_for
+from workflows.batch import BatchWorkflow, search_attributes_for
+from workflows.messages import BatchOutcome, StartBatch
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'ebr.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@dataclass
+class Plant:
+    """A running worker and a way to start batches on it."""
+
+    client: Client
+    task_queue: str
+    engine: Engine
+
+    async def start(
+        self, recipe: Recipe, batch_number: str | None = None, *, updates_per_run: int = 500
+    ) -> WorkflowHandle[BatchWorkflow, BatchOutcome]:
+        number = batch_number or f"B-{uuid.uuid4().hex[:10]}"
+        return await self.client.start_workflow(
+            BatchWorkflow.run,
+            StartBatch(
+                header=header_for(recipe, number), recipe=recipe, updates_per_run=updates_per_run
+            ),
+            id=number,
+            task_queue=self.task_queue,
+            search_attributes=search_attributes_for(recipe.code, BatchStatus.IN_PROGRESS),
+        )
+
+
+@pytest.fixture
+async def plant(workflow_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Plant]:
+    task_queue = f"tq-{uuid.uuid4().hex[:8]}"
+    async with build_worker(workflow_env.client, engine, task_queue=task_queue):
+        yield Plant(client=workflow_env.client, task_queue=task_queue, engine=engine)

@@ -1,0 +1,56 @@
+"""Record workflow histories for the replay tests: ``python -m tests.workflows.record_histories``.
+
+Run it when BatchWorkflow's behaviour changes on purpose, and commit the new file beside the old
+ones: the old files must keep replaying, which is what proves running batches survive the change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from ebr.store.db import make_engine, migrate
+from ebr.worker import build_worker
+from tests.factories import header_for, small_recipe
+from tests.temporal_envs import start_time_skipping
+from tests.workflows.test_batch_workflow import complete, run_whole_batch
+from workflows.batch import BatchWorkflow
+from workflows.messages import StartBatch
+
+HISTORIES = Path(__file__).resolve().parent / "histories"
+
+
+async def record(label: str) -> Path:
+    env = await start_time_skipping()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/ebr.db"
+        migrate(url)
+        engine = make_engine(url)
+        task_queue = f"record-{uuid.uuid4().hex[:6]}"
+        async with build_worker(env.client, engine, task_queue=task_queue):
+            recipe = small_recipe()
+            handle = await env.client.start_workflow(
+                BatchWorkflow.run,
+                StartBatch(header=header_for(recipe, f"B-{label}"), recipe=recipe),
+                id=f"B-{label}",
+                task_queue=task_queue,
+            )
+            try:
+                await complete(handle, "weigh-api", values={"weight": 25})
+            except Exception:  # the refusal is part of the history we want
+                pass
+            await run_whole_batch(handle)
+            await handle.result()
+            history = await handle.fetch_history()
+        engine.dispose()
+    await env.shutdown()
+    path = HISTORIES / f"{label}.json"
+    path.write_text(history.to_json())
+    return path
+
+
+if __name__ == "__main__":
+    print(asyncio.run(record(sys.argv[1] if len(sys.argv) > 1 else "v1-whole-batch")))

@@ -1,0 +1,1 @@
+"""Temporal workflows: deterministic, the only writers of batch state."""

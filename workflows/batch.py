@@ -1,0 +1,267 @@
+"""BatchWorkflow: one batch, executed step by step against its approved master recipe."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import (
+    RetryPolicy,
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+)
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.batch_store import BatchStoreActivities
+    from ebr import search_attributes
+    from ebr.domain import execution
+    from ebr.domain.batch import BatchState, BatchStatus
+    from ebr.domain.errors import DomainError
+    from ebr.domain.records import Meaning, StepRecord
+    from ebr.domain.values import RecordedValue
+    from workflows.messages import (
+        BatchOutcome,
+        CompleteStepInput,
+        CreateBatchInput,
+        PersistRecordInput,
+        StartBatch,
+        StepRecorded,
+        VerifyStepInput,
+    )
+
+STATUS_KEY = SearchAttributeKey.for_keyword(search_attributes.BATCH_STATUS)
+RECIPE_KEY = SearchAttributeKey.for_keyword(search_attributes.RECIPE_CODE)
+
+STORE_WRITE_TIMEOUT = timedelta(seconds=10)
+STORE_WRITE_GIVE_UP = timedelta(minutes=5)
+STORE_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    maximum_interval=timedelta(seconds=10),
+    non_retryable_error_types=["store_conflict"],
+)
+
+
+def search_attributes_for(recipe_code: str, status: BatchStatus) -> TypedSearchAttributes:
+    """The search attributes a batch starts with, so Temporal can list batches by status and recipe."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(STATUS_KEY, status.value),
+            SearchAttributePair(RECIPE_KEY, recipe_code),
+        ]
+    )
+
+
+@workflow.defn
+class BatchWorkflow:
+    """Executes one batch (workflow id = batch id) against a snapshot of its master recipe.
+
+    Guarantees: steps are completed strictly in recipe order, each by a person holding the step's
+    role; a step that calls for verification is verified by a second, qualified person before the
+    next step can start; a refused request (update validator) writes nothing; each accepted action
+    is stored exactly once, keyed by its record id, before the caller hears it was accepted. The
+    workflow is the only writer of the batch's state. It ends when every step is done, leaving the
+    batch awaiting review; long batches continue as new with their state carried over.
+    """
+
+    @workflow.init
+    def __init__(self, start: StartBatch) -> None:
+        self._recipe = start.recipe
+        self._state = start.carried or BatchState.start(start.header, start.recipe)
+        self._created = start.carried is not None
+        self._last_seq = start.last_seq
+        self._busy: set[str] = set()
+        self._updates_this_run = 0
+        self._updates_per_run = start.updates_per_run
+
+    @workflow.run
+    async def run(self, start: StartBatch) -> BatchOutcome:
+        if not self._created:
+            await workflow.execute_local_activity_method(
+                BatchStoreActivities.create_batch,
+                CreateBatchInput(header=start.header, steps_total=len(self._state.steps)),
+                start_to_close_timeout=STORE_WRITE_TIMEOUT,
+                schedule_to_close_timeout=STORE_WRITE_GIVE_UP,
+                retry_policy=STORE_RETRY,
+            )
+            self._created = True
+        await workflow.wait_condition(lambda: self._finished() or self._run_is_long())
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        if not self._finished():
+            workflow.continue_as_new(
+                StartBatch(
+                    header=start.header,
+                    recipe=self._recipe,
+                    carried=self._state,
+                    last_seq=self._last_seq,
+                    updates_per_run=self._updates_per_run,
+                )
+            )
+        return BatchOutcome(
+            batch_id=self._state.header.batch_id,
+            status=self._state.status,
+            completed_at=self._state.completed_at,
+        )
+
+    @workflow.query
+    def state(self) -> BatchState:
+        return self._state
+
+    @workflow.update
+    async def opened(self) -> BatchState:
+        """Returns once the batch is in the record store, so a reader finds what was started."""
+        await workflow.wait_condition(lambda: self._created)
+        return self._state
+
+    @workflow.update
+    async def complete_step(self, request: CompleteStepInput) -> StepRecorded:
+        values = self._check_complete(request)
+        step = self._recipe.step(request.step_id)
+        assert step is not None  # checked above
+        steps_done = self._state.steps_done() + (0 if step.verify else 1)
+        return await self._record(
+            step_id=request.step_id,
+            meaning=Meaning.PERFORMED,
+            request_actor=request,
+            values=values,
+            steps_done=steps_done,
+            apply=lambda at: execution.apply_complete(
+                self._state, self._recipe, step_id=request.step_id, actor=request.actor, at=at
+            ),
+        )
+
+    @complete_step.validator
+    def _validate_complete(self, request: CompleteStepInput) -> None:
+        self._check_complete(request)
+
+    @workflow.update
+    async def verify_step(self, request: VerifyStepInput) -> StepRecorded:
+        self._check_verify(request)
+        return await self._record(
+            step_id=request.step_id,
+            meaning=Meaning.VERIFIED,
+            request_actor=request,
+            values=(),
+            steps_done=self._state.steps_done() + 1,
+            apply=lambda at: execution.apply_verify(
+                self._state, self._recipe, step_id=request.step_id, actor=request.actor, at=at
+            ),
+        )
+
+    @verify_step.validator
+    def _validate_verify(self, request: VerifyStepInput) -> None:
+        self._check_verify(request)
+
+    def _check_complete(self, request: CompleteStepInput) -> tuple[RecordedValue, ...]:
+        try:
+            return execution.check_complete(
+                self._state,
+                self._recipe,
+                step_id=request.step_id,
+                actor=request.actor,
+                values=request.values,
+                busy=frozenset(self._busy),
+            )
+        except DomainError as exc:
+            raise _refusal(exc) from None
+
+    def _check_verify(self, request: VerifyStepInput) -> None:
+        try:
+            execution.check_verify(
+                self._state,
+                self._recipe,
+                step_id=request.step_id,
+                actor=request.actor,
+                busy=frozenset(self._busy),
+            )
+        except DomainError as exc:
+            raise _refusal(exc) from None
+
+    async def _record(
+        self,
+        *,
+        step_id: str,
+        meaning: Meaning,
+        request_actor: CompleteStepInput | VerifyStepInput,
+        values: tuple[RecordedValue, ...],
+        steps_done: int,
+        apply: execution.Apply,
+    ) -> StepRecorded:
+        """Store the record first, then change the state: a failed write leaves the batch as it was."""
+        self._busy.add(step_id)
+        self._updates_this_run += 1
+        try:
+            await workflow.wait_condition(lambda: self._created)
+            actor = request_actor.actor
+            progress = self._state.progress(step_id)
+            assert progress is not None
+            at = workflow.now()
+            self._last_seq += 1
+            record = StepRecord(
+                record_id=StepRecord.make_id(
+                    self._state.header.batch_id, step_id, progress.execution, meaning
+                ),
+                batch_id=self._state.header.batch_id,
+                seq=self._last_seq,
+                step_id=step_id,
+                execution=progress.execution,
+                meaning=meaning,
+                values=values,
+                comment=request_actor.comment,
+                user_id=actor.user_id,
+                user_name=actor.full_name,
+                station=actor.station,
+                recorded_at=at,
+            )
+            all_done = steps_done == len(self._state.steps)
+            status = BatchStatus.AWAITING_REVIEW if all_done else self._state.status
+            try:
+                await workflow.execute_local_activity_method(
+                    BatchStoreActivities.persist_record,
+                    PersistRecordInput(
+                        record=record,
+                        status=status,
+                        steps_done=steps_done,
+                        completed_at=at if all_done else None,
+                    ),
+                    start_to_close_timeout=STORE_WRITE_TIMEOUT,
+                    schedule_to_close_timeout=STORE_WRITE_GIVE_UP,
+                    retry_policy=STORE_RETRY,
+                )
+            except Exception:
+                if self._last_seq == record.seq:
+                    self._last_seq -= 1
+                raise
+            before = self._state.status
+            progress = apply(at)
+            if self._state.status is not before:
+                workflow.upsert_search_attributes([STATUS_KEY.value_set(self._state.status.value)])
+            return StepRecorded(
+                record=record,
+                progress=progress.model_copy(),
+                batch_status=self._state.status,
+                steps_done=self._state.steps_done(),
+                steps_total=len(self._state.steps),
+            )
+        finally:
+            self._busy.discard(step_id)
+
+    def _finished(self) -> bool:
+        return self._state.status is not BatchStatus.IN_PROGRESS
+
+    def _run_is_long(self) -> bool:
+        return (
+            self._updates_this_run >= self._updates_per_run
+            or workflow.info().is_continue_as_new_suggested()
+        )
+
+
+def _refusal(error: DomainError) -> ApplicationError:
+    """A domain refusal as a Temporal failure the API can translate: type = the error's code."""
+    return ApplicationError(
+        error.message,
+        {"kind": error.kind.value, "details": error.details},
+        type=error.code,
+        non_retryable=True,
+    )

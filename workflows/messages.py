@@ -1,0 +1,74 @@
+"""The inputs and results of BatchWorkflow and its activities: what crosses the Temporal boundary.
+
+All are pydantic models carried by Temporal's pydantic data converter, so the domain's own models
+travel as they are, typed, and never as store rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ebr.domain.batch import Actor, BatchHeader, BatchState, BatchStatus, StepProgress
+from ebr.domain.recipe import Recipe
+from ebr.domain.records import StepRecord
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StartBatch(_Message):
+    """Starts a batch, or resumes one after continue-as-new (``carried`` is then set)."""
+
+    header: BatchHeader
+    recipe: Recipe
+    carried: BatchState | None = None
+    last_seq: int = 0
+    # Continue as new after this many updates in one run (Temporal caps updates per run).
+    updates_per_run: int = Field(default=500, ge=2)
+
+
+class CompleteStepInput(_Message):
+    step_id: str
+    actor: Actor
+    values: dict[str, Any] = Field(default_factory=dict)
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class VerifyStepInput(_Message):
+    step_id: str
+    actor: Actor
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class StepRecorded(_Message):
+    """What an accepted step action produced: the record as stored and the step's new progress."""
+
+    record: StepRecord
+    progress: StepProgress
+    batch_status: BatchStatus
+    steps_done: int
+    steps_total: int
+
+
+class BatchOutcome(_Message):
+    batch_id: str
+    status: BatchStatus
+    completed_at: datetime | None
+
+
+class CreateBatchInput(_Message):
+    header: BatchHeader
+    steps_total: int
+
+
+class PersistRecordInput(_Message):
+    """A record to store, with the batch's projected progress written in the same transaction."""
+
+    record: StepRecord
+    status: BatchStatus
+    steps_done: int
+    completed_at: datetime | None
