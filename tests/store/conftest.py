@@ -33,6 +33,16 @@ def store_url(blank_url: str) -> str:
 
 
 @pytest.fixture
+def postgres_engine() -> Iterator[Engine]:
+    """A migrated PostgreSQL database alone, for what only PostgreSQL can show."""
+    with postgres_database() as url:
+        migrate(url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
 def engine(store_url: str) -> Iterator[Engine]:
     engine = make_engine(store_url)
     yield engine

@@ -1,0 +1,189 @@
+"""Step records: appended once per record id, never replaced, safe under retries and races."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from ebr.domain.records import Meaning, StepRecord
+from ebr.store import Conflict, NotFound, StoreError, session_scope
+from ebr.store.batches import insert_batch
+from ebr.store.records import StepRecordRow, insert_step_record, list_step_records, record_of
+from tests.store.builders import T0, header, weighing
+
+
+@pytest.fixture
+def batch(engine: Engine) -> str:
+    with session_scope(engine) as session:
+        insert_batch(session=session, header=header("b-1"), steps_total=2)
+    return "b-1"
+
+
+def _insert(engine: Engine, record: StepRecord) -> tuple[StepRecordRow, bool]:
+    with session_scope(engine) as session:
+        return insert_step_record(session=session, record=record)
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(StepRecordRow)).scalar_one())
+
+
+def test_the_same_record_twice_is_one_row(engine: Engine, batch: str) -> None:
+    first, created = _insert(engine, weighing(batch))
+    assert created
+    again, created = _insert(engine, weighing(batch))
+    assert not created
+    assert again.record_id == first.record_id == "b-1/weigh-sugar/1/performed"
+    assert _count(engine) == 1
+
+
+def test_record_of_round_trips_exactly(engine: Engine, batch: str) -> None:
+    record = weighing(batch, mass="100.0200")
+    _insert(engine, record)
+    with session_scope(engine) as session:
+        (row,) = list_step_records(session=session, batch_id=batch)
+    back = record_of(row)
+    assert back == record
+    assert back.values[0].value == "100.0200"
+    assert back.recorded_at == T0 + timedelta(minutes=5)
+    assert back.recorded_at.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"values": ()},
+        {"comment": "re-weighed"},
+        {"recorded_at": T0 + timedelta(minutes=6)},
+        {"user_id": "omar"},
+        {"seq": 2},
+    ],
+)
+def test_changed_content_under_the_same_record_id_is_a_conflict(
+    engine: Engine, batch: str, change: dict[str, Any]
+) -> None:
+    _insert(engine, weighing(batch))
+    with pytest.raises(Conflict) as caught:
+        _insert(engine, weighing(batch).model_copy(update=change))
+    assert caught.value.details["fields"] == list(change)
+    with session_scope(engine) as session:
+        (row,) = list_step_records(session=session, batch_id=batch)
+    assert record_of(row) == weighing(batch)
+
+
+def test_another_record_taking_a_used_seq_is_a_conflict(engine: Engine, batch: str) -> None:
+    _insert(engine, weighing(batch, seq=1))
+    verify = weighing(batch, seq=1).model_copy(
+        update={
+            "record_id": StepRecord.make_id(batch, "weigh-sugar", 1, Meaning.VERIFIED),
+            "meaning": Meaning.VERIFIED,
+        }
+    )
+    with pytest.raises(Conflict, match="seq 1 of batch 'b-1' is already record"):
+        _insert(engine, verify)
+    _insert(engine, verify.model_copy(update={"seq": 2}))
+    with session_scope(engine) as session:
+        listed = [(r.seq, r.meaning) for r in list_step_records(session=session, batch_id=batch)]
+    assert listed == [(1, "performed"), (2, "verified")]
+
+
+def test_a_record_for_an_unknown_batch_is_refused(engine: Engine) -> None:
+    with pytest.raises(NotFound, match="batch 'ghost' does not exist"):
+        _insert(engine, weighing("ghost"))
+
+
+def test_list_step_records_orders_by_seq_and_keeps_batches_apart(
+    engine: Engine, batch: str
+) -> None:
+    with session_scope(engine) as session:
+        insert_batch(session=session, header=header("b-2"), steps_total=2)
+    for seq in (3, 1, 2):
+        record = weighing(batch, seq=seq)
+        _insert(engine, record.model_copy(update={"record_id": f"{record.record_id}#{seq}"}))
+    _insert(engine, weighing("b-2"))
+    with session_scope(engine) as session:
+        assert [r.seq for r in list_step_records(session=session, batch_id=batch)] == [1, 2, 3]
+        assert len(list_step_records(session=session, batch_id="b-2")) == 1
+        assert list_step_records(session=session, batch_id="none") == []
+
+
+def test_a_damaged_row_is_reported(engine: Engine, batch: str) -> None:
+    _insert(engine, weighing(batch))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE step_records SET meaning = 'approved'")
+    with session_scope(engine) as session:
+        (row,) = list_step_records(session=session, batch_id=batch)
+    with pytest.raises(StoreError, match="is damaged"):
+        record_of(row)
+
+
+def test_two_threads_inserting_the_same_record_make_one_row(engine: Engine, batch: str) -> None:
+    for seq in range(1, 6):
+        record = weighing(batch, seq=seq)
+        record = record.model_copy(update={"record_id": f"{record.record_id}#{seq}"})
+        start = threading.Barrier(2)
+
+        def insert(record: StepRecord = record, start: threading.Barrier = start) -> bool:
+            start.wait()
+            return _insert(engine, record)[1]
+
+        with ThreadPoolExecutor(2) as pool:
+            results = sorted(f.result() for f in [pool.submit(insert), pool.submit(insert)])
+        assert results == [False, True]
+        assert _count(engine) == seq
+
+
+def test_losing_a_race_reads_and_compares_the_winners_row(
+    engine: Engine, batch: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first lookup misses (the winner has not committed yet); the insert then collides."""
+    _insert(engine, weighing(batch))
+    real_get = Session.get
+    misses = iter([True])
+
+    def first_lookup_misses(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return None if next(misses, False) else real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "get", first_lookup_misses)
+    row, created = _insert(engine, weighing(batch))
+    assert not created and row.record_id == weighing(batch).record_id
+    misses = iter([True])
+    with pytest.raises(Conflict, match="comment"):
+        _insert(engine, weighing(batch).model_copy(update={"comment": "other"}))
+    assert _count(engine) == 1
+
+
+@pytest.mark.postgres
+def test_both_writers_pass_the_lookup_before_either_inserts(
+    postgres_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL only: on SQLite, BEGIN IMMEDIATE lets one writer in at a time, so the two
+    lookups cannot both happen before an insert (waiting for that would deadlock the test)."""
+    engine = postgres_engine
+    with session_scope(engine) as session:
+        insert_batch(session=session, header=header("b-1"), steps_total=2)
+    batch = "b-1"
+    looked = threading.Barrier(2, timeout=10)
+    real_get = Session.get
+    local = threading.local()
+
+    def get_then_wait(self: Any, *args: Any, **kwargs: Any) -> Any:
+        found = real_get(self, *args, **kwargs)
+        if not getattr(local, "waited", False):
+            local.waited = True
+            looked.wait()
+        return found
+
+    monkeypatch.setattr(Session, "get", get_then_wait)
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(_insert, engine, weighing(batch)) for _ in range(2)]
+        results = sorted(f.result()[1] for f in futures)
+    assert results == [False, True]
+    assert _count(engine) == 1
