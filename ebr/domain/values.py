@@ -16,6 +16,10 @@ from ebr.domain.errors import InvalidValues, UnitMismatch
 from ebr.domain.recipe import CheckInput, ChoiceInput, InputSpec, NumberInput, Step, TextInput
 from ebr.domain.units import convert
 
+# Beyond these a number is not a measurement, and would cost unbounded memory to write out.
+_MAX_DIGITS = 28
+_MAX_EXPONENT = 15
+
 
 class RecordedValue(BaseModel):
     """One value as it is recorded: typed, in the recipe's unit, with what the person entered."""
@@ -84,6 +88,8 @@ def _number(spec: NumberInput, entered: Any) -> RecordedValue:
             raise ValueError(f'{spec.label} must be a number or {{"value": n, "unit": u}}')
         amount = entered["value"]
         unit = entered.get("unit") or spec.unit
+        if not isinstance(unit, str):
+            raise ValueError(f"{spec.label}: the unit must be text, such as {spec.unit!r}")
     if isinstance(amount, bool) or not isinstance(amount, int | float | str):
         raise ValueError(f"{spec.label} must be a number")
     try:
@@ -92,6 +98,11 @@ def _number(spec: NumberInput, entered: Any) -> RecordedValue:
         raise ValueError(f"{spec.label} must be a number, not {amount!r}") from None
     if not as_entered.is_finite():
         raise ValueError(f"{spec.label} must be a finite number")
+    if (
+        abs(as_entered.adjusted()) > _MAX_EXPONENT
+        or len(as_entered.as_tuple().digits) > _MAX_DIGITS
+    ):
+        raise ValueError(f"{spec.label} is too large, too small or too long a number to record")
     value = convert(as_entered, unit, spec.unit)
     in_spec = (spec.min is None or value >= spec.min) and (spec.max is None or value <= spec.max)
     has_limits = spec.min is not None or spec.max is not None
