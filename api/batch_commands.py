@@ -1,4 +1,8 @@
-"""Changing batches: every change goes through the batch's workflow, never straight to the store."""
+"""Changing batches: every change goes through the batch's workflow, never straight to the store.
+
+These functions take the engine, not a session: they read in short transactions and hold none
+while they wait for a workflow, whose activities must be free to write the same store meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlmodel import Session
+from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
@@ -19,6 +23,7 @@ from ebr.domain.batch import Actor, BatchHeader, BatchStatus
 from ebr.domain.recipe import Quantity
 from ebr.domain.units import convert
 from ebr.store.batches import get_batch
+from ebr.store.db import session_scope
 from ebr.store.recipes import get_recipe, recipe_of
 from workflows.batch import BatchWorkflow, search_attributes_for
 from workflows.messages import CompleteStepInput, StartBatch, StepRecorded, VerifyStepInput
@@ -32,7 +37,7 @@ ANSWER_TIMEOUT_SECONDS = 30.0
 async def start_batch(
     *,
     client: Client,
-    session: Session,
+    engine: Engine,
     task_queue: str,
     recipe_code: str,
     recipe_version: int,
@@ -41,17 +46,19 @@ async def start_batch(
     actor: Actor,
 ) -> str:
     """Start the batch's workflow and wait until its record exists; return the batch id."""
-    row = get_recipe(session=session, code=recipe_code, version=recipe_version)
-    if row is None:
-        raise ApiError(
-            404,
-            "recipe_not_found",
-            f"there is no recipe {recipe_code} v{recipe_version}",
-            {"recipe_code": recipe_code, "recipe_version": recipe_version},
-        )
-    recipe = recipe_of(row)
-    if get_batch(session=session, batch_id=batch_number) is not None:
-        raise _batch_exists(batch_number)
+    with session_scope(engine) as session:
+        row = get_recipe(session=session, code=recipe_code, version=recipe_version)
+        if row is None:
+            raise ApiError(
+                404,
+                "recipe_not_found",
+                f"there is no recipe {recipe_code} v{recipe_version}",
+                {"recipe_code": recipe_code, "recipe_version": recipe_version},
+            )
+        recipe = recipe_of(row)
+        recipe_hash = row.content_hash
+        if get_batch(session=session, batch_id=batch_number) is not None:
+            raise _batch_exists(batch_number)
     planned_in_recipe_unit = Quantity(
         value=convert(planned.value, planned.unit, recipe.batch_size.unit),
         unit=recipe.batch_size.unit,
@@ -68,7 +75,7 @@ async def start_batch(
         batch_number=batch_number,
         recipe_code=recipe.code,
         recipe_version=recipe.version,
-        recipe_hash=row.content_hash,
+        recipe_hash=recipe_hash,
         product_code=recipe.product.code,
         planned_quantity=planned_in_recipe_unit,
         created_by=actor.user_id,
@@ -90,26 +97,26 @@ async def start_batch(
 
 
 async def complete_step(
-    *, client: Client, session: Session, batch_id: str, request: CompleteStepInput
+    *, client: Client, engine: Engine, batch_id: str, request: CompleteStepInput
 ) -> StepRecorded:
-    _require_batch(session, batch_id)
+    _require_batch(engine, batch_id)
     handle = client.get_workflow_handle_for(BatchWorkflow.run, batch_id)
     return await _update(
-        session, batch_id, handle.execute_update(BatchWorkflow.complete_step, request)
+        engine, batch_id, handle.execute_update(BatchWorkflow.complete_step, request)
     )
 
 
 async def verify_step(
-    *, client: Client, session: Session, batch_id: str, request: VerifyStepInput
+    *, client: Client, engine: Engine, batch_id: str, request: VerifyStepInput
 ) -> StepRecorded:
-    _require_batch(session, batch_id)
+    _require_batch(engine, batch_id)
     handle = client.get_workflow_handle_for(BatchWorkflow.run, batch_id)
     return await _update(
-        session, batch_id, handle.execute_update(BatchWorkflow.verify_step, request)
+        engine, batch_id, handle.execute_update(BatchWorkflow.verify_step, request)
     )
 
 
-async def _update(session: Session, batch_id: str, call: Awaitable[T]) -> T:
+async def _update(engine: Engine, batch_id: str, call: Awaitable[T]) -> T:
     """Run one update and translate the workflow's refusals into answers a person can act on."""
     try:
         return await _answered(call)
@@ -122,9 +129,9 @@ async def _update(session: Session, batch_id: str, call: Awaitable[T]) -> T:
         raise ApiError(500, "update_failed", f"the batch could not record this: {exc}") from None
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
-            session.expire_all()
-            batch = get_batch(session=session, batch_id=batch_id)
-            status = batch.status if batch else "unknown"
+            with session_scope(engine) as session:
+                batch = get_batch(session=session, batch_id=batch_id)
+                status = batch.status if batch else "unknown"
             raise ApiError(
                 409,
                 "batch_not_active",
@@ -146,8 +153,10 @@ async def _answered(call: Awaitable[T]) -> T:
         ) from None
 
 
-def _require_batch(session: Session, batch_id: str) -> None:
-    if get_batch(session=session, batch_id=batch_id) is None:
+def _require_batch(engine: Engine, batch_id: str) -> None:
+    with session_scope(engine) as session:
+        found = get_batch(session=session, batch_id=batch_id) is not None
+    if not found:
         raise ApiError(
             404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
         )

@@ -44,12 +44,17 @@ def get_temporal(context: ContextDep) -> Client:
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 
-def get_current_user(
-    context: ContextDep, session: SessionDep, token: Annotated[str | None, Depends(oauth2)]
-) -> UserRow:
-    """The active user named by a valid bearer token; 401 otherwise (the account is re-read)."""
+def get_current_user(context: ContextDep, token: Annotated[str | None, Depends(oauth2)]) -> UserRow:
+    """The active user named by a valid bearer token; 401 otherwise (the account is re-read).
+
+    The lookup is its own short transaction: a request that then waits on a workflow must hold
+    no lock on the store that the workflow's activities need.
+    """
     user_id = subject(secret=context.token_secret, token=token) if token else None
-    user = get_user(session=session, user_id=user_id) if user_id else None
+    user = None
+    if user_id:
+        with session_scope(context.engine) as session:
+            user = get_user(session=session, user_id=user_id)
     if user is None or not user.active:
         raise ApiError(
             401,

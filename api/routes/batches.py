@@ -20,6 +20,7 @@ from api.schemas import (
 from ebr.domain.batch import BatchStatus
 from ebr.domain.roles import Role
 from ebr.store.batches import list_batches
+from ebr.store.db import session_scope
 from ebr.store.users import UserRow
 from workflows.messages import CompleteStepInput, StepRecorded, VerifyStepInput
 
@@ -30,16 +31,11 @@ BatchStarter = Annotated[UserRow, Depends(RequireRole(Role.SUPERVISOR, Role.ADMI
 
 @router.post("", response_model=BatchDetail, status_code=201)
 async def start(
-    body: BatchCreate,
-    _: BatchStarter,
-    actor: ActorDep,
-    context: ContextDep,
-    session: SessionDep,
-    temporal: TemporalDep,
+    body: BatchCreate, _: BatchStarter, actor: ActorDep, context: ContextDep, temporal: TemporalDep
 ) -> BatchDetail:
     batch_id = await batch_commands.start_batch(
         client=temporal,
-        session=session,
+        engine=context.engine,
         task_queue=context.settings.task_queue,
         recipe_code=body.recipe_code,
         recipe_version=body.recipe_version,
@@ -47,7 +43,8 @@ async def start(
         planned=body.planned_quantity,
         actor=actor,
     )
-    return batch_detail(session=session, batch_id=batch_id)
+    with session_scope(context.engine) as session:
+        return batch_detail(session=session, batch_id=batch_id)
 
 
 @router.get("", response_model=list[BatchSummary])
@@ -76,12 +73,12 @@ async def complete(
     step_id: str,
     body: StepCompletion,
     actor: ActorDep,
-    session: SessionDep,
+    context: ContextDep,
     temporal: TemporalDep,
 ) -> StepResult:
     recorded = await batch_commands.complete_step(
         client=temporal,
-        session=session,
+        engine=context.engine,
         batch_id=batch_id,
         request=CompleteStepInput(
             step_id=step_id, actor=actor, values=body.values, comment=body.comment
@@ -96,12 +93,12 @@ async def verify(
     step_id: str,
     body: StepVerification,
     actor: ActorDep,
-    session: SessionDep,
+    context: ContextDep,
     temporal: TemporalDep,
 ) -> StepResult:
     recorded = await batch_commands.verify_step(
         client=temporal,
-        session=session,
+        engine=context.engine,
         batch_id=batch_id,
         request=VerifyStepInput(step_id=step_id, actor=actor, comment=body.comment),
     )

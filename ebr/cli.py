@@ -1,0 +1,173 @@
+"""The ``ebr`` command: the composition root that wires settings, store, Temporal and the API."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ebr import runtime
+from ebr.domain.errors import DomainError
+from ebr.domain.recipe_loading import parse_recipe
+from ebr.domain.roles import Role
+from ebr.passwords import hash_password
+from ebr.settings import Settings
+from ebr.store.db import session_scope
+from ebr.store.errors import StoreError
+from ebr.store.recipes import save_recipe
+from ebr.store.users import add_user, list_users, roles_of
+
+app = typer.Typer(
+    help="ebr: electronic batch records on durable Temporal workflows.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The record store.", no_args_is_help=True)
+user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+recipe_app = typer.Typer(help="Master recipes.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(recipe_app, name="recipe")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[red]error:[/] {message}")
+    return typer.Exit(code=1)
+
+
+@app.command()
+def up(
+    no_demo: Annotated[bool, typer.Option("--no-demo", help="Start with no demo data.")] = False,
+) -> None:
+    """Start everything on this machine: Temporal dev server, worker and API (Ctrl-C stops)."""
+    settings = Settings()
+    runtime.run(lambda: runtime.run_all(settings, demo=not no_demo))
+
+
+@app.command()
+def worker() -> None:
+    """Run a Temporal worker for batches (production: run several)."""
+    settings = Settings()
+    runtime.run(lambda: runtime.run_worker(settings))
+
+
+@app.command()
+def api() -> None:
+    """Run the HTTP API (production)."""
+    settings = Settings()
+    runtime.run(lambda: runtime.run_api(settings))
+
+
+@app.command()
+def demo(
+    recipe: Annotated[str, typer.Option(help="Recipe code to run.")] = "GRAN-PCM500",
+    version: Annotated[int, typer.Option(help="Recipe version.")] = 1,
+    url: Annotated[str | None, typer.Option(help="API base URL.")] = None,
+) -> None:
+    """Drive one whole batch through the HTTP API as operator, supervisor and QA."""
+    from ebr.demo import DemoError, run_demo
+
+    settings = Settings()
+    base = url or f"http://{settings.api_host}:{settings.api_port}"
+    try:
+        run_demo(base, recipe, version, console)
+    except DemoError as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot reach the API at {base} ({exc}); start it with `ebr up`") from None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the record store to the current schema."""
+    settings = Settings()
+    runtime.prepare_store(settings).dispose()
+    console.print(f"record store is current: {_redacted(settings.resolved_database_url)}")
+
+
+@user_app.command("add")
+def user_add(
+    user_id: str,
+    name: Annotated[str, typer.Option("--name", help="Full name, as printed on signatures.")],
+    role: Annotated[list[Role], typer.Option("--role", help="A role; repeat for several.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Add a user. User ids are never reused; users are disabled, never deleted."""
+    settings = Settings()
+    engine = runtime.prepare_store(settings)
+    try:
+        with session_scope(engine) as session:
+            add_user(
+                session=session,
+                user_id=user_id,
+                full_name=name,
+                roles=role,
+                password_hash=hash_password(password),
+                created_by="cli",
+                at=datetime.now(UTC),
+            )
+    except (StoreError, ValueError) as exc:
+        raise _fail(str(getattr(exc, "message", exc))) from None
+    console.print(f"added {user_id} ({name}) with roles {', '.join(r.value for r in role)}")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List users, disabled ones included."""
+    engine = runtime.prepare_store(Settings())
+    table = Table("user id", "name", "roles", "active")
+    with session_scope(engine) as session:
+        for user in list_users(session=session):
+            roles = ", ".join(r.value for r in roles_of(user))
+            table.add_row(user.user_id, user.full_name, roles, "yes" if user.active else "no")
+    console.print(table)
+
+
+@recipe_app.command("load")
+def recipe_load(path: Path) -> None:
+    """Validate a recipe file and load it into the store as an immutable version."""
+    try:
+        source = path.read_text(encoding="utf-8")
+        recipe = parse_recipe(source)
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+    except DomainError as exc:
+        for problem in exc.details or []:
+            errors.print(
+                f"  {problem['where']} · {problem.get('field') or '-'}: {problem['message']}"
+            )
+        raise _fail(exc.message) from None
+    engine = runtime.prepare_store(Settings())
+    try:
+        with session_scope(engine) as session:
+            row, created = save_recipe(
+                session=session, recipe=recipe, source=source, loaded_by="cli", at=datetime.now(UTC)
+            )
+    except StoreError as exc:
+        raise _fail(exc.message) from None
+    state = "loaded" if created else "already loaded"
+    console.print(
+        f"{state}: {row.code} v{row.version} ({row.step_count} steps) sha256 {row.content_hash}"
+    )
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except (StoreError, DomainError) as exc:
+        errors.print(f"[red]error:[/] {exc.message}")
+        sys.exit(1)

@@ -1,0 +1,109 @@
+"""Running ebr's processes: the worker, the API, and all of them together for one machine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import uvicorn
+from rich.console import Console
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from api.app import create_app
+from api.context import ApiContext
+from api.tokens import load_secret
+from ebr import devserver
+from ebr.seed import seed_demo, store_is_new
+from ebr.settings import Settings
+from ebr.store.db import make_engine, migrate
+from ebr.temporal_client import connect, ensure_search_attributes
+from ebr.worker import build_worker
+
+console = Console(stderr=True)
+
+
+def prepare_store(settings: Settings) -> Engine:
+    """Migrate the record store to the current schema and open it."""
+    settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.resolved_database_url)
+    return make_engine(settings.resolved_database_url)
+
+
+async def run_worker(settings: Settings) -> None:
+    engine = prepare_store(settings)
+    client = await connect(settings)
+    worker = build_worker(client, engine, task_queue=settings.task_queue)
+    console.print(
+        f"ebr worker on task queue [bold]{settings.task_queue}[/] "
+        f"at {settings.resolved_temporal_address}"
+    )
+    async with worker:
+        await _until_signalled()
+
+
+async def run_api(settings: Settings) -> None:
+    engine = prepare_store(settings)
+    client = await connect(settings)
+    server = _api_server(settings, engine, client)
+    console.print(f"ebr API on http://{settings.api_host}:{settings.api_port}")
+    await server.serve()
+
+
+async def run_all(settings: Settings, *, demo: bool) -> None:
+    """Everything on one machine: the dev server (unless a cluster is named), a worker, the API."""
+    engine = prepare_store(settings)
+    if demo and store_is_new(engine):
+        added = seed_demo(engine)
+        console.print(f"seeded the new store with demo data: {', '.join(added)}")
+    server_process = None
+    if settings.embedded_temporal:
+        console.print(f"starting the Temporal dev server (state in {settings.temporal_db_file})")
+        server_process = devserver.start(settings)
+    try:
+        client = await connect(settings)
+        await ensure_search_attributes(client, settings.temporal_namespace)
+        api = _api_server(settings, engine, client)
+        async with build_worker(client, engine, task_queue=settings.task_queue):
+            console.print(
+                f"[green]ebr is up[/]: API http://{settings.api_host}:{settings.api_port}"
+                f"/docs · Temporal UI http://127.0.0.1:{settings.temporal_ui_port}"
+                " · Ctrl-C stops everything"
+            )
+            await api.serve()
+    finally:
+        if server_process is not None:
+            devserver.stop(server_process)
+        engine.dispose()
+        console.print("ebr stopped")
+
+
+def _api_server(settings: Settings, engine: Engine, client: Client) -> uvicorn.Server:
+    context = ApiContext(
+        settings=settings,
+        engine=engine,
+        temporal=client,
+        token_secret=load_secret(settings.jwt_secret, settings.resolved_data_dir),
+    )
+    config = uvicorn.Config(
+        create_app(context), host=settings.api_host, port=settings.api_port, log_level="warning"
+    )
+    return uvicorn.Server(config)
+
+
+async def _until_signalled() -> None:
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stopped.set)
+    await stopped.wait()
+
+
+def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a coroutine function, treating Ctrl-C as the way to stop."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())

@@ -1,0 +1,80 @@
+"""Demo data for a new local store: example recipes and one or more users per role.
+
+The passwords are published in the README: this is for trying ebr on one machine, never for a
+plant. ``ebr up --no-demo`` starts with an empty store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from ebr.domain.recipe_loading import parse_recipe
+from ebr.domain.roles import Role
+from ebr.passwords import hash_password
+from ebr.store.db import session_scope
+from ebr.store.recipes import save_recipe
+from ebr.store.users import add_user, get_user, list_users
+
+EXAMPLE_RECIPES = Path(__file__).resolve().parent.parent / "examples" / "recipes"
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    user_id: str
+    full_name: str
+    roles: tuple[Role, ...]
+
+    @property
+    def password(self) -> str:
+        return f"ebr-demo-{self.user_id}"
+
+
+DEMO_USERS = (
+    DemoUser("olga", "Olga Okafor", (Role.OPERATOR,)),
+    DemoUser("omar", "Omar Haddad", (Role.OPERATOR,)),
+    DemoUser("sam", "Sam Lindqvist", (Role.SUPERVISOR, Role.OPERATOR)),
+    DemoUser("quinn", "Quinn Moreau", (Role.QA,)),
+    DemoUser("aude", "Aude Laurent", (Role.AUDITOR,)),
+    DemoUser("adam", "Adam Novak", (Role.ADMIN,)),
+)
+
+
+def store_is_new(engine: Engine) -> bool:
+    with session_scope(engine) as session:
+        return not list_users(session=session)
+
+
+def seed_demo(engine: Engine, recipes_dir: Path = EXAMPLE_RECIPES) -> list[str]:
+    """Load the example recipes and the demo users; idempotent. Returns what was added."""
+    added: list[str] = []
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        for user in DEMO_USERS:
+            if get_user(session=session, user_id=user.user_id) is None:
+                add_user(
+                    session=session,
+                    user_id=user.user_id,
+                    full_name=user.full_name,
+                    roles=user.roles,
+                    password_hash=hash_password(user.password),
+                    created_by=SYSTEM,
+                    at=now,
+                )
+                added.append(f"user {user.user_id}")
+        for path in sorted(recipes_dir.glob("*.yaml")):
+            source = path.read_text(encoding="utf-8")
+            row, created = save_recipe(
+                session=session,
+                recipe=parse_recipe(source),
+                source=source,
+                loaded_by=SYSTEM,
+                at=now,
+            )
+            if created:
+                added.append(f"recipe {row.code} v{row.version}")
+    return added
