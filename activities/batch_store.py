@@ -54,4 +54,5 @@ class BatchStoreActivities:
                 steps_done=request.steps_done,
                 completed_at=request.completed_at,
                 at=record.recorded_at,
+                seq=record.seq,
             )

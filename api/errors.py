@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ebr.domain.errors import DomainError, ErrorKind, kind_of
-from ebr.store.errors import AlreadyExists, Conflict, StoreError
+from ebr.store.errors import AlreadyExists, Conflict, NotFound, StoreError
 
 STATUS_OF_KIND = {
     ErrorKind.INVALID: 422,
@@ -49,9 +49,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StoreError)
     async def _store(_: Request, exc: StoreError) -> JSONResponse:
-        status = 409 if isinstance(exc, Conflict | AlreadyExists) else 500
-        code = "conflict" if status == 409 else "store_error"
-        return JSONResponse(body(code, exc.message), status_code=status)
+        if isinstance(exc, Conflict | AlreadyExists):
+            status = 409
+        elif isinstance(exc, NotFound):
+            status = 404
+        else:
+            status = 500
+        return JSONResponse(body(exc.code, exc.message, exc.details), status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -141,7 +141,7 @@ def long_recipe(steps: int, code: str = "TEST-LONG") -> Recipe:
 
 
 def example_recipe(filename: str) -> Recipe:
-    return parse_recipe((EXAMPLES / filename).read_text())
+    return parse_recipe((EXAMPLES / filename).read_text(encoding="utf-8"))
 
 
 def header_for(recipe: Recipe, batch_number: str, planned: str = "100") -> BatchHeader:

@@ -30,6 +30,18 @@ from ebr.domain.values import RecordedValue, validate_values
 # A second person may verify a step if they hold the step's own role or one of these.
 VERIFYING_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.QA})
 
+# ...except that a verifier is never junior to the step: QA's own steps are verified only by QA.
+_VERIFIERS: dict[Role, frozenset[Role]] = {
+    Role.OPERATOR: VERIFYING_ROLES | {Role.OPERATOR},
+    Role.SUPERVISOR: VERIFYING_ROLES,
+    Role.QA: frozenset({Role.QA}),
+}
+
+
+def verifiers_of(step_role: Role) -> frozenset[Role]:
+    """The roles that may verify a step performed under ``step_role``."""
+    return _VERIFIERS[step_role]
+
 
 def check_complete(
     state: BatchState,
@@ -93,7 +105,7 @@ def check_verify(
             f"step {step_id!r} was performed by {actor.user_id}; a different person must verify it",
             {"step_id": step_id},
         )
-    allowed = VERIFYING_ROLES | {step.role}
+    allowed = verifiers_of(step.role)
     if not allowed & set(actor.roles):
         names = ", ".join(sorted(r.value for r in allowed))
         raise RoleNotAllowed(

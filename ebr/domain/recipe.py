@@ -55,7 +55,7 @@ class _InputBase(_Frozen):
 class NumberInput(_InputBase):
     """A measured or entered number in the recipe's unit, optionally with limits."""
 
-    type: Literal["number"] = "number"
+    type: Literal["number"]
     unit: str
     min: Decimal | None = None
     max: Decimal | None = None
@@ -76,19 +76,19 @@ class NumberInput(_InputBase):
 
 
 class TextInput(_InputBase):
-    type: Literal["text"] = "text"
+    type: Literal["text"]
     max_length: int = Field(default=2000, ge=1, le=20000)
 
 
 class CheckInput(_InputBase):
     """A yes/no confirmation; ``expected`` is the answer that is in specification."""
 
-    type: Literal["check"] = "check"
+    type: Literal["check"]
     expected: bool | None = True
 
 
 class ChoiceInput(_InputBase):
-    type: Literal["choice"] = "choice"
+    type: Literal["choice"]
     options: tuple[str, ...] = Field(min_length=2)
 
     @field_validator("options")
@@ -192,8 +192,12 @@ class Recipe(_Frozen):
         return next((s for s in self.steps() if s.id == step_id), None)
 
     def canonical_json(self) -> bytes:
-        """RFC 8785 canonical JSON of the recipe: the same bytes on every machine."""
-        return bytes(rfc8785.dumps(self.model_dump(mode="json")))
+        """RFC 8785 canonical JSON of the recipe: the same bytes on every machine.
+
+        Fields left at their defaults are omitted, so a recipe keeps its hash when a later ebr adds
+        an optional field, and writing a default out or leaving it implicit is the same recipe.
+        """
+        return bytes(rfc8785.dumps(self.model_dump(mode="json", exclude_defaults=True)))
 
     def content_hash(self) -> str:
         """SHA-256 over the canonical JSON, hex: the identity a batch binds to."""

@@ -7,6 +7,7 @@ unknown input or a unit that cannot be converted is refused.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -16,6 +17,8 @@ from ebr.domain.errors import InvalidValues, UnitMismatch
 from ebr.domain.recipe import CheckInput, ChoiceInput, InputSpec, NumberInput, Step, TextInput
 from ebr.domain.units import convert
 
+# Plain decimal notation only: no "1_000", no "0x10", no words such as "Infinity".
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 # Beyond these a number is not a measurement, and would cost unbounded memory to write out.
 _MAX_DIGITS = 28
 _MAX_EXPONENT = 15
@@ -65,6 +68,8 @@ def _typed(spec: InputSpec, entered: Any) -> RecordedValue:
     if isinstance(spec, TextInput):
         if not isinstance(entered, str):
             raise ValueError(f"{spec.label} must be text")
+        if spec.required and not entered.strip():
+            raise ValueError(f"{spec.label} is required and cannot be blank")
         if len(entered) > spec.max_length:
             raise ValueError(f"{spec.label} is longer than {spec.max_length} characters")
         return RecordedValue(name=spec.name, type="text", value=entered)
@@ -92,8 +97,11 @@ def _number(spec: NumberInput, entered: Any) -> RecordedValue:
             raise ValueError(f"{spec.label}: the unit must be text, such as {spec.unit!r}")
     if isinstance(amount, bool) or not isinstance(amount, int | float | str):
         raise ValueError(f"{spec.label} must be a number")
+    text = str(amount).strip()
+    if isinstance(amount, str) and not _NUMBER.fullmatch(text):
+        raise ValueError(f"{spec.label} must be a number, not {amount!r}")
     try:
-        as_entered = Decimal(str(amount).strip())
+        as_entered = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"{spec.label} must be a number, not {amount!r}") from None
     if not as_entered.is_finite():

@@ -55,6 +55,8 @@ class BatchRow(SQLModel, table=True):
     status: str = Field(index=True)
     steps_total: int
     steps_done: int = 0
+    # The seq of the step record whose write last set the progress; older writes are ignored.
+    progress_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_by: str
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -116,14 +118,19 @@ def update_batch_progress(
     steps_done: int,
     completed_at: datetime | None,
     at: datetime,
+    seq: int,
 ) -> BatchRow:
-    """Set the batch's progress projection; the last write wins, and repeating one is harmless.
+    """Set the batch's progress projection as of record ``seq``; an older or repeated write is a no-op.
 
     The workflow holds the truth; this row lets lists and reports read progress without asking it.
+    Ordering by ``seq`` means an activity attempt that Temporal gave up on, committing late, cannot
+    put back progress that a newer record already moved past.
     """
     row = get_batch(session=session, batch_id=batch_id)
     if row is None:
         raise NotFound(f"batch {batch_id!r} does not exist", {"batch_id": batch_id})
+    if seq <= row.progress_seq:
+        return row
     if not 0 <= steps_done <= row.steps_total:
         raise StoreError(
             f"batch {batch_id!r} has {row.steps_total} steps; {steps_done} cannot be done",
@@ -133,6 +140,7 @@ def update_batch_progress(
     row.steps_done = steps_done
     row.completed_at = None if completed_at is None else as_utc(completed_at)
     row.updated_at = as_utc(at)
+    row.progress_seq = seq
     session.add(row)
     session.flush()
     return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -103,15 +104,16 @@ def recipe_of(row: RecipeRow) -> Recipe:
     that a batch runs exactly the content QA approved, so it raises StoreError instead.
     """
     where = f"recipe {row.code} v{row.version}"
+    actual = hashlib.sha256(row.body.encode("utf-8")).hexdigest()
+    if actual != row.content_hash:
+        raise StoreError(
+            f"stored {where} does not match its content hash; the row was altered",
+            {"id": row.id, "expected": row.content_hash, "actual": actual},
+        )
     try:
         recipe = Recipe.model_validate_json(row.body)
     except ValidationError as exc:
         raise StoreError(f"stored {where} is not a valid recipe", {"id": row.id}) from exc
-    if recipe.content_hash() != row.content_hash:
-        raise StoreError(
-            f"stored {where} does not match its content hash; the row was altered",
-            {"id": row.id, "expected": row.content_hash, "actual": recipe.content_hash()},
-        )
     if (recipe.code, recipe.version) != (row.code, row.version):
         raise StoreError(f"stored {where} holds recipe {recipe.code} v{recipe.version}")
     return recipe

@@ -28,6 +28,7 @@ from ebr.domain.execution import (
     apply_verify,
     check_complete,
     check_verify,
+    verifiers_of,
 )
 from ebr.domain.recipe import CheckInput, ChoiceInput, NumberInput, Recipe, Step, TextInput
 from ebr.domain.recipe_loading import recipe_from_data
@@ -480,3 +481,9 @@ def test_each_example_recipe_runs_to_awaiting_review(filename: str) -> None:
     assert state.steps_done() == len(list(recipe.steps()))
     verified = {p.step_id for p in state.steps if p.verified_by == "vera"}
     assert verified == {s.id for s in recipe.steps() if s.verify}
+
+
+def test_a_qa_step_is_verified_only_by_qa() -> None:
+    assert verifiers_of(Role.QA) == frozenset({Role.QA})
+    assert verifiers_of(Role.SUPERVISOR) == frozenset({Role.SUPERVISOR, Role.QA})
+    assert verifiers_of(Role.OPERATOR) == frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.QA})

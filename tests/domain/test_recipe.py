@@ -36,18 +36,18 @@ procedure:
 """
 
 # RFC 8785: keys sorted by UTF-16 code units, no whitespace, non-ASCII kept as UTF-8, decimals as
-# the strings written in the recipe, defaults (role, required, description) spelled out.
+# the strings written in the recipe; fields at their defaults (role, required, description) left
+# out, so an optional field added by a later ebr does not change the hash of an existing recipe.
 GOLDEN_CANONICAL = (
-    '{"batch_size":{"unit":"kg","value":"12.50"},"code":"GOLD-1","description":"",'
-    '"name":"Golden recipe","procedure":[{"id":"up","name":"Unit procedure","operations":'
-    '[{"id":"op","name":"Operation","steps":[{"id":"dry","inputs":[{"critical":true,'
-    '"label":"Loss on drying","max":"2.5","min":"1.0","name":"lod","required":true,'
-    '"type":"number","unit":"%"},{"label":"Dryer","name":"dryer","options":["FBD-1","FBD-2"],'
-    '"required":true,"type":"choice"}],"instructions":"Dry the granules; record the loss on '
-    'drying (\u00b5-balance).","kind":"record","name":"Dry at 60 \u00b0C","role":"operator",'
-    '"verify":true}]}]}],"product":{"code":"GOLD","name":"Golden product"},"version":3}'
+    '{"batch_size":{"unit":"kg","value":"12.50"},"code":"GOLD-1","name":"Golden recipe",'
+    '"procedure":[{"id":"up","name":"Unit procedure","operations":[{"id":"op","name":"Operation",'
+    '"steps":[{"id":"dry","inputs":[{"critical":true,"label":"Loss on drying","max":"2.5",'
+    '"min":"1.0","name":"lod","type":"number","unit":"%"},{"label":"Dryer","name":"dryer",'
+    '"options":["FBD-1","FBD-2"],"type":"choice"}],"instructions":"Dry the granules; record the '
+    'loss on drying (\u00b5-balance).","kind":"record","name":"Dry at 60 \u00b0C","verify":true}]}]}],'
+    '"product":{"code":"GOLD","name":"Golden product"},"version":3}'
 )
-GOLDEN_HASH = "6d3c66f1ba7003079329c48d7d316d99cb08903c931a6709ceab441334176492"
+GOLDEN_HASH = "b0b0d83218f961a9ee483a746b8a32985d1e38a5d4e51a4bcfd60ea14151b5b3"
 
 
 def test_golden_canonical_bytes_and_hash() -> None:

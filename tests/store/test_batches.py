@@ -48,6 +48,7 @@ def test_a_retried_insert_after_progress_returns_the_progressed_row(engine: Engi
             steps_done=1,
             completed_at=None,
             at=T0 + timedelta(hours=1),
+            seq=1,
         )
     row, created = _insert(engine, header())
     assert not created and row.steps_done == 1
@@ -82,6 +83,7 @@ def test_update_progress_and_repeat_it(engine: Engine) -> None:
                 steps_done=2,
                 completed_at=done_at,
                 at=done_at,
+                seq=2,
             )
     assert (row.status, row.steps_done) == ("awaiting_review", 2)
     with session_scope(engine) as session:
@@ -102,6 +104,7 @@ def test_update_progress_refuses_unknown_batches_and_impossible_counts(engine: E
             steps_done=0,
             completed_at=None,
             at=T0,
+            seq=3,
         )
     with pytest.raises(StoreError, match="cannot be done"), session_scope(engine) as session:
         update_batch_progress(
@@ -111,6 +114,7 @@ def test_update_progress_refuses_unknown_batches_and_impossible_counts(engine: E
             steps_done=3,
             completed_at=None,
             at=T0,
+            seq=4,
         )
 
 
@@ -126,6 +130,7 @@ def test_list_batches_filters_and_orders_newest_first(engine: Engine) -> None:
             steps_done=1,
             completed_at=None,
             at=T0 + timedelta(hours=1),
+            seq=5,
         )
     with session_scope(engine) as session:
 
@@ -151,3 +156,33 @@ def test_planned_quantities_survive_exactly(engine: Engine, planned: str) -> Non
     assert back == batch
     assert str(back.planned_quantity.value) == str(Decimal(planned))
     assert back.created_at.tzinfo is not None and back.created_at.utcoffset() == timedelta(0)
+
+
+def test_an_older_progress_write_arriving_late_changes_nothing(engine: Engine) -> None:
+    """An abandoned activity attempt that commits after a newer record must not roll progress back."""
+    _insert(engine, header())
+    with session_scope(engine) as session:
+        update_batch_progress(
+            session=session,
+            batch_id="b-1",
+            status=BatchStatus.AWAITING_REVIEW,
+            steps_done=2,
+            completed_at=T0 + timedelta(hours=2),
+            at=T0 + timedelta(hours=2),
+            seq=5,
+        )
+    with session_scope(engine) as session:
+        row = update_batch_progress(
+            session=session,
+            batch_id="b-1",
+            status=BatchStatus.IN_PROGRESS,
+            steps_done=1,
+            completed_at=None,
+            at=T0 + timedelta(hours=1),
+            seq=4,
+        )
+    assert (row.status, row.steps_done, row.progress_seq) == ("awaiting_review", 2, 5)
+    with session_scope(engine) as session:
+        stored = get_batch(session=session, batch_id="b-1")
+    assert stored is not None and stored.status == "awaiting_review"
+    assert stored.completed_at == T0 + timedelta(hours=2)

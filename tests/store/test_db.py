@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, inspect, select, text
 from sqlalchemy.exc import StatementError
 from sqlmodel import SQLModel
 
 from ebr.store import BatchRow, RecipeRow, StepRecordRow, UserRow, migrate, session_scope
-from ebr.store.db import make_engine, normalize_url
+from ebr.store.db import alembic_config, make_engine, normalize_url
 from ebr.store.users import add_user, get_user
 
 STORE_TABLES = {"users", "recipes", "batches", "step_records"}
@@ -40,7 +41,7 @@ def test_migrate_twice_is_harmless_and_keeps_data(store_url: str, engine: Engine
     assert STORE_TABLES <= _tables(engine)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
-            ("0001",)
+            (ScriptDirectory.from_config(alembic_config()).get_current_head(),)
         ]
     with session_scope(engine) as session:
         assert get_user(session=session, user_id="ann") is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -111,7 +112,13 @@ def test_recipe_of_detects_a_tampered_body(engine: Engine) -> None:
 def test_recipe_of_refuses_a_body_that_is_no_recipe(engine: Engine) -> None:
     _save(engine)
     with engine.begin() as connection:
-        connection.execute(text("UPDATE recipes SET body = '{\"code\": 1}'"))
+        # A consistent forgery: the hash matches the body, but the body is no recipe.
+        body = '{"code": 1}'
+        forged_hash = hashlib.sha256(body.encode()).hexdigest()
+        connection.execute(
+            text("UPDATE recipes SET body = :body, content_hash = :hash"),
+            {"body": body, "hash": forged_hash},
+        )
     with session_scope(engine) as session:
         row = get_recipe(session=session, code="MIX-A", version=1)
     assert row is not None
