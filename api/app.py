@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, web
 from api.context import ApiContext
 from api.routes import auth, batches, recipes
 
@@ -20,6 +21,8 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(recipes.router)
     app.include_router(batches.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 
     @app.get("/api/health", tags=["health"])
     def health() -> dict[str, str]:

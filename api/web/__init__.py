@@ -1,0 +1,19 @@
+"""Server-rendered pages for the shop floor: sign-in, batches, step forms, recipes.
+
+Mount with ``app.include_router(web.router)`` and
+``app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.web.rendering import STATIC_DIR
+from api.web.routes import auth, batches, recipes
+
+__all__ = ["STATIC_DIR", "router"]
+
+router = APIRouter(include_in_schema=False)
+router.include_router(auth.router)
+router.include_router(batches.router)
+router.include_router(recipes.router)

@@ -1,0 +1,148 @@
+"""Web sessions: the sign-in cookie, the person it names, and the CSRF token that guards forms.
+
+The cookie holds the same JWT the API issues (``api.tokens.issue``); it is HttpOnly, SameSite=Strict
+and Secure over https. Because a cookie is sent by the browser on its own, every state-changing form
+also carries a CSRF token: an HMAC-SHA256 of that JWT under the API secret, so it is bound to one
+sign-in, needs no server state, and cannot be computed by a page that cannot read the cookie.
+Before sign-in, the login form is guarded by a double-submit token (random cookie = hidden field).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from starlette.datastructures import FormData
+
+from api.context import ApiContext
+from api.deps import ContextDep, station_of
+from api.tokens import subject
+from ebr.domain.batch import Actor
+from ebr.domain.roles import Role
+from ebr.store.db import session_scope
+from ebr.store.users import get_user, roles_of
+
+__all__ = [
+    "COOKIE",
+    "CSRF_FIELD",
+    "LOGIN_COOKIE",
+    "CsrfRefused",
+    "SignInRequired",
+    "WebUser",
+    "WebUserDep",
+    "csrf_token",
+    "require_csrf",
+    "set_session_cookie",
+]
+
+COOKIE = "ebr_session"
+LOGIN_COOKIE = "ebr_login"
+CSRF_FIELD = "csrf_token"
+
+
+class SignInRequired(Exception):
+    """No valid session: the page answers with a redirect to /login."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__("sign in first")
+        self.next_path = next_path
+
+
+class CsrfRefused(Exception):
+    """A form came without the token of the session it claims: refused with 403, nothing done."""
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """The signed-in person as pages need them: who, which roles, and their session's CSRF token."""
+
+    user_id: str
+    full_name: str
+    roles: tuple[Role, ...]
+    csrf: str
+    station: str
+
+    def has(self, *roles: Role) -> bool:
+        return bool(set(roles) & set(self.roles))
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(
+            user_id=self.user_id, full_name=self.full_name, roles=self.roles, station=self.station
+        )
+
+
+def csrf_token(*, secret: str, session_token: str) -> str:
+    """The CSRF token bound to one session: HMAC-SHA256(secret, "csrf:" + JWT), hex."""
+    message = f"csrf:{session_token}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def web_user(request: Request, context: ContextDep) -> WebUser:
+    """The active user named by a valid session cookie; raises SignInRequired otherwise."""
+    token = request.cookies.get(COOKIE, "")
+    user_id = subject(secret=context.token_secret, token=token) if token else None
+    user = None
+    if user_id:
+        with session_scope(context.engine) as session:
+            user = get_user(session=session, user_id=user_id)
+    if user is None or not user.active:
+        raise SignInRequired(request.url.path)
+    return WebUser(
+        user_id=user.user_id,
+        full_name=user.full_name,
+        roles=roles_of(user),
+        csrf=csrf_token(secret=context.token_secret, session_token=token),
+        station=station_of(request),
+    )
+
+
+WebUserDep = Annotated[WebUser, Depends(web_user)]
+
+
+def require_csrf(form: FormData, user: WebUser) -> None:
+    """Raise CsrfRefused unless the form carries the session's CSRF token (constant-time compare)."""
+    sent = form.get(CSRF_FIELD)
+    if not isinstance(sent, str) or not hmac.compare_digest(sent, user.csrf):
+        raise CsrfRefused("the form's security token is missing or wrong")
+
+
+def new_login_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def login_token_ok(request: Request, form: FormData) -> bool:
+    """Double-submit check for the login form: the hidden field equals the login cookie."""
+    cookie = request.cookies.get(LOGIN_COOKIE, "")
+    sent = form.get(CSRF_FIELD)
+    return bool(cookie) and isinstance(sent, str) and hmac.compare_digest(sent, cookie)
+
+
+def set_session_cookie(
+    response: Response, request: Request, context: ApiContext, token: str
+) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=context.settings.token_minutes * 60,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
+
+
+def set_login_cookie(response: Response, request: Request, token: str) -> None:
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        path="/login",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )

@@ -1,0 +1,63 @@
+"""A whole ebr in this process for browser tests: seeded SQLite store, worker, API over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from api.app import create_app
+from api.context import ApiContext
+from ebr.seed import seed_demo
+from ebr.settings import Settings
+from ebr.store.db import make_engine, migrate
+from ebr.worker import build_worker
+
+SECRET = "web-test-secret-" + "0123456789abcdef" * 3
+
+
+@dataclass(frozen=True)
+class Site:
+    """A running ebr: its address, and its store for checking what was (not) recorded."""
+
+    base_url: str
+    engine: Engine
+
+
+@asynccontextmanager
+async def running_site(client: Client, data_dir: Path) -> AsyncIterator[Site]:
+    url = f"sqlite:///{data_dir / 'ebr.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    seed_demo(engine)
+    settings = Settings(
+        data_dir=data_dir, task_queue=f"web-{uuid.uuid4().hex[:8]}", jwt_secret=SECRET
+    )
+    context = ApiContext(settings=settings, engine=engine, temporal=client, token_secret=SECRET)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(context), log_level="warning"))
+    try:
+        async with build_worker(client, engine, task_queue=settings.task_queue):
+            serving = asyncio.create_task(server.serve(sockets=[sock]))
+            while not server.started:
+                if serving.done():
+                    serving.result()
+                await asyncio.sleep(0.02)
+            try:
+                yield Site(base_url=f"http://127.0.0.1:{port}", engine=engine)
+            finally:
+                server.should_exit = True
+                await serving
+    finally:
+        sock.close()
+        engine.dispose()

@@ -1,0 +1,122 @@
+"""A batch from start to review through the pages, as a supervisor, an operator and QA do it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from tests.web.pages import (
+    batch_number,
+    forge_post,
+    post,
+    records_of,
+    shot,
+    sign_in,
+    start_batch,
+    status_of,
+    step,
+)
+from tests.web.site import Site
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_batch_through_the_pages(browser: Browser, site: Site, screenshots: Path) -> None:
+    number = batch_number()
+    sam = await sign_in(browser, site, "sam")
+    await start_batch(sam, number)
+    await expect(sam.locator("h1")).to_have_text(f"Batch {number}")
+    await expect(sam.locator(".batch-head")).to_contain_text("DEMO-BLEND — Demonstration powder")
+    await expect(sam.locator(".batch-head")).to_contain_text("10 kg")
+    await sam.goto("/")
+    await expect(sam.locator("table.list")).to_contain_text(number)
+    await shot(sam, screenshots, "batches")
+
+    olga = await sign_in(browser, site, "olga")
+    await olga.goto(f"/batches/{number}")
+    await expect(olga.locator("#start")).to_have_count(0)  # operators start no batches
+    current = olga.locator(step("line-clearance"))
+    await current.get_by_label("Yes").check()
+    await current.locator("textarea[name=comment]").fill("Room checked, blender clean.")
+    assert (await post(olga, f"{step('line-clearance')} button[type=submit]")).status == 303
+    await expect(olga.locator(step("line-clearance"))).to_contain_text("Olga Okafor (olga)")
+    await expect(olga.locator(step("line-clearance"))).to_contain_text("UTC")
+    await expect(olga.locator(step("line-clearance"))).to_contain_text("awaiting verification")
+
+    # The performer is offered no verify button; a stale or forged form is refused by the workflow.
+    await expect(olga.locator(f"{step('line-clearance')} .verify-form")).to_have_count(0)
+    refused = await forge_post(olga, f"/batches/{number}/steps/line-clearance/verify", {})
+    assert refused.status == 403
+    await expect(olga.locator("#refusal")).to_contain_text("a different person must verify it")
+    assert records_of(site, number) == 1
+    await shot(olga, screenshots, "batch-refused-verification")
+
+    await sam.goto(f"/batches/{number}")
+    await shot(sam, screenshots, "batch-awaiting-verification")
+    assert (await post(sam, f"{step('line-clearance')} .verify-form button")).status == 303
+    await expect(sam.locator(step("line-clearance"))).to_contain_text("Sam Lindqvist (sam)")
+    await expect(sam.locator(f"{step('line-clearance')} .badge").first).to_have_text("done")
+
+    # A value that is not a number is refused in words, and everything entered is kept.
+    await olga.set_viewport_size({"width": 800, "height": 1280})  # a tablet held upright
+    await olga.goto(f"/batches/{number}")
+    weigh = olga.locator(step("weigh-powder"))
+    await weigh.get_by_label("Powder lot number").fill("PL-2291")
+    await weigh.get_by_label("Net mass of powder").fill("ten")
+    await weigh.locator("textarea[name=comment]").fill("scale S-4")
+    assert (await post(olga, f"{step('weigh-powder')} button[type=submit]")).status == 422
+    weigh = olga.locator(step("weigh-powder"))
+    await expect(weigh.locator(".field-error")).to_contain_text("must be a number")
+    await expect(weigh.get_by_label("Powder lot number")).to_have_value("PL-2291")
+    await expect(weigh.get_by_label("Net mass of powder")).to_have_value("ten")
+    await expect(weigh.locator("textarea[name=comment]")).to_have_value("scale S-4")
+    await shot(olga, screenshots, "batch-invalid-value")
+    await weigh.get_by_label("Net mass of powder").fill("10.20")
+    assert (await post(olga, f"{step('weigh-powder')} button[type=submit]")).status == 303
+    weighed = olga.locator(step("weigh-powder"))
+    await expect(weighed.locator(".oos")).to_have_text("OUT OF SPEC")
+    await expect(weighed).to_contain_text("10.20 kg")
+    await expect(weighed).to_contain_text("9.95 – 10.05 kg")
+
+    await sam.goto(f"/batches/{number}")
+    assert (await post(sam, f"{step('weigh-powder')} .verify-form button")).status == 303
+
+    await olga.goto(f"/batches/{number}")
+    assert (await post(olga, f"{step('close-blender')} button[type=submit]")).status == 303
+    mix = olga.locator(step("mix"))
+    await mix.get_by_label("Mixing time").fill("10")
+    await mix.get_by_label("uniform").check()
+    assert (await post(olga, f"{step('mix')} button[type=submit]")).status == 303
+    await olga.locator(step("blend-moisture")).get_by_label("Loss on drying").fill("2.1")
+    assert (await post(olga, f"{step('blend-moisture')} button[type=submit]")).status == 303
+
+    # The QA step: the operator is told who performs it, and a forged attempt is refused.
+    await expect(olga.locator(step("qa-release"))).to_contain_text("role qa")
+    action = f"/batches/{number}/steps/qa-release/complete"
+    wrong_role = await forge_post(olga, action, {"v-released": "yes"})
+    assert wrong_role.status == 403
+    await expect(olga.locator("#refusal")).to_contain_text("must be performed by a user with")
+    await shot(olga, screenshots, "batch-wrong-role")
+    assert records_of(site, number) == 7
+
+    quinn = await sign_in(browser, site, "quinn")
+    await quinn.goto(f"/batches/{number}")
+    await quinn.locator(step("qa-release")).get_by_label("Yes").check()
+    assert (await post(quinn, f"{step('qa-release')} button[type=submit]")).status == 303
+    await expect(quinn.locator(".batch-head .badge")).to_have_text("awaiting review")
+    await expect(quinn.locator(".batch-head")).to_contain_text("6 of 6 steps done")
+    await expect(quinn.locator(".batch-head .oos")).to_have_text("OUT OF SPEC")
+    assert status_of(site, number) == "awaiting_review"
+    await shot(quinn, screenshots, "batch-awaiting-review")
+
+    await quinn.goto("/recipes")
+    await expect(quinn.locator("table.list")).to_contain_text("DEMO-SHORT v1")
+    await shot(quinn, screenshots, "recipes")
+    await quinn.click("text=DEMO-SHORT v1")
+    await expect(quinn.locator("h1")).to_contain_text("DEMO-SHORT v1")
+    await expect(quinn.locator(step("weigh-powder"))).to_contain_text("9.95 – 10.05 kg")
+    await shot(quinn, screenshots, "recipe")
+    for page in (sam, olga, quinn):
+        await page.context.close()
