@@ -99,7 +99,6 @@ async def start_batch(
 async def complete_step(
     *, client: Client, engine: Engine, batch_id: str, request: CompleteStepInput
 ) -> StepRecorded:
-    _require_batch(engine, batch_id)
     handle = client.get_workflow_handle_for(BatchWorkflow.run, batch_id)
     return await _update(
         engine, batch_id, handle.execute_update(BatchWorkflow.complete_step, request)
@@ -109,7 +108,6 @@ async def complete_step(
 async def verify_step(
     *, client: Client, engine: Engine, batch_id: str, request: VerifyStepInput
 ) -> StepRecorded:
-    _require_batch(engine, batch_id)
     handle = client.get_workflow_handle_for(BatchWorkflow.run, batch_id)
     return await _update(
         engine, batch_id, handle.execute_update(BatchWorkflow.verify_step, request)
@@ -129,9 +127,14 @@ async def _update(engine: Engine, batch_id: str, call: Awaitable[T]) -> T:
         raise ApiError(500, "update_failed", f"the batch could not record this: {exc}") from None
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
+            # Temporal knows no running batch by that id: ask the store whether it ever existed.
             with session_scope(engine) as session:
                 batch = get_batch(session=session, batch_id=batch_id)
-                status = batch.status if batch else "unknown"
+                status = batch.status if batch else None
+            if status is None:
+                raise ApiError(
+                    404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
+                ) from None
             raise ApiError(
                 409,
                 "batch_not_active",
@@ -151,15 +154,6 @@ async def _answered(call: Awaitable[T]) -> T:
             "the batch did not answer in time: is an ebr "
             "worker running? Nothing was recorded unless the batch shows it.",
         ) from None
-
-
-def _require_batch(engine: Engine, batch_id: str) -> None:
-    with session_scope(engine) as session:
-        found = get_batch(session=session, batch_id=batch_id) is not None
-    if not found:
-        raise ApiError(
-            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
-        )
 
 
 def _batch_exists(batch_number: str) -> ApiError:

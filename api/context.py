@@ -12,7 +12,14 @@ from ebr.settings import Settings
 
 @dataclass(frozen=True)
 class ApiContext:
+    """``engine`` writes (master data); ``reader`` serves every query (see make_engine read_only)."""
+
     settings: Settings
     engine: Engine
     temporal: Client
     token_secret: str
+    reader: Engine | None = None
+
+    @property
+    def reads(self) -> Engine:
+        return self.reader or self.engine

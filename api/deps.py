@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -30,11 +30,20 @@ ContextDep = Annotated[ApiContext, Depends(get_context)]
 
 
 def get_session(context: ContextDep) -> Iterator[Session]:
+    """A session that may write: only for master data (recipes, users), never batch state."""
     with session_scope(context.engine) as session:
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_read_session(context: ContextDep) -> Iterator[Session]:
+    with session_scope(context.reads) as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
 def get_temporal(context: ContextDep) -> Client:
@@ -44,16 +53,19 @@ def get_temporal(context: ContextDep) -> Client:
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 
-def get_current_user(context: ContextDep, token: Annotated[str | None, Depends(oauth2)]) -> UserRow:
-    """The active user named by a valid bearer token; 401 otherwise (the account is re-read).
+async def get_current_user(
+    context: ContextDep, token: Annotated[str | None, Depends(oauth2)]
+) -> UserRow:
+    """The active user named by a valid bearer token; 401 otherwise (the account is re-read, so a
+    disabled user is out at once).
 
-    The lookup is its own short transaction: a request that then waits on a workflow must hold
-    no lock on the store that the workflow's activities need.
+    The lookup is a short read on the lock-free reader, done inline: it cannot stall the event
+    loop behind a writer, and holds nothing that a workflow's activities need meanwhile.
     """
     user_id = subject(secret=context.token_secret, token=token) if token else None
     user = None
     if user_id:
-        with session_scope(context.engine) as session:
+        with session_scope(context.reads) as session:
             user = get_user(session=session, user_id=user_id)
     if user is None or not user.active:
         raise ApiError(
@@ -67,10 +79,10 @@ def get_current_user(context: ContextDep, token: Annotated[str | None, Depends(o
 CurrentUser = Annotated[UserRow, Depends(get_current_user)]
 
 
-def RequireRole(*roles: Role) -> Callable[[UserRow], UserRow]:  # noqa: N802 (reads as a type)
+def RequireRole(*roles: Role) -> Callable[[UserRow], Awaitable[UserRow]]:  # noqa: N802 (reads as a type)
     """A dependency that admits only users holding one of ``roles``."""
 
-    def check(user: CurrentUser) -> UserRow:
+    async def check(user: CurrentUser) -> UserRow:
         if not set(roles) & set(roles_of(user)):
             names = ", ".join(r.value for r in roles)
             raise ApiError(
@@ -91,7 +103,7 @@ def station_of(request: Request) -> str:
     return f"{declared[:64]} ({host})" if declared else host
 
 
-def get_actor(request: Request, user: CurrentUser) -> Actor:
+async def get_actor(request: Request, user: CurrentUser) -> Actor:
     return Actor(
         user_id=user.user_id,
         full_name=user.full_name,

@@ -73,6 +73,8 @@ def demo(
     url: Annotated[str | None, typer.Option(help="API base URL.")] = None,
 ) -> None:
     """Drive one whole batch through the HTTP API as operator, supervisor and QA."""
+    import httpx
+
     from ebr.demo import DemoError, run_demo
 
     settings = Settings()
@@ -81,7 +83,7 @@ def demo(
         run_demo(base, recipe, version, console)
     except DemoError as exc:
         raise _fail(str(exc)) from None
-    except OSError as exc:
+    except (OSError, httpx.TransportError) as exc:
         raise _fail(f"cannot reach the API at {base} ({exc}); start it with `ebr up`") from None
 
 

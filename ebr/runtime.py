@@ -85,6 +85,7 @@ def _api_server(settings: Settings, engine: Engine, client: Client) -> uvicorn.S
     context = ApiContext(
         settings=settings,
         engine=engine,
+        reader=make_engine(settings.resolved_database_url, read_only=True),
         temporal=client,
         token_secret=load_secret(settings.jwt_secret, settings.resolved_data_dir),
     )

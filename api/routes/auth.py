@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import ContextDep, CurrentUser, SessionDep
+from api.deps import ContextDep, CurrentUser, ReadSessionDep
 from api.errors import ApiError
 from api.schemas import TokenResponse, UserPublic
 from api.tokens import issue
@@ -28,7 +28,9 @@ def user_public(user: UserRow) -> UserPublic:
 
 @router.post("/auth/token", response_model=TokenResponse)
 def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], context: ContextDep, session: SessionDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    context: ContextDep,
+    session: ReadSessionDep,
 ) -> TokenResponse:
     user = get_user(session=session, user_id=form.username)
     valid = verify_password(user.password_hash if user else None, form.password)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api import batch_commands
 from api.batch_views import batch_detail, batch_summary, record_view
-from api.deps import ActorDep, ContextDep, CurrentUser, RequireRole, SessionDep, TemporalDep
+from api.deps import ActorDep, ContextDep, CurrentUser, ReadSessionDep, RequireRole, TemporalDep
 from api.schemas import (
     BatchCreate,
     BatchDetail,
@@ -35,7 +35,7 @@ async def start(
 ) -> BatchDetail:
     batch_id = await batch_commands.start_batch(
         client=temporal,
-        engine=context.engine,
+        engine=context.reads,
         task_queue=context.settings.task_queue,
         recipe_code=body.recipe_code,
         recipe_version=body.recipe_version,
@@ -43,14 +43,14 @@ async def start(
         planned=body.planned_quantity,
         actor=actor,
     )
-    with session_scope(context.engine) as session:
+    with session_scope(context.reads) as session:
         return batch_detail(session=session, batch_id=batch_id)
 
 
 @router.get("", response_model=list[BatchSummary])
 def batches(
     _: CurrentUser,
-    session: SessionDep,
+    session: ReadSessionDep,
     status: BatchStatus | None = None,
     recipe_code: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -63,7 +63,7 @@ def batches(
 
 
 @router.get("/{batch_id}", response_model=BatchDetail)
-def batch(batch_id: str, _: CurrentUser, session: SessionDep) -> BatchDetail:
+def batch(batch_id: str, _: CurrentUser, session: ReadSessionDep) -> BatchDetail:
     return batch_detail(session=session, batch_id=batch_id)
 
 
@@ -78,7 +78,7 @@ async def complete(
 ) -> StepResult:
     recorded = await batch_commands.complete_step(
         client=temporal,
-        engine=context.engine,
+        engine=context.reads,
         batch_id=batch_id,
         request=CompleteStepInput(
             step_id=step_id, actor=actor, values=body.values, comment=body.comment
@@ -98,7 +98,7 @@ async def verify(
 ) -> StepResult:
     recorded = await batch_commands.verify_step(
         client=temporal,
-        engine=context.engine,
+        engine=context.reads,
         batch_id=batch_id,
         request=VerifyStepInput(step_id=step_id, actor=actor, comment=body.comment),
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from api.deps import CurrentUser, RequireRole, SessionDep
+from api.deps import CurrentUser, ReadSessionDep, RequireRole, SessionDep
 from api.errors import ApiError
 from api.schemas import RecipeDetail, RecipeSummary, RecipeUpload
 from ebr.domain.recipe_loading import parse_recipe
@@ -26,7 +26,9 @@ def summary(row: RecipeRow) -> RecipeSummary:
 
 
 @router.get("", response_model=list[RecipeSummary])
-def recipes(_: CurrentUser, session: SessionDep, code: str | None = None) -> list[RecipeSummary]:
+def recipes(
+    _: CurrentUser, session: ReadSessionDep, code: str | None = None
+) -> list[RecipeSummary]:
     return [summary(row) for row in list_recipes(session=session, code=code)]
 
 
@@ -62,7 +64,7 @@ async def upload(
 
 
 @router.get("/{code}/{version}", response_model=RecipeDetail)
-def recipe(code: str, version: int, _: CurrentUser, session: SessionDep) -> RecipeDetail:
+def recipe(code: str, version: int, _: CurrentUser, session: ReadSessionDep) -> RecipeDetail:
     row = get_recipe(session=session, code=code, version=version)
     if row is None:
         raise ApiError(

@@ -47,7 +47,7 @@ async def complete(
         try:
             await batch_commands.complete_step(
                 client=context.temporal,
-                engine=context.engine,
+                engine=context.reads,
                 batch_id=batch_id,
                 request=CompleteStepInput(
                     step_id=step.step_id,
@@ -72,7 +72,7 @@ async def verify(
         try:
             await batch_commands.verify_step(
                 client=context.temporal,
-                engine=context.engine,
+                engine=context.reads,
                 batch_id=batch_id,
                 request=VerifyStepInput(
                     step_id=step.step_id, actor=user.actor, comment=comment.strip() or None
@@ -102,7 +102,7 @@ async def start(context: ApiContext, user: WebUser, form: FormData) -> str | For
         try:
             return await batch_commands.start_batch(
                 client=context.temporal,
-                engine=context.engine,
+                engine=context.reads,
                 task_queue=context.settings.task_queue,
                 recipe_code=request.recipe_code,
                 recipe_version=request.recipe_version,

@@ -88,7 +88,7 @@ def web_user(request: Request, context: ContextDep) -> WebUser:
     user_id = subject(secret=context.token_secret, token=token) if token else None
     user = None
     if user_id:
-        with session_scope(context.engine) as session:
+        with session_scope(context.reads) as session:
             user = get_user(session=session, user_id=user_id)
     if user is None or not user.active:
         raise SignInRequired(request.url.path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,16 +31,21 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
     """An engine tuned for a durable record store.
 
     SQLite: WAL (readers never block the writer), a busy timeout, foreign keys enforced, and every
     transaction begun IMMEDIATE so two writers queue on the lock instead of one failing with
     "database is locked" when it upgrades a read to a write. The file's directory is created.
+
+    ``read_only``: for code that only reads (the API's queries). The database refuses its writes,
+    and on SQLite its transactions begin deferred, taking no lock: in WAL mode a reader then
+    never waits for a writer, so it may run on an event loop without stalling it.
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        options = {"postgresql_readonly": True} if read_only else {}
+        return create_engine(parsed, pool_pre_ping=True, execution_options=options)
     if parsed.database and parsed.database != ":memory:" and "mode=memory" not in str(parsed):
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -47,7 +54,11 @@ def make_engine(url: str) -> Engine:
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
     )
     event.listen(engine, "connect", _sqlite_connect)
-    event.listen(engine, "begin", _sqlite_begin)
+    if read_only:
+        event.listen(engine, "connect", _sqlite_query_only)
+        event.listen(engine, "begin", _sqlite_begin_deferred)
+    else:
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -55,14 +66,37 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # isolation_level=None stops pysqlite issuing its own deferred BEGIN; _sqlite_begin does it.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+    _ensure_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
+def _ensure_wal(cursor: Any) -> None:
+    """Switch a new database to WAL. The switch needs a lock the busy timeout does not wait for,
+    so while another process holds the database (say, migrating it) it is retried here."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_query_only(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA query_only=ON")
+
+
+def _sqlite_begin_deferred(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def migrate(url: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, inspect, select, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlmodel import SQLModel
 
 from ebr.store import BatchRow, RecipeRow, StepRecordRow, UserRow, migrate, session_scope
@@ -160,3 +161,38 @@ def test_session_scope_rolls_back_on_error(engine: Engine) -> None:
         raise RuntimeError("crash before commit")
     with session_scope(engine) as session:
         assert get_user(session=session, user_id="ann") is None
+
+
+def test_the_read_only_engine_refuses_writes(store_url: str, engine: Engine) -> None:
+    reader = make_engine(store_url, read_only=True)
+    try:
+        with pytest.raises(DBAPIError), session_scope(reader) as session:
+            add_user(
+                session=session,
+                user_id="mallory",
+                full_name="Mallory",
+                roles=[],
+                password_hash="x",
+                created_by="admin",
+                at=datetime.now(UTC),
+            )
+        with session_scope(engine) as session:
+            assert get_user(session=session, user_id="mallory") is None
+    finally:
+        reader.dispose()
+
+
+def test_a_reader_is_not_blocked_while_a_writer_holds_the_database(
+    store_url: str, engine: Engine
+) -> None:
+    """The API reads on its event loop: a writer's open transaction must not make it wait."""
+    reader = make_engine(store_url, read_only=True)
+    try:
+        with engine.begin() as writer:
+            writer.execute(text("UPDATE users SET full_name = full_name WHERE user_id = 'nobody'"))
+            started = time.perf_counter()
+            with session_scope(reader) as session:
+                assert get_user(session=session, user_id="nobody") is None
+            assert time.perf_counter() - started < 1.0
+    finally:
+        reader.dispose()

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
 
 from ebr.domain.records import Meaning, StepRecord
 from ebr.store import Conflict, NotFound, StoreError, session_scope
@@ -140,50 +139,21 @@ def test_two_threads_inserting_the_same_record_make_one_row(engine: Engine, batc
         assert _count(engine) == seq
 
 
-def test_losing_a_race_reads_and_compares_the_winners_row(
-    engine: Engine, batch: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The first lookup misses (the winner has not committed yet); the insert then collides."""
-    _insert(engine, weighing(batch))
-    real_get = Session.get
-    misses = iter([True])
-
-    def first_lookup_misses(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return None if next(misses, False) else real_get(self, *args, **kwargs)
-
-    monkeypatch.setattr(Session, "get", first_lookup_misses)
-    row, created = _insert(engine, weighing(batch))
-    assert not created and row.record_id == weighing(batch).record_id
-    misses = iter([True])
-    with pytest.raises(Conflict, match="comment"):
-        _insert(engine, weighing(batch).model_copy(update={"comment": "other"}))
-    assert _count(engine) == 1
-
-
 @pytest.mark.postgres
-def test_both_writers_pass_the_lookup_before_either_inserts(
-    postgres_engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """PostgreSQL only: on SQLite, BEGIN IMMEDIATE lets one writer in at a time, so the two
-    lookups cannot both happen before an insert (waiting for that would deadlock the test)."""
+def test_two_writers_released_at_once_make_one_row(postgres_engine: Engine) -> None:
+    """PostgreSQL only: both inserts reach the unique index together; the loser waits for the
+    winner's commit, gets the violation, reads the winner's row and finds the same content.
+    (On SQLite, BEGIN IMMEDIATE queues writers, so they cannot meet at the index.)"""
     engine = postgres_engine
     with session_scope(engine) as session:
         insert_batch(session=session, header=header("b-1"), steps_total=2)
-    batch = "b-1"
-    looked = threading.Barrier(2, timeout=10)
-    real_get = Session.get
-    local = threading.local()
+    start = threading.Barrier(2, timeout=10)
 
-    def get_then_wait(self: Any, *args: Any, **kwargs: Any) -> Any:
-        found = real_get(self, *args, **kwargs)
-        if not getattr(local, "waited", False):
-            local.waited = True
-            looked.wait()
-        return found
+    def insert_when_released() -> bool:
+        start.wait()
+        return _insert(engine, weighing("b-1"))[1]
 
-    monkeypatch.setattr(Session, "get", get_then_wait)
     with ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(_insert, engine, weighing(batch)) for _ in range(2)]
-        results = sorted(f.result()[1] for f in futures)
+        results = sorted(pool.map(lambda _: insert_when_released(), range(2)))
     assert results == [False, True]
     assert _count(engine) == 1

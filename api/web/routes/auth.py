@@ -66,7 +66,7 @@ async def login(request: Request, context: ContextDep) -> Response:
     if not login_token_ok(request, form):
         error = "The sign-in form had expired. Please sign in again."
         return login_form(request, next_path=next_path, user_id=user_id, error=error, status=403)
-    with session_scope(context.engine) as session:
+    with session_scope(context.reads) as session:
         user = get_user(session=session, user_id=user_id)
         valid = verify_password(user.password_hash if user else None, text(form, "password"))
         active = bool(user and user.active)

@@ -32,14 +32,14 @@ def _list(
     request: Request, context: ApiContext, user: WebUser, *, status: str, state: FormState | None
 ) -> HTMLResponse:
     chosen = BatchStatus(status) if status in set(BatchStatus) else None
-    choices = recipe_choices(engine=context.engine) if user.has(*actions.STARTING_ROLES) else []
+    choices = recipe_choices(engine=context.reads) if user.has(*actions.STARTING_ROLES) else []
     return page(
         request,
         "batches.html",
         user=user,
         status_code=state.status if state else 200,
         title="Batches",
-        batches=batch_list(engine=context.engine, status=chosen),
+        batches=batch_list(engine=context.reads, status=chosen),
         statuses=list(BatchStatus),
         chosen=chosen,
         recipes=choices,
@@ -65,7 +65,7 @@ def _batch(
 
 async def _read(context: ApiContext, batch_id: str) -> BatchPage:
     """The batch as stored, read on a worker thread so the event loop never waits on the store."""
-    return await run_in_threadpool(batch_page, engine=context.engine, batch_id=batch_id)
+    return await run_in_threadpool(batch_page, engine=context.reads, batch_id=batch_id)
 
 
 def _step(shown: BatchPage, step_id: str) -> StepView:
@@ -99,7 +99,7 @@ async def start(request: Request, context: ContextDep, user: WebUserDep) -> Resp
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
 def batch(batch_id: str, request: Request, context: ContextDep, user: WebUserDep) -> HTMLResponse:
-    return _batch(request, user, batch_page(engine=context.engine, batch_id=batch_id))
+    return _batch(request, user, batch_page(engine=context.reads, batch_id=batch_id))
 
 
 @router.post("/batches/{batch_id}/steps/{step_id}/complete", response_class=HTMLResponse)

@@ -18,7 +18,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 @router.get("/recipes", response_class=HTMLResponse)
 def recipes(request: Request, context: ContextDep, user: WebUserDep) -> HTMLResponse:
-    rows = recipe_rows(engine=context.engine)
+    rows = recipe_rows(engine=context.reads)
     return page(request, "recipes.html", user=user, title="Recipes", recipes=rows)
 
 
@@ -26,7 +26,7 @@ def recipes(request: Request, context: ContextDep, user: WebUserDep) -> HTMLResp
 def recipe(
     code: str, version: str, request: Request, context: ContextDep, user: WebUserDep
 ) -> HTMLResponse:
-    with session_scope(context.engine) as session:
+    with session_scope(context.reads) as session:
         number = int(version) if version.isdigit() and len(version) < 10 else 0
         row = get_recipe(session=session, code=code, version=number)
         if row is None:
