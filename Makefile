@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.ebr-installed
 # Packages type-checked by mypy; those not written yet are skipped.
-PACKAGES := ebr workflows activities signatures api
+PACKAGES := ebr workflows activities signatures api bench
 
 .PHONY: venv run test lint fmt clean
 
