@@ -73,6 +73,8 @@ class BatchState(BaseModel):
     status: BatchStatus = BatchStatus.IN_PROGRESS
     steps: list[StepProgress] = Field(default_factory=list)
     completed_at: datetime | None = None
+    # The hash of the batch's last signed record: the next record must name it as prev_hash.
+    chain_head: str = "0" * 64
 
     @classmethod
     def start(cls, header: BatchHeader, recipe: Recipe) -> BatchState:

@@ -90,6 +90,28 @@ class UnitMismatch(DomainError):
     code = "unit_mismatch"
 
 
+class NothingToCorrect(DomainError):
+    code = "nothing_to_correct"
+    kind = ErrorKind.CONFLICT
+
+
+class ReasonRequired(DomainError):
+    code = "reason_required"
+
+
+class ChainMoved(DomainError):
+    """The batch recorded something else since the record was signed: sign again on the new head."""
+
+    code = "chain_moved"
+    kind = ErrorKind.CONFLICT
+
+
+class PayloadMismatch(DomainError):
+    """The signed content is not what the request asks to record."""
+
+    code = "payload_mismatch"
+
+
 ERRORS_BY_CODE: dict[str, type[DomainError]] = {
     cls.code: cls
     for cls in (
@@ -106,6 +128,10 @@ ERRORS_BY_CODE: dict[str, type[DomainError]] = {
         SameUserVerification,
         BatchNotActive,
         UnitMismatch,
+        NothingToCorrect,
+        ReasonRequired,
+        ChainMoved,
+        PayloadMismatch,
     )
 }
 

@@ -15,6 +15,8 @@ from ebr.domain.batch import Actor, BatchState, BatchStatus, StepProgress, StepS
 from ebr.domain.errors import (
     BatchNotActive,
     NotAwaitingVerification,
+    NothingToCorrect,
+    ReasonRequired,
     RoleNotAllowed,
     SameUserVerification,
     StepAlreadyDone,
@@ -123,6 +125,41 @@ def apply_verify(
     progress.status = StepStatus.DONE
     _finish_if_done(state, at)
     return progress
+
+
+def check_correct(
+    state: BatchState,
+    recipe: Recipe,
+    *,
+    step_id: str,
+    actor: Actor,
+    values: dict[str, Any],
+    reason: str | None,
+    busy: frozenset[str] = frozenset(),
+) -> tuple[RecordedValue, ...]:
+    """Check that ``actor`` may correct the values recorded for ``step_id``; return them typed.
+
+    A correction never replaces the original: it is a new record, with a reason, pointing at it.
+    The performer may correct their own entry; otherwise a supervisor or QA must.
+    """
+    step, progress = _find(state, recipe, step_id)
+    _require_active(state)
+    if step_id in busy:
+        raise StepInProgress(f"step {step_id!r} is being recorded by another request")
+    if progress.status is StepStatus.PENDING or progress.performed_by is None:
+        raise NothingToCorrect(
+            f"step {step_id!r} has no recorded values to correct yet", {"step_id": step_id}
+        )
+    if not (reason or "").strip():
+        raise ReasonRequired("a correction needs a reason", {"field": "reason"})
+    if actor.user_id != progress.performed_by and not VERIFYING_ROLES & set(actor.roles):
+        raise RoleNotAllowed(
+            f"only {progress.performed_by}, a supervisor or QA may correct step {step_id!r}",
+            {"step_id": step_id, "allowed_roles": sorted(r.value for r in VERIFYING_ROLES)},
+        )
+    if not step.inputs:
+        raise NothingToCorrect(f"step {step_id!r} records no values", {"step_id": step_id})
+    return validate_values(step, values)
 
 
 def _find(state: BatchState, recipe: Recipe, step_id: str) -> tuple[Step, StepProgress]:

@@ -11,10 +11,15 @@ from ebr.domain.values import RecordedValue
 
 
 class Meaning(StrEnum):
-    """What a person's record or signature means (21 CFR 11.50(a)(3))."""
+    """What a person's record or signature means (21 CFR 11.50(a)(3)): a fixed vocabulary."""
 
     PERFORMED = "performed"
     VERIFIED = "verified"
+    REVIEWED = "reviewed"
+    APPROVED = "approved"
+    RELEASED = "released"
+    REJECTED = "rejected"
+    CORRECTED = "corrected"
 
 
 class StepRecord(BaseModel):
