@@ -1,0 +1,88 @@
+"""Record signatures, site CA certificates, hash chains and the verifiable audit log for ebr."""
+
+from signatures.ca import (
+    SiteCA,
+    certificate_fingerprint,
+    certificate_pem,
+    create_site_ca,
+    issue_site_signing_certificate,
+    issue_user_certificate,
+    load_ca,
+    load_certificate_pem,
+    save_ca,
+    signer_public_key,
+    verify_certificate,
+)
+from signatures.canonical import canonical_json, sha256_hex
+from signatures.chain import GENESIS, record_hash, verify_chain
+from signatures.checkpoints import Checkpoint, sign_checkpoint, verify_checkpoint
+from signatures.errors import (
+    BadCertificate,
+    BadProof,
+    BadSignature,
+    ChainBroken,
+    KeyFormatError,
+    MalformedInput,
+    SignatureError,
+    WrongPassword,
+)
+from signatures.keys import (
+    FAST_TEST_PARAMS,
+    KdfParams,
+    WrappedKey,
+    generate_key,
+    key_id,
+    public_key_id,
+    rewrap_key,
+    unwrap_key,
+    wrap_key,
+)
+from signatures.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
+from signatures.records import Signature, sign_payload, verify_many, verify_payload
+
+__all__ = [
+    "FAST_TEST_PARAMS",
+    "GENESIS",
+    "BadCertificate",
+    "BadProof",
+    "BadSignature",
+    "ChainBroken",
+    "Checkpoint",
+    "KdfParams",
+    "KeyFormatError",
+    "MalformedInput",
+    "MerkleTree",
+    "Signature",
+    "SignatureError",
+    "SiteCA",
+    "WrappedKey",
+    "WrongPassword",
+    "canonical_json",
+    "certificate_fingerprint",
+    "certificate_pem",
+    "create_site_ca",
+    "generate_key",
+    "issue_site_signing_certificate",
+    "issue_user_certificate",
+    "key_id",
+    "leaf_hash",
+    "load_ca",
+    "load_certificate_pem",
+    "public_key_id",
+    "record_hash",
+    "rewrap_key",
+    "save_ca",
+    "sha256_hex",
+    "sign_checkpoint",
+    "sign_payload",
+    "signer_public_key",
+    "unwrap_key",
+    "verify_certificate",
+    "verify_chain",
+    "verify_checkpoint",
+    "verify_consistency",
+    "verify_inclusion",
+    "verify_many",
+    "verify_payload",
+    "wrap_key",
+]
