@@ -125,6 +125,8 @@ def _issue(
     now: datetime,
     valid_days: int,
 ) -> x509.Certificate:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("certificate times must be timezone-aware")
     ca_cert = ca.certificate
     if not ca_cert.not_valid_before_utc <= now <= ca_cert.not_valid_after_utc:
         raise BadCertificate(f"the site CA is not valid at {now.isoformat()}")

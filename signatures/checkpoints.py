@@ -96,10 +96,13 @@ def checkpoint_message(
     """Return the exact bytes a checkpoint signature covers (see the module docstring).
 
     Raises:
-        ValueError: ``timestamp`` is naive, ``tree_size`` negative, ``root_hash`` not 32 bytes.
+        ValueError: ``timestamp`` is naive, ``tree_size`` not an integer >= 0, ``root_hash`` not
+            32 bytes, or ``origin`` not text.
     """
-    if tree_size < 0 or len(root_hash) != 32:
-        raise ValueError("a checkpoint needs a tree size >= 0 and a 32-byte root hash")
+    if type(tree_size) is not int or tree_size < 0:
+        raise ValueError("a checkpoint's tree size is an integer >= 0")
+    if not isinstance(root_hash, bytes) or len(root_hash) != 32 or not isinstance(origin, str):
+        raise ValueError("a checkpoint needs a 32-byte root hash and a text origin")
     return canonical_json(
         {
             "kind": CHECKPOINT_KIND,

@@ -225,6 +225,10 @@ def test_certificate_without_digital_signature(site_ca: SiteCA, key: Ed25519Priv
 def test_naive_time_is_refused(site_ca: SiteCA, key: Ed25519PrivateKey) -> None:
     with pytest.raises(ValueError):
         verify_certificate(user_cert(site_ca, key), site_ca.certificate, at=datetime(2025, 3, 2))
+    with pytest.raises(ValueError):
+        user_cert(site_ca, key, now=datetime(2025, 3, 2))
+    with pytest.raises(ValueError):
+        create_site_ca(organization="O", common_name="CA", now=datetime(2025, 3, 2))
 
 
 # --- PEM and fingerprints ---

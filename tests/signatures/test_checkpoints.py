@@ -94,9 +94,20 @@ def test_timestamps_are_normalised_to_utc(key: Ed25519PrivateKey) -> None:
     verify_checkpoint(key.public_key(), checkpoint)
 
 
-def test_naive_timestamp_is_refused(key: Ed25519PrivateKey) -> None:
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"timestamp": datetime(2025, 3, 1, 8, 15)},
+        {"tree_size": True},
+        {"tree_size": -1},
+        {"root_hash": ROOT.hex()},
+        {"root_hash": ROOT[:31]},
+        {"origin": None},
+    ],
+)
+def test_unsignable_checkpoints_are_refused(key: Ed25519PrivateKey, changes: Any) -> None:
     with pytest.raises(ValueError):
-        make(key, timestamp=datetime(2025, 3, 1, 8, 15))
+        make(key, **changes)
 
 
 def test_json_round_trip(key: Ed25519PrivateKey) -> None:
