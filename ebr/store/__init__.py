@@ -1,5 +1,22 @@
-"""The record store: users, recipes, batches and step records in SQLite or PostgreSQL."""
+"""The record store: users, recipes, batches, signed step records, keys and the audit log."""
 
+from ebr.store.accounts import (
+    record_failure,
+    record_success,
+    set_active,
+    set_password,
+    touch_signature,
+    unlock,
+)
+from ebr.store.audit import (
+    AuditEntryIn,
+    AuditRow,
+    append_audit,
+    audit_size,
+    get_audit,
+    leaf_hashes,
+    list_audit,
+)
 from ebr.store.batches import (
     BatchRow,
     get_batch,
@@ -8,8 +25,25 @@ from ebr.store.batches import (
     list_batches,
     update_batch_progress,
 )
+from ebr.store.checkpoints import (
+    CheckpointRow,
+    get_checkpoint,
+    latest_checkpoint,
+    list_checkpoints,
+    save_checkpoint,
+)
 from ebr.store.db import make_engine, migrate, session_scope
 from ebr.store.errors import AlreadyExists, Conflict, NotFound, StoreError
+from ebr.store.keys import (
+    UserKeyRow,
+    active_key,
+    add_user_key,
+    all_certificates,
+    get_key,
+    keys_of,
+    replace_wrapped,
+    retire_key,
+)
 from ebr.store.recipes import (
     RecipeRow,
     get_recipe,
@@ -18,36 +52,71 @@ from ebr.store.recipes import (
     recipe_of,
     save_recipe,
 )
-from ebr.store.records import StepRecordRow, insert_step_record, list_step_records, record_of
+from ebr.store.records import (
+    SignedPayload,
+    StepRecordRow,
+    insert_step_record,
+    latest_record_hash,
+    list_step_records,
+    record_of,
+)
 from ebr.store.users import UserRow, add_user, get_user, list_users, roles_of
 
 __all__ = [
     "AlreadyExists",
+    "AuditEntryIn",
+    "AuditRow",
     "BatchRow",
+    "CheckpointRow",
     "Conflict",
     "NotFound",
     "RecipeRow",
+    "SignedPayload",
     "StepRecordRow",
     "StoreError",
+    "UserKeyRow",
     "UserRow",
+    "active_key",
     "add_user",
+    "add_user_key",
+    "all_certificates",
+    "append_audit",
+    "audit_size",
+    "get_audit",
     "get_batch",
+    "get_checkpoint",
+    "get_key",
     "get_recipe",
     "get_recipe_by_hash",
     "get_user",
     "header_of",
     "insert_batch",
     "insert_step_record",
+    "keys_of",
+    "latest_checkpoint",
+    "latest_record_hash",
+    "leaf_hashes",
+    "list_audit",
     "list_batches",
+    "list_checkpoints",
     "list_recipes",
     "list_step_records",
     "list_users",
     "make_engine",
     "migrate",
     "recipe_of",
+    "record_failure",
     "record_of",
+    "record_success",
+    "replace_wrapped",
+    "retire_key",
     "roles_of",
+    "save_checkpoint",
     "save_recipe",
     "session_scope",
+    "set_active",
+    "set_password",
+    "touch_signature",
+    "unlock",
     "update_batch_progress",
 ]

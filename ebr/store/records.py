@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from ebr.domain.records import Meaning, StepRecord
@@ -15,7 +17,14 @@ from ebr.store.columns import UTCDateTime, as_utc
 from ebr.store.errors import Conflict, NotFound, StoreError
 from ebr.store.keyed import insert_once
 
-__all__ = ["StepRecordRow", "insert_step_record", "list_step_records", "record_of"]
+__all__ = [
+    "SignedPayload",
+    "StepRecordRow",
+    "insert_step_record",
+    "latest_record_hash",
+    "list_step_records",
+    "record_of",
+]
 
 _CONTENT_FIELDS = [
     "batch_id",
@@ -29,11 +38,36 @@ _CONTENT_FIELDS = [
     "user_name",
     "station",
     "recorded_at",
+    "payload",
+    "record_hash",
+    "prev_hash",
+    "signature",
+    "key_id",
+    "corrects",
 ]
 
 
+@dataclass(frozen=True, kw_only=True)
+class SignedPayload:
+    """What makes a record signed evidence, as the signing layer produced it; stored verbatim.
+
+    ``payload`` is the record's RFC 8785 canonical JSON text, exactly the bytes (UTF-8) that were
+    signed; ``record_hash`` the lowercase hex SHA-256 of those bytes; ``prev_hash`` the
+    ``record_hash`` of the batch's previous record (the chain; ``ebr.domain.signed.GENESIS`` for a
+    batch's first record); ``signature`` the base64 Ed25519 signature over ``payload``;
+    ``key_id`` names the user key (``user_keys``) whose certificate verifies it.
+    """
+
+    payload: str
+    record_hash: str
+    prev_hash: str
+    signature: str
+    key_id: str
+
+
 class StepRecordRow(SQLModel, table=True):
-    """One entry of a batch record. Rows are only ever inserted: never updated, never deleted."""
+    """One entry of a batch record. Rows are only ever inserted: never updated, never deleted
+    (triggers refuse both, migration 0003)."""
 
     __tablename__ = "step_records"
     __table_args__ = (UniqueConstraint("batch_id", "seq", name="uq_step_records_batch_seq"),)
@@ -53,15 +87,34 @@ class StepRecordRow(SQLModel, table=True):
     user_name: str
     station: str
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+    # Signed evidence (see SignedPayload); empty on records written before records were signed.
+    payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    record_hash: str | None = Field(default=None, max_length=64)
+    prev_hash: str | None = None
+    signature: str | None = None
+    key_id: str | None = None
+    # The record_id of the record this one corrects; the corrected record itself stays as it was.
+    corrects: str | None = None
 
 
-def insert_step_record(*, session: Session, record: StepRecord) -> tuple[StepRecordRow, bool]:
+def insert_step_record(
+    *,
+    session: Session,
+    record: StepRecord,
+    signed: SignedPayload | None = None,
+    corrects: str | None = None,
+) -> tuple[StepRecordRow, bool]:
     """Append a record once; return ``(row, created)``.
 
-    ``record_id`` is the idempotency key: a retry with the same content returns the stored row.
-    The same id with other content, or another id taking a used (batch, seq), is a Conflict: the
-    record is evidence, and evidence is never silently replaced.
+    ``record_id`` is the idempotency key: a retry with the same content (signature and
+    ``corrects`` included) returns the stored row. The same id with other content, or another id
+    taking a used (batch, seq), is a Conflict: the record is evidence, and evidence is never
+    silently replaced. ``signed`` is checked only for consistency (``record_hash`` must be the
+    SHA-256 of ``payload``, else StoreError), since a stored row can never be fixed afterwards;
+    the signature itself is the signing layer's to verify.
     """
+    if signed is not None:
+        _check_hash(record.record_id, signed)
     row = StepRecordRow(
         record_id=record.record_id,
         batch_id=record.batch_id,
@@ -75,7 +128,14 @@ def insert_step_record(*, session: Session, record: StepRecord) -> tuple[StepRec
         user_name=record.user_name,
         station=record.station,
         recorded_at=as_utc(record.recorded_at),
+        corrects=corrects,
     )
+    if signed is not None:
+        row.payload = signed.payload
+        row.record_hash = signed.record_hash
+        row.prev_hash = signed.prev_hash
+        row.signature = signed.signature
+        row.key_id = signed.key_id
     return insert_once(
         session=session,
         row=row,
@@ -87,6 +147,15 @@ def insert_step_record(*, session: Session, record: StepRecord) -> tuple[StepRec
         ),
         collides=lambda: _collision(session, record),
     )
+
+
+def _check_hash(record_id: str, signed: SignedPayload) -> None:
+    actual = hashlib.sha256(signed.payload.encode("utf-8")).hexdigest()
+    if signed.record_hash != actual:
+        raise StoreError(
+            f"record {record_id!r}: record_hash is not the SHA-256 of its payload",
+            {"record_id": record_id, "record_hash": signed.record_hash, "actual": actual},
+        )
 
 
 def _collision(session: Session, record: StepRecord) -> StoreError:
@@ -110,6 +179,21 @@ def list_step_records(*, session: Session, batch_id: str) -> list[StepRecordRow]
     """A batch's records in the order they were made."""
     query = select(StepRecordRow).where(StepRecordRow.batch_id == batch_id)
     return list(session.exec(query.order_by(col(StepRecordRow.seq))).all())
+
+
+def latest_record_hash(*, session: Session, batch_id: str) -> tuple[int, str | None]:
+    """The batch's highest seq and that record's ``record_hash``: what the next record chains to.
+
+    ``(0, None)`` for a batch without records; ``(seq, None)`` if its newest record is unsigned.
+    """
+    query = (
+        select(StepRecordRow.seq, StepRecordRow.record_hash)
+        .where(StepRecordRow.batch_id == batch_id)
+        .order_by(col(StepRecordRow.seq).desc())
+        .limit(1)
+    )
+    newest = session.exec(query).first()
+    return (0, None) if newest is None else (newest[0], newest[1])
 
 
 def record_of(row: StepRecordRow) -> StepRecord:

@@ -29,6 +29,12 @@ class UserRow(SQLModel, table=True):
     must_change_password: bool = False
     created_by: str
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Account controls (ebr.store.accounts); the defaults suit a new account.
+    failed_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    locked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_signature_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 def add_user(

@@ -15,6 +15,7 @@ from ebr.store import Conflict, NotFound, StoreError, session_scope
 from ebr.store.batches import insert_batch
 from ebr.store.records import StepRecordRow, insert_step_record, list_step_records, record_of
 from tests.store.builders import T0, header, weighing
+from tests.store.tamper import drop_guards
 
 
 @pytest.fixture
@@ -116,7 +117,8 @@ def test_list_step_records_orders_by_seq_and_keeps_batches_apart(
 def test_a_damaged_row_is_reported(engine: Engine, batch: str) -> None:
     _insert(engine, weighing(batch))
     with engine.begin() as connection:
-        connection.exec_driver_sql("UPDATE step_records SET meaning = 'approved'")
+        drop_guards(connection)  # the append-only triggers refuse this; an attacker drops them
+        connection.exec_driver_sql("UPDATE step_records SET meaning = 'initialled'")
     with session_scope(engine) as session:
         (row,) = list_step_records(session=session, batch_id=batch)
     with pytest.raises(StoreError, match="is damaged"):

@@ -1,0 +1,96 @@
+"""Account controls on users: failed sign-ins and lockout, passwords, enabling, last signature.
+
+These functions only change the row; deciding when to call them, and auditing each change, is
+the caller's job. Each reads the user row locked (PostgreSQL ``FOR UPDATE``; on SQLite every
+write transaction holds the database lock), so concurrent failures are all counted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from ebr.store.columns import as_utc
+from ebr.store.errors import NotFound
+from ebr.store.users import UserRow
+
+__all__ = [
+    "record_failure",
+    "record_success",
+    "set_active",
+    "set_password",
+    "touch_signature",
+    "unlock",
+]
+
+
+def record_failure(*, session: Session, user_id: str, at: datetime, limit: int) -> UserRow:
+    """Count a failed sign-in; the ``limit``-th consecutive failure locks the account at ``at``.
+
+    Failures keep counting while locked; ``locked_at`` keeps the time the lock began.
+    """
+    if limit < 1:
+        raise ValueError(f"a lockout limit must be at least 1, not {limit}")
+    row = _locked_row(session, user_id)
+    row.failed_attempts += 1
+    if row.failed_attempts >= limit and row.locked_at is None:
+        row.locked_at = as_utc(at)
+    return _saved(session, row)
+
+
+def record_success(*, session: Session, user_id: str, at: datetime) -> UserRow:
+    """A successful sign-in at ``at``: the failure count restarts. A lock is not lifted."""
+    row = _locked_row(session, user_id)
+    row.failed_attempts = 0
+    row.last_login_at = as_utc(at)
+    return _saved(session, row)
+
+
+def unlock(*, session: Session, user_id: str, at: datetime) -> UserRow:
+    """Lift a lockout and forget the failures (``at`` is checked; the caller's audit keeps it)."""
+    as_utc(at)
+    row = _locked_row(session, user_id)
+    row.locked_at = None
+    row.failed_attempts = 0
+    return _saved(session, row)
+
+
+def set_password(
+    *, session: Session, user_id: str, password_hash: str, at: datetime, must_change: bool
+) -> UserRow:
+    """Replace the password hash; ``must_change`` makes the user choose a new one at next sign-in."""
+    row = _locked_row(session, user_id)
+    row.password_hash = password_hash
+    row.password_changed_at = as_utc(at)
+    row.must_change_password = must_change
+    return _saved(session, row)
+
+
+def set_active(*, session: Session, user_id: str, active: bool) -> UserRow:
+    """Enable or disable an account (users are disabled, never deleted)."""
+    row = _locked_row(session, user_id)
+    row.active = active
+    return _saved(session, row)
+
+
+def touch_signature(*, session: Session, user_id: str, at: datetime) -> UserRow:
+    """Note a signature at ``at``; an older time arriving late (a retry) does not move it back."""
+    moment = as_utc(at)
+    row = _locked_row(session, user_id)
+    if row.last_signature_at is None or row.last_signature_at < moment:
+        row.last_signature_at = moment
+    return _saved(session, row)
+
+
+def _locked_row(session: Session, user_id: str) -> UserRow:
+    row = session.get(UserRow, user_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        raise NotFound(f"user {user_id!r} does not exist", {"user_id": user_id})
+    return row
+
+
+def _saved(session: Session, row: UserRow) -> UserRow:
+    session.add(row)
+    session.flush()
+    return row
