@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     api_port: int = 8000
     jwt_secret: str | None = None
     token_minutes: int = 480
+    # Part 11 controls.
+    site_name: str = "ebr site"
+    ca_passphrase: str | None = None
+    max_failed_attempts: int = Field(default=5, ge=1)
+    password_max_age_days: int = Field(default=90, ge=1)
+    password_min_length: int = Field(default=10, ge=8)
+    signing_session_minutes: int = Field(default=15, ge=1)
+    checkpoint_minutes: int = Field(default=10, ge=1)
 
     @property
     def resolved_data_dir(self) -> Path:
