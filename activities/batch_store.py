@@ -8,13 +8,15 @@ id), so a retry after a crash, or a replay, finds the row already there and writ
 from __future__ import annotations
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from ebr.domain.records import StepRecord
 from ebr.store.batches import insert_batch, update_batch_progress
 from ebr.store.db import session_scope
 from ebr.store.errors import Conflict
-from ebr.store.records import insert_step_record
+from ebr.store.records import StepRecordRow, insert_step_record, record_of
 from workflows.messages import CreateBatchInput, PersistRecordInput
 
 
@@ -37,10 +39,16 @@ class BatchStoreActivities:
                 ) from exc
 
     @activity.defn(name="persist_record")
-    def persist_record(self, request: PersistRecordInput) -> None:
-        """Store one step record and the batch's progress in a single transaction."""
-        record = request.record
+    def persist_record(self, request: PersistRecordInput) -> StepRecord:
+        """Store one step record and the batch's progress in a single transaction; return the record.
+
+        A worker that dies after this commits, before Temporal hears of it, leaves the update to
+        run again in a new workflow task, whose time is later: the same record but for
+        ``recorded_at``. The stored record is the evidence, so it is kept and returned as it is.
+        """
         with session_scope(self._engine) as session:
+            request = _as_already_stored(session, request)
+            record = request.record
             try:
                 insert_step_record(session=session, record=record)
             except Conflict as exc:
@@ -56,3 +64,16 @@ class BatchStoreActivities:
                 at=record.recorded_at,
                 seq=record.seq,
             )
+        return record
+
+
+def _as_already_stored(session: Session, request: PersistRecordInput) -> PersistRecordInput:
+    """The request with the stored record's time, if that record is stored and differs only in it."""
+    row = session.get(StepRecordRow, request.record.record_id)
+    if row is None:
+        return request
+    stored = record_of(row)
+    if request.record.model_copy(update={"recorded_at": stored.recorded_at}) != stored:
+        return request  # really different: the insert reports the conflict
+    completed_at = stored.recorded_at if request.completed_at is not None else None
+    return request.model_copy(update={"record": stored, "completed_at": completed_at})

@@ -217,7 +217,7 @@ class BatchWorkflow:
             all_done = steps_done == len(self._state.steps)
             status = BatchStatus.AWAITING_REVIEW if all_done else self._state.status
             try:
-                await workflow.execute_local_activity_method(
+                stored: StepRecord | None = await workflow.execute_local_activity_method(
                     BatchStoreActivities.persist_record,
                     PersistRecordInput(
                         record=record,
@@ -233,6 +233,9 @@ class BatchWorkflow:
                 if self._last_seq == record.seq:
                     self._last_seq -= 1
                 raise
+            if stored is not None:  # None in histories from before the activity returned it
+                # A crashed task's rerun gets the record its first run committed: that one counts.
+                record, at = stored, stored.recorded_at
             before = self._state.status
             progress = apply(at)
             if self._state.status is not before:

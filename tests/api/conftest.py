@@ -1,0 +1,39 @@
+"""Fixtures for API tests: a running ebr over real HTTP on SQLite and on PostgreSQL.
+
+Each test module gets one store per backend (migrated, seeded with the demo users and example
+recipes) and one API with an in-process worker on its own task queue, all on the session's real
+Temporal dev server. Tests keep out of each other's way with unique batch numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.api.harness import Ebr, running_ebr, seeded_store
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def store_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated, demo-seeded record store on one backend, shared by one test module."""
+    with seeded_store(request.param, tmp_path_factory.mktemp("store")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="module")
+async def ebr(dev_env: WorkflowEnvironment, store_url: str, data_dir: Path) -> AsyncIterator[Ebr]:
+    """The API and a worker in this process, over real HTTP, on the real dev server."""
+    async with running_ebr(temporal=dev_env.client, store_url=store_url, data_dir=data_dir) as app:
+        yield app

@@ -1,0 +1,62 @@
+"""A real ebr worker that SIGKILLs itself right after the store commits one step's record.
+
+It is how a test makes "the activity committed but its result was lost" happen on purpose: the
+record is in the store, the workflow task that would have recorded the activity's completion never
+reaches the Temporal server, and the next worker must finish the step without writing it twice.
+
+Run as ``python -m tests.api.crashing_worker STEP_ID`` with the usual ``EBR_*`` environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import Engine
+from temporalio import activity
+from temporalio.worker import Worker
+
+from activities.batch_store import BatchStoreActivities
+from ebr.domain.records import StepRecord
+from ebr.runtime import prepare_store
+from ebr.settings import Settings
+from ebr.temporal_client import connect
+from workflows.batch import BatchWorkflow
+from workflows.messages import PersistRecordInput
+
+
+class CrashingStore(BatchStoreActivities):
+    """The real store activities, except that the process dies once ``step_id`` is committed."""
+
+    def __init__(self, engine: Engine, *, step_id: str) -> None:
+        super().__init__(engine)
+        self._step_id = step_id
+
+    @activity.defn(name="persist_record")
+    def persist_record(self, request: PersistRecordInput) -> StepRecord:
+        stored = super().persist_record(request)
+        if request.record.step_id == self._step_id:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return stored
+
+
+async def main(step_id: str) -> None:
+    settings = Settings()
+    engine = prepare_store(settings)
+    client = await connect(settings)
+    store = CrashingStore(engine, step_id=step_id)
+    worker = Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[BatchWorkflow],
+        activities=[store.create_batch, store.persist_record],
+        activity_executor=ThreadPoolExecutor(max_workers=4),
+    )
+    await worker.run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1]))

@@ -1,0 +1,182 @@
+"""Signing in and bearer tokens: wrong secrets, expiry, forgery and disabled accounts are refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from sqlalchemy import Engine
+
+from api.tokens import ALGORITHM, ISSUER, issue
+from ebr.domain.roles import Role
+from ebr.passwords import hash_password
+from ebr.store.db import session_scope
+from ebr.store.users import UserRow, add_user
+from tests.api.harness import TOKEN_SECRET, Ebr
+from tests.api.steps import assert_error, batch_number
+
+pytestmark = pytest.mark.e2e
+
+BAD_LOGIN = "the user id or password is not correct, or the account is disabled"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def add_disabled_user(engine: Engine, user_id: str, password: str) -> None:
+    with session_scope(engine) as session:
+        add_user(
+            session=session,
+            user_id=user_id,
+            full_name="Dora Disabled",
+            roles=[Role.OPERATOR],
+            password_hash=hash_password(password),
+            created_by="test",
+            at=datetime.now(UTC),
+        )
+    set_active(engine, user_id, active=False)
+
+
+def set_active(engine: Engine, user_id: str, *, active: bool) -> None:
+    with session_scope(engine) as session:
+        user = session.get(UserRow, user_id)
+        assert user is not None
+        user.active = active
+        session.add(user)
+
+
+async def test_login_gives_a_token_that_names_the_user(ebr: Ebr) -> None:
+    answer = await ebr.http.post(
+        "/api/auth/token", data={"username": "sam", "password": "ebr-demo-sam"}
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == ebr.settings.token_minutes * 60
+    assert body["user"] == {
+        "user_id": "sam",
+        "full_name": "Sam Lindqvist",
+        "roles": ["supervisor", "operator"],
+        "active": True,
+    }
+    me = await ebr.http.get("/api/me", headers=bearer(body["access_token"]))
+    assert me.status_code == 200
+    assert me.json()["user_id"] == "sam"
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("sam", "ebr-demo-olga"), ("nobody", "ebr-demo-nobody"), ("SAM", "ebr-demo-sam")],
+    ids=["wrong-password", "unknown-user", "user-id-is-case-sensitive"],
+)
+async def test_a_bad_login_is_401_with_one_message_for_every_cause(
+    ebr: Ebr, username: str, password: str
+) -> None:
+    answer = await ebr.http.post(
+        "/api/auth/token", data={"username": username, "password": password}
+    )
+    body = assert_error(answer, 401, "invalid_credentials")
+    assert body["message"] == BAD_LOGIN
+    assert body["details"] is None
+
+
+async def test_a_login_without_the_form_fields_is_422_naming_them(ebr: Ebr) -> None:
+    answer = await ebr.http.post("/api/auth/token", data={"username": "sam"})
+    body = assert_error(answer, 422, "invalid_request")
+    assert [d["field"] for d in body["details"]] == ["password"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/me", "/api/recipes", "/api/batches", "/api/batches/B-1", "/api/recipes/X/1"]
+)
+async def test_reading_needs_a_token(ebr: Ebr, path: str) -> None:
+    body = assert_error(await ebr.http.get(path), 401, "not_authenticated")
+    assert "sign in first" in body["message"]
+
+
+async def test_changing_needs_a_token(ebr: Ebr) -> None:
+    answers = [
+        await ebr.http.post("/api/batches", json={}),
+        await ebr.http.post("/api/batches/B-1/steps/mix/complete", json={}),
+        await ebr.http.post("/api/batches/B-1/steps/mix/verify", json={}),
+        await ebr.http.post("/api/recipes", content=b"code: X", headers=YAML),
+    ]
+    for answer in answers:
+        assert_error(answer, 401, "not_authenticated")
+
+
+YAML = {"Content-Type": "application/yaml"}
+
+
+def claims(user_id: str = "sam", minutes: int = 30) -> dict[str, object]:
+    now = datetime.now(UTC)
+    return {"sub": user_id, "iss": ISSUER, "iat": now, "exp": now + timedelta(minutes=minutes)}
+
+
+def forged_tokens() -> dict[str, str]:
+    valid = issue(secret=TOKEN_SECRET, user_id="olga", minutes=30)
+    head, payload, signature = valid.split(".")
+    flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
+    return {
+        "another-secret": jwt.encode(
+            claims(), "not-the-site-secret-but-just-as-long-xx", ALGORITHM
+        ),
+        "expired": issue(secret=TOKEN_SECRET, user_id="sam", minutes=-1),
+        "alg-none": jwt.encode(claims(), "", algorithm="none"),
+        "signature-flipped": f"{head}.{payload}.{flipped}",
+        "olga-payload-on-sams-signature": ".".join(
+            [head, payload, issue(secret=TOKEN_SECRET, user_id="sam", minutes=30).split(".")[2]]
+        ),
+        "wrong-issuer": jwt.encode({**claims(), "iss": "elsewhere"}, TOKEN_SECRET, ALGORITHM),
+        "no-expiry": jwt.encode({"sub": "sam", "iss": ISSUER}, TOKEN_SECRET, ALGORITHM),
+        "unknown-user": issue(secret=TOKEN_SECRET, user_id="mallory", minutes=30),
+        "garbage": "not.a.token",
+    }
+
+
+@pytest.mark.parametrize("kind", list(forged_tokens()))
+async def test_a_forged_expired_or_malformed_token_is_refused(ebr: Ebr, kind: str) -> None:
+    token = forged_tokens()[kind]
+    body = assert_error(
+        await ebr.http.get("/api/me", headers=bearer(token)), 401, "not_authenticated"
+    )
+    assert body["details"] is None
+    start = await ebr.http.post(
+        "/api/batches",
+        headers=bearer(token),
+        json={
+            "recipe_code": "DEMO-SHORT",
+            "recipe_version": 1,
+            "batch_number": batch_number(),
+            "planned_quantity": {"value": "10", "unit": "kg"},
+        },
+    )
+    assert_error(start, 401, "not_authenticated")
+
+
+async def test_a_token_signed_with_the_site_secret_is_accepted(ebr: Ebr) -> None:
+    """The control for the forgeries above: the same claims, properly signed, pass."""
+    token = jwt.encode(claims("quinn"), TOKEN_SECRET, ALGORITHM)
+    answer = await ebr.http.get("/api/me", headers=bearer(token))
+    assert answer.status_code == 200
+    assert answer.json()["user_id"] == "quinn"
+
+
+async def test_a_disabled_user_cannot_sign_in_and_their_tokens_stop_working(ebr: Ebr) -> None:
+    user_id = f"dora-{batch_number('x').lower()}"
+    add_disabled_user(ebr.engine, user_id, "correct horse")
+    answer = await ebr.http.post(
+        "/api/auth/token", data={"username": user_id, "password": "correct horse"}
+    )
+    assert assert_error(answer, 401, "invalid_credentials")["message"] == BAD_LOGIN
+
+    set_active(ebr.engine, user_id, active=True)
+    answer = await ebr.http.post(
+        "/api/auth/token", data={"username": user_id, "password": "correct horse"}
+    )
+    assert answer.status_code == 200
+    token = answer.json()["access_token"]
+    set_active(ebr.engine, user_id, active=False)
+    assert_error(await ebr.http.get("/api/me", headers=bearer(token)), 401, "not_authenticated")

@@ -1,0 +1,48 @@
+"""The OpenAPI document the running API serves lists every route clients rely on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.api.harness import Ebr, seeded_store
+
+pytestmark = pytest.mark.e2e
+
+ROUTES = {
+    ("post", "/api/auth/token"),
+    ("get", "/api/me"),
+    ("get", "/api/health"),
+    ("get", "/api/recipes"),
+    ("post", "/api/recipes"),
+    ("get", "/api/recipes/{code}/{version}"),
+    ("get", "/api/batches"),
+    ("post", "/api/batches"),
+    ("get", "/api/batches/{batch_id}"),
+    ("post", "/api/batches/{batch_id}/steps/{step_id}/complete"),
+    ("post", "/api/batches/{batch_id}/steps/{step_id}/verify"),
+}
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The document does not depend on the backend: SQLite alone."""
+    with seeded_store("sqlite", tmp_path_factory.mktemp("store")) as url:
+        yield url
+
+
+async def test_openapi_lists_every_route(ebr: Ebr) -> None:
+    answer = await ebr.http.get("/openapi.json")
+    assert answer.status_code == 200
+    document = answer.json()
+    served = {(method, path) for path, item in document["paths"].items() for method in item}
+    assert served >= ROUTES, ROUTES - served
+    upload = document["paths"]["/api/recipes"]["post"]
+    assert set(upload["requestBody"]["content"]) >= {"application/yaml", "application/json"}
+    assert "201" in upload["responses"]
+
+
+async def test_health_needs_no_token(ebr: Ebr) -> None:
+    answer = await ebr.http.get("/api/health")
+    assert (answer.status_code, answer.json()) == (200, {"status": "ok"})

@@ -1,0 +1,170 @@
+"""The ``ebr`` command as a user runs it: a real process, its output and its exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from temporalio.testing import WorkflowEnvironment
+
+from tests.api.harness import BIN, REPO, Ebr, running_ebr, seeded_store
+from tests.factories import small_recipe
+
+DEMO_SHORT = REPO / "examples" / "recipes" / "demo-short.yaml"
+
+
+def ebr_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``ebr`` with its state in ``data_dir`` and no other EBR_ settings from this process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EBR_")}
+    env["EBR_DATA_DIR"] = str(data_dir)
+    env["COLUMNS"] = "200"  # rich wraps long lines at the terminal width
+    return subprocess.run(
+        [str(BIN / "ebr"), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 1, result
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "error:" in result.stderr
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = ebr_cli("--help", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for command in ("up", "worker", "api", "demo", "db", "user", "recipe"):
+        assert command in result.stdout
+    assert not (tmp_path / "ebr.db").exists(), "asking for help touches no store"
+
+
+def test_loading_a_broken_recipe_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
+    data = small_recipe("CLI-BROKEN").model_dump(mode="json")
+    steps = data["procedure"][0]["operations"][0]["steps"]
+    steps[1]["inputs"][0]["min"] = "heavy"
+    steps[3]["role"] = "chef"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(yaml.safe_dump(data))
+
+    result = ebr_cli("recipe", "load", str(broken), data_dir=tmp_path / "data")
+    assert_clean_failure(result)
+    assert (
+        "step 'weigh-api' › input 'weight' · min: Input should be a valid decimal" in result.stderr
+    )
+    assert "step 'mixer' · role:" in result.stderr
+    assert "the recipe is invalid" in result.stderr
+
+
+def test_loading_a_missing_file_exits_1(tmp_path: Path) -> None:
+    result = ebr_cli("recipe", "load", str(tmp_path / "nope.yaml"), data_dir=tmp_path)
+    assert_clean_failure(result)
+    assert "cannot read" in result.stderr
+
+
+def test_loading_a_recipe_then_loading_it_again(tmp_path: Path) -> None:
+    first = ebr_cli("recipe", "load", str(DEMO_SHORT), data_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("loaded: DEMO-SHORT v1 (6 steps) sha256 ")
+    assert (tmp_path / "ebr.db").exists(), "the store lives in EBR_DATA_DIR"
+
+    again = ebr_cli("recipe", "load", str(DEMO_SHORT), data_dir=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("already loaded: DEMO-SHORT v1 (6 steps)")
+    assert again.stdout.split()[-1] == first.stdout.split()[-1], "the same content hash"
+
+
+def test_loading_other_content_under_a_used_version_exits_1(tmp_path: Path) -> None:
+    assert ebr_cli("recipe", "load", str(DEMO_SHORT), data_dir=tmp_path).returncode == 0
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(DEMO_SHORT.read_text().replace("six steps", "6 steps"))
+    result = ebr_cli("recipe", "load", str(changed), data_dir=tmp_path)
+    assert_clean_failure(result)
+    assert "DEMO-SHORT" in result.stderr
+
+
+def test_adding_a_user_and_then_the_same_id_again(tmp_path: Path) -> None:
+    args = ["user", "add", "ada", "--name", "Ada Lovelace", "--role", "operator"]
+    added = ebr_cli(*args, "--role", "qa", "--password", "s3cret-enough", data_dir=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert "added ada (Ada Lovelace) with roles operator, qa" in added.stdout
+
+    taken = ebr_cli(*args, "--password", "another-s3cret", data_dir=tmp_path)
+    assert_clean_failure(taken)
+    assert "user id 'ada' is already taken" in taken.stderr
+
+    listed = ebr_cli("user", "list", data_dir=tmp_path)
+    assert "Ada Lovelace" in listed.stdout
+    assert "operator, qa" in listed.stdout, "the first account is unchanged"
+
+
+def test_an_unknown_role_is_refused_by_the_command_line(tmp_path: Path) -> None:
+    result = ebr_cli(
+        "user",
+        "add",
+        "bob",
+        "--name",
+        "Bob",
+        "--role",
+        "chef",
+        "--password",
+        "x",
+        data_dir=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "chef" in result.stderr
+
+
+@pytest.fixture(scope="module")
+async def api(
+    dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Ebr]:
+    """A running ebr (SQLite) for ``ebr demo`` to drive over HTTP."""
+    with seeded_store("sqlite", tmp_path_factory.mktemp("store")) as url:
+        data_dir = tmp_path_factory.mktemp("data")
+        async with running_ebr(temporal=dev_env.client, store_url=url, data_dir=data_dir) as app:
+            yield app
+
+
+@pytest.fixture
+def demo_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+
+
+@pytest.mark.e2e
+async def test_demo_drives_a_whole_batch_through_the_api(api: Ebr, demo_dir: Path) -> None:
+    result = await asyncio.to_thread(
+        ebr_cli, "demo", "--url", api.base_url, "--recipe", "DEMO-SHORT", data_dir=demo_dir
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "started batch DEMO-" in result.stdout
+    line = next(x for x in result.stdout.splitlines() if x.startswith("batch DEMO-"))
+    batch_id = line.split()[1].rstrip(":")
+    assert line.endswith("awaiting_review, 6/6 steps done")
+
+    batch = (await api.get("aude", f"/api/batches/{batch_id}")).json()
+    assert (batch["status"], batch["steps_done"], batch["recipe_code"]) == (
+        "awaiting_review",
+        6,
+        "DEMO-SHORT",
+    )
+    stations = {r["manifestation"]["station"] for s in batch["steps"] for r in s["records"]}
+    assert stations == {"demo-terminal (127.0.0.1)"}
+
+
+async def test_demo_against_no_api_exits_1(demo_dir: Path) -> None:
+    result = await asyncio.to_thread(
+        ebr_cli, "demo", "--url", "http://127.0.0.1:9", "--recipe", "DEMO-SHORT", data_dir=demo_dir
+    )
+    assert_clean_failure(result)
+    assert "cannot reach the API at http://127.0.0.1:9" in result.stderr
