@@ -26,7 +26,13 @@ from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
 from ebr.store.recipes import get_recipe, recipe_of
 from workflows.batch import BatchWorkflow, search_attributes_for
-from workflows.messages import CompleteStepInput, StartBatch, StepRecorded, VerifyStepInput
+from workflows.messages import (
+    CompleteStepInput,
+    SignedAction,
+    StartBatch,
+    StepRecorded,
+    VerifyStepInput,
+)
 
 T = TypeVar("T")
 
@@ -112,6 +118,14 @@ async def verify_step(
     return await _update(
         engine, batch_id, handle.execute_update(BatchWorkflow.verify_step, request)
     )
+
+
+async def sign(
+    *, client: Client, engine: Engine, batch_id: str, action: SignedAction
+) -> StepRecorded:
+    """Send a signed action to its batch; the workflow records it exactly as signed, or refuses."""
+    handle = client.get_workflow_handle_for(BatchWorkflow.run, batch_id)
+    return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.sign, action))
 
 
 async def _update(engine: Engine, batch_id: str, call: Awaitable[T]) -> T:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlmodel import Session
 
 from api.errors import ApiError
-from api.schemas import BatchDetail, BatchSummary, Manifestation, RecordView, StepView
+from api.schemas import (
+    BatchDetail,
+    BatchSummary,
+    Manifestation,
+    RecordView,
+    SignatureView,
+    StepView,
+)
 from ebr.domain.batch import BatchStatus, StepStatus
 from ebr.domain.recipe import Quantity, Recipe
 from ebr.domain.records import Meaning, StepRecord
 from ebr.store.batches import BatchRow, get_batch
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
-from ebr.store.records import list_step_records, record_of
+from ebr.store.records import StepRecordRow, list_step_records, record_of
 
 
 def batch_summary(row: BatchRow) -> BatchSummary:
@@ -32,6 +41,28 @@ def batch_summary(row: BatchRow) -> BatchSummary:
         created_at=row.created_at,
         completed_at=row.completed_at,
         updated_at=row.updated_at,
+    )
+
+
+def row_view(row: StepRecordRow) -> RecordView:
+    """A stored record with its signature, reason and the record it corrects."""
+    view = record_view(record_of(row))
+    if row.payload is None:
+        return view
+    assert row.signature and row.key_id and row.record_hash and row.prev_hash
+    payload = json.loads(row.payload)
+    return view.model_copy(
+        update={
+            "reason": payload.get("reason"),
+            "corrects": row.corrects,
+            "signed": SignatureView(
+                key_id=row.key_id,
+                signature=row.signature,
+                record_hash=row.record_hash,
+                prev_hash=row.prev_hash,
+                payload=row.payload,
+            ),
+        }
     )
 
 
@@ -65,16 +96,20 @@ def batch_detail(*, session: Session, batch_id: str) -> BatchDetail:
     if recipe_row is None:
         raise ApiError(500, "recipe_missing", f"the recipe of batch {batch_id} is missing")
     recipe = recipe_of(recipe_row)
-    records = [record_of(r) for r in list_step_records(session=session, batch_id=batch_id)]
-    steps = _step_views(recipe, records)
+    rows = list_step_records(session=session, batch_id=batch_id)
+    steps = _step_views(recipe, [record_of(r) for r in rows], [row_view(r) for r in rows])
     next_step = next((s.step_id for s in steps if s.status is not StepStatus.DONE), None)
     return BatchDetail(**batch_summary(row).model_dump(), next_step=next_step, steps=steps)
 
 
-def _step_views(recipe: Recipe, records: list[StepRecord]) -> list[StepView]:
+def _step_views(
+    recipe: Recipe, records: list[StepRecord], views_of: list[RecordView]
+) -> list[StepView]:
     by_step: dict[str, list[StepRecord]] = {}
-    for record in records:
+    shown: dict[str, list[RecordView]] = {}
+    for record, view in zip(records, views_of, strict=True):
         by_step.setdefault(record.step_id, []).append(record)
+        shown.setdefault(record.step_id, []).append(view)
     views: list[StepView] = []
     for unit in recipe.procedure:
         for operation in unit.operations:
@@ -92,10 +127,18 @@ def _step_views(recipe: Recipe, records: list[StepRecord]) -> list[StepView]:
                         instructions=step.instructions,
                         inputs=[spec.model_dump(mode="json") for spec in step.inputs],
                         status=_status(step.verify, mine),
-                        records=[record_view(r) for r in mine],
+                        records=shown.get(step.id, []),
                     )
                 )
     return views
+
+
+def records_of_batch(*, session: Session, batch_id: str) -> list[RecordView]:
+    if get_batch(session=session, batch_id=batch_id) is None:
+        raise ApiError(
+            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
+        )
+    return [row_view(r) for r in list_step_records(session=session, batch_id=batch_id)]
 
 
 def _status(needs_verification: bool, records: list[StepRecord]) -> StepStatus:

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from ebr.settings import Settings
+from ebr.trust import SiteTrust
 
 
 @dataclass(frozen=True)
@@ -16,10 +17,11 @@ class ApiContext:
 
     settings: Settings
     engine: Engine
+    reader: Engine
     temporal: Client
     token_secret: str
-    reader: Engine | None = None
+    trust: SiteTrust
 
     @property
     def reads(self) -> Engine:
-        return self.reader or self.engine
+        return self.reader

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,6 +14,8 @@ from temporalio.client import Client
 from api.context import ApiContext
 from api.errors import ApiError
 from api.tokens import subject
+from ebr.account_errors import PasswordChangeRequired
+from ebr.accounts import Controls, needs_new_password
 from ebr.domain.batch import Actor
 from ebr.domain.roles import Role
 from ebr.store.db import session_scope
@@ -53,8 +56,12 @@ def get_temporal(context: ContextDep) -> Client:
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 
+# What a user whose password must be changed may still reach.
+_PASSWORD_CHANGE_PATHS = frozenset({"/api/me", "/api/me/password"})
+
+
 async def get_current_user(
-    context: ContextDep, token: Annotated[str | None, Depends(oauth2)]
+    request: Request, context: ContextDep, token: Annotated[str | None, Depends(oauth2)]
 ) -> UserRow:
     """The active user named by a valid bearer token; 401 otherwise (the account is re-read, so a
     disabled user is out at once).
@@ -72,6 +79,13 @@ async def get_current_user(
             401,
             "not_authenticated",
             "sign in first: the bearer token is missing, expired or invalid",
+        )
+    if request.url.path not in _PASSWORD_CHANGE_PATHS and needs_new_password(
+        user, now=datetime.now(UTC), controls=Controls.of(context.settings)
+    ):
+        raise PasswordChangeRequired(
+            "set a new password first (POST /api/me/password): it was set by an administrator "
+            "or has expired"
         )
     return user
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.signing import SignatureBody
 from ebr.domain.batch import BatchStatus, StepStatus
 from ebr.domain.recipe import Quantity, Recipe
 from ebr.domain.records import Meaning
@@ -34,6 +35,7 @@ class TokenResponse(BaseModel):
     token_type: str = "bearer"
     expires_in: int
     user: UserPublic
+    password_change_required: bool = False
 
 
 class RecipeUpload(BaseModel):
@@ -91,6 +93,17 @@ class Manifestation(BaseModel):
     station: str
 
 
+class SignatureView(BaseModel):
+    """The cryptographic binding of a record: verify ``signature`` over ``payload`` (RFC 8785
+    canonical JSON) with the certificate of ``key_id``; ``prev_hash`` links the batch's chain."""
+
+    key_id: str
+    signature: str
+    record_hash: str
+    prev_hash: str
+    payload: str
+
+
 class RecordView(BaseModel):
     record_id: str
     seq: int
@@ -99,7 +112,10 @@ class RecordView(BaseModel):
     meaning: Meaning
     values: list[RecordedValue]
     comment: str | None
+    reason: str | None = None
+    corrects: str | None = None
     manifestation: Manifestation
+    signed: SignatureView | None = None
 
 
 class StepView(BaseModel):
@@ -124,10 +140,45 @@ class BatchDetail(BatchSummary):
 class StepCompletion(BaseModel):
     values: dict[str, Any] = Field(default_factory=dict)
     comment: str | None = Field(default=None, max_length=4000)
+    signature: SignatureBody
 
 
 class StepVerification(BaseModel):
     comment: str | None = Field(default=None, max_length=4000)
+    signature: SignatureBody
+
+
+class StepCorrection(BaseModel):
+    """New values for a step already recorded; the original stays, and both are shown."""
+
+    values: dict[str, Any]
+    reason: str = Field(min_length=1, max_length=4000)
+    comment: str | None = Field(default=None, max_length=4000)
+    signature: SignatureBody
+
+
+class PasswordChange(BaseModel):
+    old_password: str = Field(min_length=1, repr=False)
+    new_password: str = Field(min_length=1, repr=False)
+
+
+class Unlock(BaseModel):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class AuditEntryView(BaseModel):
+    idx: int
+    at: datetime
+    actor: str
+    station: str
+    action: str
+    entity: str
+    entity_id: str
+    batch_id: str | None
+    old_value: Any
+    new_value: Any
+    reason: str | None
+    leaf_hash: str
 
 
 class StepResult(BaseModel):

@@ -17,6 +17,7 @@ PERFORMER = {"operator": "olga", "supervisor": "sam", "qa": "quinn"}
 # A verifier differs from the performer and holds the step's role, supervisor or qa.
 VERIFIER = {"olga": "sam", "omar": "sam", "sam": "quinn", "quinn": "sam"}
 STATION = "demo-terminal"
+PASSWORDS = {user.user_id: user.password for user in DEMO_USERS}
 
 
 class DemoError(RuntimeError):
@@ -94,7 +95,10 @@ def _execute(session: Session, batch: dict[str, Any], console: Console) -> None:
                 performer,
                 "POST",
                 f"/api/batches/{batch_id}/steps/{step['step_id']}/complete",
-                json={"values": _values(step["inputs"])},
+                json={
+                    "values": _values(step["inputs"]),
+                    "signature": _signature(performer, "performed"),
+                },
             )
             if step["verify"]:
                 verifier = VERIFIER[performer]
@@ -103,9 +107,14 @@ def _execute(session: Session, batch: dict[str, Any], console: Console) -> None:
                     verifier,
                     "POST",
                     f"/api/batches/{batch_id}/steps/{step['step_id']}/verify",
-                    json={},
+                    json={"signature": _signature(verifier, "verified")},
                 )
             progress.advance(task)
+
+
+def _signature(user_id: str, meaning: str) -> dict[str, str]:
+    """Both signing components, as at the first signature of a session (21 CFR 11.200)."""
+    return {"meaning": meaning, "user_id": user_id, "password": PASSWORDS[user_id]}
 
 
 def _values(inputs: list[dict[str, Any]]) -> dict[str, Any]:

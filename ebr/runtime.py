@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
@@ -21,7 +22,8 @@ from ebr.seed import seed_demo, store_is_new
 from ebr.settings import Settings
 from ebr.store.db import make_engine, migrate
 from ebr.temporal_client import connect, ensure_search_attributes
-from ebr.worker import build_worker
+from ebr.trust import SiteTrust, load_or_create_trust
+from ebr.worker import build_worker, ensure_checkpoint_schedule
 
 console = Console(stderr=True)
 
@@ -33,10 +35,21 @@ def prepare_store(settings: Settings) -> Engine:
     return make_engine(settings.resolved_database_url)
 
 
+def site_trust(settings: Settings) -> SiteTrust:
+    return load_or_create_trust(
+        settings.resolved_data_dir, site_name=settings.site_name, passphrase=settings.ca_passphrase
+    )
+
+
 async def run_worker(settings: Settings) -> None:
     engine = prepare_store(settings)
     client = await connect(settings)
-    worker = build_worker(client, engine, task_queue=settings.task_queue)
+    worker = build_worker(
+        client, engine, task_queue=settings.task_queue, trust=site_trust(settings)
+    )
+    await ensure_checkpoint_schedule(
+        client, task_queue=settings.task_queue, every=timedelta(minutes=settings.checkpoint_minutes)
+    )
     console.print(
         f"ebr worker on task queue [bold]{settings.task_queue}[/] "
         f"at {settings.resolved_temporal_address}"
@@ -48,7 +61,7 @@ async def run_worker(settings: Settings) -> None:
 async def run_api(settings: Settings) -> None:
     engine = prepare_store(settings)
     client = await connect(settings)
-    server = _api_server(settings, engine, client)
+    server = _api_server(settings, engine, client, site_trust(settings))
     console.print(f"ebr API on http://{settings.api_host}:{settings.api_port}")
     await server.serve()
 
@@ -56,8 +69,9 @@ async def run_api(settings: Settings) -> None:
 async def run_all(settings: Settings, *, demo: bool) -> None:
     """Everything on one machine: the dev server (unless a cluster is named), a worker, the API."""
     engine = prepare_store(settings)
+    trust = site_trust(settings)
     if demo and store_is_new(engine):
-        added = seed_demo(engine)
+        added = seed_demo(engine, trust)
         console.print(f"seeded the new store with demo data: {', '.join(added)}")
     server_process = None
     if settings.embedded_temporal:
@@ -66,8 +80,13 @@ async def run_all(settings: Settings, *, demo: bool) -> None:
     try:
         client = await connect(settings)
         await ensure_search_attributes(client, settings.temporal_namespace)
-        api = _api_server(settings, engine, client)
-        async with build_worker(client, engine, task_queue=settings.task_queue):
+        api = _api_server(settings, engine, client, trust)
+        await ensure_checkpoint_schedule(
+            client,
+            task_queue=settings.task_queue,
+            every=timedelta(minutes=settings.checkpoint_minutes),
+        )
+        async with build_worker(client, engine, task_queue=settings.task_queue, trust=trust):
             console.print(
                 f"[green]ebr is up[/]: API http://{settings.api_host}:{settings.api_port}"
                 f"/docs · Temporal UI http://127.0.0.1:{settings.temporal_ui_port}"
@@ -81,10 +100,13 @@ async def run_all(settings: Settings, *, demo: bool) -> None:
         console.print("ebr stopped")
 
 
-def _api_server(settings: Settings, engine: Engine, client: Client) -> uvicorn.Server:
+def _api_server(
+    settings: Settings, engine: Engine, client: Client, trust: SiteTrust
+) -> uvicorn.Server:
     context = ApiContext(
         settings=settings,
         engine=engine,
+        trust=trust,
         reader=make_engine(settings.resolved_database_url, read_only=True),
         temporal=client,
         token_secret=load_secret(settings.jwt_secret, settings.resolved_data_dir),

@@ -12,12 +12,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from ebr.accounts import provision_key
 from ebr.domain.recipe_loading import parse_recipe
 from ebr.domain.roles import Role
 from ebr.passwords import hash_password
 from ebr.store.db import session_scope
 from ebr.store.recipes import save_recipe
 from ebr.store.users import add_user, get_user, list_users
+from ebr.trust import SiteTrust
 
 EXAMPLE_RECIPES = Path(__file__).resolve().parent.parent / "examples" / "recipes"
 SYSTEM = "system"
@@ -49,9 +51,14 @@ def store_is_new(engine: Engine) -> bool:
         return not list_users(session=session)
 
 
-def seed_demo(engine: Engine, recipes_dir: Path = EXAMPLE_RECIPES) -> list[str]:
-    """Load the example recipes and the demo users; idempotent. Returns what was added."""
+def seed_demo(engine: Engine, trust: SiteTrust, recipes_dir: Path = EXAMPLE_RECIPES) -> list[str]:
+    """Load the example recipes and the demo users with their signing keys; idempotent.
+
+    Demo users chose their (published) passwords, so their keys are made at once; a real user's
+    key is made when they set their own password (ebr.accounts.change_password).
+    """
     added: list[str] = []
+    provisioned: list[DemoUser] = []
     now = datetime.now(UTC)
     with session_scope(engine) as session:
         for user in DEMO_USERS:
@@ -66,6 +73,7 @@ def seed_demo(engine: Engine, recipes_dir: Path = EXAMPLE_RECIPES) -> list[str]:
                     at=now,
                 )
                 added.append(f"user {user.user_id}")
+                provisioned.append(user)
         for path in sorted(recipes_dir.glob("*.yaml")):
             source = path.read_text(encoding="utf-8")
             row, created = save_recipe(
@@ -77,4 +85,6 @@ def seed_demo(engine: Engine, recipes_dir: Path = EXAMPLE_RECIPES) -> list[str]:
             )
             if created:
                 added.append(f"recipe {row.code} v{row.version}")
+    for user in provisioned:
+        provision_key(engine, trust.ca, user_id=user.user_id, password=user.password, now=now)
     return added

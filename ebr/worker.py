@@ -1,29 +1,62 @@
-"""Building the Temporal worker that runs batch workflows and their activities."""
+"""Building the Temporal worker that runs batch workflows, checkpoints and their activities."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy import Engine
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleSpec,
+)
 from temporalio.worker import Worker
 
+from activities.audit_log import AuditLogActivities
 from activities.batch_store import BatchStoreActivities
+from activities.signed_records import SignedRecordActivities
+from ebr.trust import SiteTrust
 from workflows.batch import BatchWorkflow
+from workflows.checkpoints import CHECKPOINT_SCHEDULE_ID, CheckpointWorkflow
 
 # Store writes are synchronous (SQLModel); they run on this many threads per worker.
 ACTIVITY_THREADS = 16
 
 
-def build_worker(client: Client, engine: Engine, *, task_queue: str) -> Worker:
+def build_worker(client: Client, engine: Engine, *, task_queue: str, trust: SiteTrust) -> Worker:
     """A worker for every ebr workflow and activity; the caller runs it and shuts it down."""
     store = BatchStoreActivities(engine)
+    signed = SignedRecordActivities(engine, trust.ca.certificate)
+    audit_log = AuditLogActivities(engine, trust)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[BatchWorkflow],
-        activities=[store.create_batch, store.persist_record],
+        workflows=[BatchWorkflow, CheckpointWorkflow],
+        activities=[
+            store.create_batch,
+            store.persist_record,
+            signed.persist_signed_record,
+            audit_log.write_checkpoint,
+        ],
         activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
         max_concurrent_activities=ACTIVITY_THREADS,
         max_concurrent_local_activities=ACTIVITY_THREADS,
     )
+
+
+async def ensure_checkpoint_schedule(client: Client, *, task_queue: str, every: timedelta) -> None:
+    """A Temporal Schedule signing an audit checkpoint every ``every``; created once per cluster."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            CheckpointWorkflow.run, id=CHECKPOINT_SCHEDULE_ID, task_queue=task_queue
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+    )
+    try:
+        await client.create_schedule(CHECKPOINT_SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        pass

@@ -15,17 +15,21 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.batch_store import BatchStoreActivities
+    from activities.signed_records import SignedRecordActivities
     from ebr import search_attributes
-    from ebr.domain import execution
-    from ebr.domain.batch import BatchState, BatchStatus
+    from ebr.domain import execution, signed
+    from ebr.domain.batch import BatchState, BatchStatus, StepProgress
     from ebr.domain.errors import DomainError
     from ebr.domain.records import Meaning, StepRecord
+    from ebr.domain.signed import RecordPayload
     from ebr.domain.values import RecordedValue
     from workflows.messages import (
         BatchOutcome,
         CompleteStepInput,
         CreateBatchInput,
         PersistRecordInput,
+        PersistSignedInput,
+        SignedAction,
         StartBatch,
         StepRecorded,
         VerifyStepInput,
@@ -152,6 +156,91 @@ class BatchWorkflow:
     @verify_step.validator
     def _validate_verify(self, request: VerifyStepInput) -> None:
         self._check_verify(request)
+
+    @workflow.update
+    async def sign(self, action: SignedAction) -> StepRecorded:
+        """Record a signed action: performed, verified or corrected, exactly as it was signed."""
+        self._check_signed(action)
+        payload = action.payload
+        self._busy.add(payload.step_id)
+        self._updates_this_run += 1
+        self._last_seq = payload.seq  # claimed now: a concurrent signature must sign again
+        try:
+            await workflow.wait_condition(lambda: self._created)
+            steps_done = self._steps_done_after(payload)
+            all_done = steps_done == len(self._state.steps)
+            stored = await workflow.execute_local_activity_method(
+                SignedRecordActivities.persist_signed_record,
+                PersistSignedInput(
+                    payload=payload,
+                    signature=action.signature,
+                    key_id=action.key_id,
+                    status=BatchStatus.AWAITING_REVIEW if all_done else self._state.status,
+                    steps_done=steps_done,
+                    completed_at=payload.signed_at if all_done else None,
+                ),
+                start_to_close_timeout=STORE_WRITE_TIMEOUT,
+                schedule_to_close_timeout=STORE_WRITE_GIVE_UP,
+                retry_policy=STORE_RETRY,
+            )
+        except Exception:
+            if self._last_seq == payload.seq:
+                self._last_seq = payload.seq - 1
+            raise
+        finally:
+            self._busy.discard(payload.step_id)
+        self._state.chain_head = stored.record_hash
+        before = self._state.status
+        progress = self._apply_signed(action)
+        if self._state.status is not before:
+            workflow.upsert_search_attributes([STATUS_KEY.value_set(self._state.status.value)])
+        return StepRecorded(
+            record=payload.to_record(),
+            progress=progress.model_copy(),
+            batch_status=self._state.status,
+            steps_done=self._state.steps_done(),
+            steps_total=len(self._state.steps),
+        )
+
+    @sign.validator
+    def _validate_sign(self, action: SignedAction) -> None:
+        self._check_signed(action)
+
+    def _check_signed(self, action: SignedAction) -> None:
+        try:
+            signed.check_signed_action(
+                self._state,
+                self._recipe,
+                actor=action.actor,
+                payload=action.payload,
+                entered=action.entered,
+                last_seq=self._last_seq,
+                busy=frozenset(self._busy),
+            )
+        except DomainError as exc:
+            raise _refusal(exc) from None
+
+    def _steps_done_after(self, payload: RecordPayload) -> int:
+        step = self._recipe.step(payload.step_id)
+        assert step is not None
+        done = self._state.steps_done()
+        if payload.meaning is Meaning.PERFORMED:
+            return done + (0 if step.verify else 1)
+        return done + 1 if payload.meaning is Meaning.VERIFIED else done
+
+    def _apply_signed(self, action: SignedAction) -> StepProgress:
+        payload, at = action.payload, action.payload.signed_at
+        if payload.meaning is Meaning.PERFORMED:
+            return execution.apply_complete(
+                self._state, self._recipe, step_id=payload.step_id, actor=action.actor, at=at
+            )
+        if payload.meaning is Meaning.VERIFIED:
+            return execution.apply_verify(
+                self._state, self._recipe, step_id=payload.step_id, actor=action.actor, at=at
+            )
+        progress = self._state.progress(payload.step_id)
+        assert progress is not None
+        return progress
 
     def _check_complete(self, request: CompleteStepInput) -> tuple[RecordedValue, ...]:
         try:

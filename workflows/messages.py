@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ebr.domain.batch import Actor, BatchHeader, BatchState, BatchStatus, StepProgress
 from ebr.domain.recipe import Recipe
 from ebr.domain.records import StepRecord
+from ebr.domain.signed import RecordPayload
 
 
 class _Message(BaseModel):
@@ -72,3 +73,33 @@ class PersistRecordInput(_Message):
     status: BatchStatus
     steps_done: int
     completed_at: datetime | None
+
+
+class CheckpointWritten(_Message):
+    tree_size: int
+    root_hash: str
+    created: bool
+
+
+class SignedAction(_Message):
+    """A person's signed request: the payload they signed, its signature, and the values as
+    entered (the workflow checks the signed values are what the recipe makes of them)."""
+
+    actor: Actor
+    payload: RecordPayload
+    signature: str
+    key_id: str
+    entered: dict[str, Any] = Field(default_factory=dict)
+
+
+class PersistSignedInput(_Message):
+    payload: RecordPayload
+    signature: str
+    key_id: str
+    status: BatchStatus
+    steps_done: int
+    completed_at: datetime | None
+
+
+class SignedStored(_Message):
+    record_hash: str

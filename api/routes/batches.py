@@ -7,22 +7,26 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api import batch_commands
-from api.batch_views import batch_detail, batch_summary, record_view
+from api.batch_views import batch_detail, batch_summary, record_view, records_of_batch
 from api.deps import ActorDep, ContextDep, CurrentUser, ReadSessionDep, RequireRole, TemporalDep
 from api.schemas import (
     BatchCreate,
     BatchDetail,
     BatchSummary,
+    RecordView,
     StepCompletion,
+    StepCorrection,
     StepResult,
     StepVerification,
 )
+from api.signing import sign_step
 from ebr.domain.batch import BatchStatus
+from ebr.domain.records import Meaning
 from ebr.domain.roles import Role
 from ebr.store.batches import list_batches
 from ebr.store.db import session_scope
 from ebr.store.users import UserRow
-from workflows.messages import CompleteStepInput, StepRecorded, VerifyStepInput
+from workflows.messages import StepRecorded
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])
 
@@ -69,40 +73,63 @@ def batch(batch_id: str, _: CurrentUser, session: ReadSessionDep) -> BatchDetail
 
 @router.post("/{batch_id}/steps/{step_id}/complete", response_model=StepResult)
 async def complete(
-    batch_id: str,
-    step_id: str,
-    body: StepCompletion,
-    actor: ActorDep,
-    context: ContextDep,
-    temporal: TemporalDep,
+    batch_id: str, step_id: str, body: StepCompletion, actor: ActorDep, context: ContextDep
 ) -> StepResult:
-    recorded = await batch_commands.complete_step(
-        client=temporal,
-        engine=context.reads,
+    """Complete a step with its values, signed (meaning ``performed``) with the password."""
+    recorded = await sign_step(
+        context=context,
+        actor=actor,
         batch_id=batch_id,
-        request=CompleteStepInput(
-            step_id=step_id, actor=actor, values=body.values, comment=body.comment
-        ),
+        step_id=step_id,
+        meaning=Meaning.PERFORMED,
+        signature=body.signature,
+        entered=body.values,
+        comment=body.comment,
     )
     return _result(recorded)
 
 
 @router.post("/{batch_id}/steps/{step_id}/verify", response_model=StepResult)
 async def verify(
-    batch_id: str,
-    step_id: str,
-    body: StepVerification,
-    actor: ActorDep,
-    context: ContextDep,
-    temporal: TemporalDep,
+    batch_id: str, step_id: str, body: StepVerification, actor: ActorDep, context: ContextDep
 ) -> StepResult:
-    recorded = await batch_commands.verify_step(
-        client=temporal,
-        engine=context.reads,
+    """Verify another person's step, signed (meaning ``verified``)."""
+    recorded = await sign_step(
+        context=context,
+        actor=actor,
         batch_id=batch_id,
-        request=VerifyStepInput(step_id=step_id, actor=actor, comment=body.comment),
+        step_id=step_id,
+        meaning=Meaning.VERIFIED,
+        signature=body.signature,
+        comment=body.comment,
     )
     return _result(recorded)
+
+
+@router.post("/{batch_id}/steps/{step_id}/correct", response_model=StepResult)
+async def correct(
+    batch_id: str, step_id: str, body: StepCorrection, actor: ActorDep, context: ContextDep
+) -> StepResult:
+    """Correct a step's values: a new signed record (meaning ``corrected``) with a reason that
+    points at the original; the original is never changed, and both stay in the record."""
+    recorded = await sign_step(
+        context=context,
+        actor=actor,
+        batch_id=batch_id,
+        step_id=step_id,
+        meaning=Meaning.CORRECTED,
+        signature=body.signature,
+        entered=body.values,
+        comment=body.comment,
+        reason=body.reason,
+    )
+    return _result(recorded)
+
+
+@router.get("/{batch_id}/records", response_model=list[RecordView])
+def records(batch_id: str, _: CurrentUser, session: ReadSessionDep) -> list[RecordView]:
+    """Every record of the batch in order, with its manifestation and signature."""
+    return records_of_batch(session=session, batch_id=batch_id)
 
 
 def _result(recorded: StepRecorded) -> StepResult:

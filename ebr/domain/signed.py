@@ -13,6 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ebr.domain.batch import Actor, BatchState
+from ebr.domain.errors import ChainMoved, PayloadMismatch
+from ebr.domain.execution import check_complete, check_correct, check_verify
+from ebr.domain.recipe import Recipe
 from ebr.domain.records import Meaning, StepRecord
 from ebr.domain.values import RecordedValue
 
@@ -81,3 +85,88 @@ class RecordPayload(BaseModel):
             station=self.station,
             recorded_at=self.signed_at,
         )
+
+
+def check_signed_action(
+    state: BatchState,
+    recipe: Recipe,
+    *,
+    actor: Actor,
+    payload: RecordPayload,
+    entered: dict[str, Any],
+    last_seq: int,
+    busy: frozenset[str] = frozenset(),
+) -> None:
+    """Check that a signed payload is one this batch may record now, exactly as signed.
+
+    The rules of the action (order, role, verifier, values, reason) come first, so a refusal
+    names what is wrong with the action; then that the signed content is what the request and
+    the recipe make of it; last, that it was signed on the batch's current chain head (a
+    ``ChainMoved`` refusal asks the caller to sign again on the new head).
+    """
+    header = state.header
+    if (payload.batch_id, payload.recipe_hash) != (header.batch_id, header.recipe_hash):
+        raise PayloadMismatch("the signature was made for another batch or recipe version")
+    if (payload.signer.user_id, payload.signer.full_name, payload.station) != (
+        actor.user_id,
+        actor.full_name,
+        actor.station,
+    ):
+        raise PayloadMismatch("the signed record names someone other than the person signing")
+    expected = _values_for(state, recipe, actor=actor, payload=payload, entered=entered, busy=busy)
+    if payload.values != expected:
+        raise PayloadMismatch("the signed values are not the values entered for this step")
+    progress = state.progress(payload.step_id)
+    assert progress is not None  # the rules above found the step
+    if payload.execution != progress.execution:
+        raise PayloadMismatch(f"step {payload.step_id!r} is in execution {progress.execution}")
+    if payload.seq != last_seq + 1 or payload.prev_hash != state.chain_head:
+        raise ChainMoved(
+            "the batch recorded something else meanwhile; sign again",
+            {"seq": last_seq + 1, "prev_hash": state.chain_head},
+        )
+
+
+def _values_for(
+    state: BatchState,
+    recipe: Recipe,
+    *,
+    actor: Actor,
+    payload: RecordPayload,
+    entered: dict[str, Any],
+    busy: frozenset[str],
+) -> tuple[RecordedValue, ...]:
+    step_id = payload.step_id
+    if payload.meaning is Meaning.PERFORMED:
+        _no_correction_fields(payload)
+        return check_complete(
+            state, recipe, step_id=step_id, actor=actor, values=entered, busy=busy
+        )
+    if payload.meaning is Meaning.VERIFIED:
+        _no_correction_fields(payload)
+        check_verify(state, recipe, step_id=step_id, actor=actor, busy=busy)
+        return ()
+    if payload.meaning is Meaning.CORRECTED:
+        values = check_correct(
+            state,
+            recipe,
+            step_id=step_id,
+            actor=actor,
+            values=entered,
+            reason=payload.reason,
+            busy=busy,
+        )
+        progress = state.progress(step_id)
+        assert progress is not None
+        original = StepRecord.make_id(
+            state.header.batch_id, step_id, progress.execution, Meaning.PERFORMED
+        )
+        if payload.corrects != original:
+            raise PayloadMismatch(f"a correction of step {step_id!r} must point at {original}")
+        return values
+    raise PayloadMismatch(f"the meaning {payload.meaning.value!r} does not apply to a step record")
+
+
+def _no_correction_fields(payload: RecordPayload) -> None:
+    if payload.corrects is not None or payload.reason is not None:
+        raise PayloadMismatch("only a correction carries a reason and the record it corrects")

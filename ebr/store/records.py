@@ -18,6 +18,7 @@ from ebr.store.errors import Conflict, NotFound, StoreError
 from ebr.store.keyed import insert_once
 
 __all__ = [
+    "get_step_record",
     "SignedPayload",
     "StepRecordRow",
     "insert_step_record",
@@ -179,6 +180,10 @@ def list_step_records(*, session: Session, batch_id: str) -> list[StepRecordRow]
     """A batch's records in the order they were made."""
     query = select(StepRecordRow).where(StepRecordRow.batch_id == batch_id)
     return list(session.exec(query.order_by(col(StepRecordRow.seq))).all())
+
+
+def get_step_record(*, session: Session, record_id: str) -> StepRecordRow | None:
+    return session.get(StepRecordRow, record_id)
 
 
 def latest_record_hash(*, session: Session, batch_id: str) -> tuple[int, str | None]:

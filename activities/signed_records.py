@@ -1,0 +1,111 @@
+"""Storing signed records: the signature is checked against the signer's certificate, then the
+record, the batch's progress and the audit entry are written in one transaction, once."""
+
+from __future__ import annotations
+
+from base64 import b64decode
+
+from cryptography import x509
+from sqlalchemy import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from ebr.audit import audit
+from ebr.domain.records import Meaning
+from ebr.store.batches import update_batch_progress
+from ebr.store.db import session_scope
+from ebr.store.errors import Conflict
+from ebr.store.keys import get_key
+from ebr.store.records import SignedPayload, get_step_record, insert_step_record
+from signatures.ca import load_certificate_pem, signer_public_key, verify_certificate
+from signatures.canonical import canonical_json
+from signatures.chain import record_hash
+from signatures.errors import SignatureError
+from signatures.records import Signature, verify_payload
+from workflows.messages import PersistSignedInput, SignedStored
+
+
+class SignedRecordActivities:
+    def __init__(self, engine: Engine, ca_certificate: x509.Certificate) -> None:
+        self._engine = engine
+        self._ca = ca_certificate
+
+    @activity.defn(name="persist_signed_record")
+    def persist_signed_record(self, request: PersistSignedInput) -> SignedStored:
+        payload = request.payload
+        canonical = canonical_json(payload.signable())
+        digest = record_hash(canonical)
+        record = payload.to_record()
+        with session_scope(self._engine) as session:
+            key = get_key(session=session, key_id=request.key_id)
+            if key is None or key.user_id != payload.signer.user_id:
+                raise _refused("the signing key is not the signer's")
+            try:
+                certificate = load_certificate_pem(key.certificate_pem)
+                verify_certificate(certificate, self._ca, at=payload.signed_at)
+                verify_payload(
+                    signer_public_key(certificate),
+                    canonical,
+                    Signature(key_id=request.key_id, value=b64decode(request.signature)),
+                )
+            except SignatureError as exc:
+                raise _refused(exc.message) from exc
+            original = (
+                get_step_record(session=session, record_id=payload.corrects)
+                if payload.corrects
+                else None
+            )
+            try:
+                insert_step_record(
+                    session=session,
+                    record=record,
+                    signed=SignedPayload(
+                        payload=canonical.decode("utf-8"),
+                        record_hash=digest,
+                        prev_hash=payload.prev_hash,
+                        signature=request.signature,
+                        key_id=request.key_id,
+                    ),
+                    corrects=payload.corrects,
+                )
+            except Conflict as exc:
+                raise ApplicationError(
+                    exc.message, type="store_conflict", non_retryable=True
+                ) from exc
+            update_batch_progress(
+                session=session,
+                batch_id=payload.batch_id,
+                status=request.status,
+                steps_done=request.steps_done,
+                completed_at=request.completed_at,
+                at=payload.signed_at,
+                seq=payload.seq,
+            )
+            corrected = payload.meaning is Meaning.CORRECTED
+            audit(
+                session,
+                event_key=f"{record.record_id}/signed",
+                at=payload.signed_at,
+                actor=payload.signer.user_id,
+                station=payload.station,
+                action="record_corrected" if corrected else "record_signed",
+                entity="step_record",
+                entity_id=record.record_id,
+                batch_id=payload.batch_id,
+                old_value=original.values if original is not None else None,
+                new_value={
+                    "step_id": payload.step_id,
+                    "meaning": payload.meaning.value,
+                    "values": [v.model_dump(mode="json") for v in payload.values],
+                    "comment": payload.comment,
+                    "record_hash": digest,
+                },
+                reason=payload.reason,
+            )
+        return SignedStored(record_hash=digest)
+
+
+def _refused(reason: str) -> ApplicationError:
+    return ApplicationError(
+        f"signature refused: {reason}", type="bad_signature", non_retryable=True
+    )

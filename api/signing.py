@@ -1,0 +1,155 @@
+"""Signed actions over HTTP: the password opens the signer's key for this request only, the
+record is signed on the batch's current chain head, and the workflow records it as signed."""
+
+from __future__ import annotations
+
+from base64 import b64encode
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+
+from api import batch_commands
+from api.context import ApiContext
+from api.errors import ApiError
+from ebr.accounts import Controls, open_signing_key
+from ebr.domain.batch import Actor
+from ebr.domain.errors import UnknownStep
+from ebr.domain.recipe import Recipe
+from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.signed import GENESIS, RecordPayload, Signer
+from ebr.domain.values import RecordedValue, validate_values
+from ebr.store.batches import get_batch
+from ebr.store.db import session_scope
+from ebr.store.recipes import get_recipe_by_hash, recipe_of
+from ebr.store.records import latest_record_hash
+from signatures.records import sign_payload
+from workflows.messages import SignedAction, StepRecorded
+
+# A concurrent record moves the chain head; the signature is made again on the new head.
+SIGNING_ATTEMPTS = 4
+
+
+class SignatureBody(BaseModel):
+    """The signing components (21 CFR 11.200): never in a URL, never stored, never logged."""
+
+    meaning: Meaning
+    password: str = Field(min_length=1, repr=False)
+    user_id: str | None = Field(
+        default=None, description="Needed for the first signature of a session"
+    )
+
+
+async def sign_step(
+    *,
+    context: ApiContext,
+    actor: Actor,
+    batch_id: str,
+    step_id: str,
+    meaning: Meaning,
+    signature: SignatureBody,
+    entered: dict[str, Any] | None = None,
+    comment: str | None = None,
+    reason: str | None = None,
+) -> StepRecorded:
+    if signature.meaning is not meaning:
+        raise ApiError(
+            422,
+            "wrong_meaning",
+            f"this action is signed as {meaning.value!r}, not {signature.meaning.value!r}",
+            {"field": "signature.meaning"},
+        )
+    now = datetime.now(UTC)
+    recipe_hash = _recipe_hash(context.reads, batch_id)
+    recipe = _recipe(context.reads, recipe_hash)
+    values = _typed_values(recipe, step_id, meaning, entered or {})
+    key = await run_in_threadpool(
+        open_signing_key,
+        context.engine,
+        user_id=actor.user_id,
+        claimed_user_id=signature.user_id,
+        password=signature.password,
+        station=actor.station,
+        now=now,
+        controls=Controls.of(context.settings),
+    )
+    corrects = (
+        StepRecord.make_id(batch_id, step_id, 1, Meaning.PERFORMED)
+        if meaning is Meaning.CORRECTED
+        else None
+    )
+    for attempt in range(SIGNING_ATTEMPTS):
+        with session_scope(context.reads) as session:
+            seq, head = latest_record_hash(session=session, batch_id=batch_id)
+        payload = RecordPayload(
+            batch_id=batch_id,
+            recipe_hash=recipe_hash,
+            seq=seq + 1,
+            prev_hash=head or GENESIS,
+            step_id=step_id,
+            execution=1,
+            meaning=meaning,
+            values=values,
+            comment=comment,
+            reason=reason,
+            corrects=corrects,
+            signer=Signer(user_id=actor.user_id, full_name=actor.full_name),
+            station=actor.station,
+            signed_at=now,
+        )
+        _, signed = sign_payload(key.key, payload.signable())
+        action = SignedAction(
+            actor=actor,
+            payload=payload,
+            key_id=key.key_id,
+            signature=b64encode(signed.value).decode("ascii"),
+            entered=entered or {},
+        )
+        try:
+            return await batch_commands.sign(
+                client=context.temporal, engine=context.reads, batch_id=batch_id, action=action
+            )
+        except ApiError as exc:
+            if exc.code != "chain_moved" or attempt == SIGNING_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _recipe_hash(engine: Engine, batch_id: str) -> str:
+    with session_scope(engine) as session:
+        batch = get_batch(session=session, batch_id=batch_id)
+    if batch is None:
+        raise ApiError(
+            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
+        )
+    return batch.recipe_hash
+
+
+@lru_cache(maxsize=64)
+def _cached_recipe(engine: Engine, recipe_hash: str) -> Recipe:
+    with session_scope(engine) as session:
+        row = get_recipe_by_hash(session=session, content_hash=recipe_hash)
+        if row is None:
+            raise ApiError(500, "recipe_missing", f"no recipe has the hash {recipe_hash}")
+        return recipe_of(row)
+
+
+def _recipe(engine: Engine, recipe_hash: str) -> Recipe:
+    """Recipes are immutable by their hash, so one read per process is enough."""
+    return _cached_recipe(engine, recipe_hash)
+
+
+def _typed_values(
+    recipe: Recipe, step_id: str, meaning: Meaning, entered: dict[str, Any]
+) -> tuple[RecordedValue, ...]:
+    step = recipe.step(step_id)
+    if step is None:
+        raise UnknownStep(
+            f"recipe {recipe.code} v{recipe.version} has no step {step_id!r}", {"step_id": step_id}
+        )
+    if meaning is Meaning.VERIFIED:
+        return ()
+    return validate_values(step, entered)
