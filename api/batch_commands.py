@@ -90,7 +90,7 @@ async def start_batch(
     try:
         handle = await client.start_workflow(
             BatchWorkflow.run,
-            StartBatch(header=header, recipe=recipe),
+            StartBatch(header=header, recipe=recipe, signatures_required=True),
             id=header.batch_id,
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

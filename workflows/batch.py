@@ -78,6 +78,7 @@ class BatchWorkflow:
         self._busy: set[str] = set()
         self._updates_this_run = 0
         self._updates_per_run = start.updates_per_run
+        self._signatures_required = start.signatures_required
 
     @workflow.run
     async def run(self, start: StartBatch) -> BatchOutcome:
@@ -100,6 +101,7 @@ class BatchWorkflow:
                     carried=self._state,
                     last_seq=self._last_seq,
                     updates_per_run=self._updates_per_run,
+                    signatures_required=self._signatures_required,
                 )
             )
         return BatchOutcome(
@@ -242,7 +244,17 @@ class BatchWorkflow:
         assert progress is not None
         return progress
 
+    def _require_unsigned_allowed(self) -> None:
+        if self._signatures_required:
+            raise ApplicationError(
+                "this batch records only electronic signatures: use the sign update",
+                {"kind": "forbidden", "details": None},
+                type="signature_required",
+                non_retryable=True,
+            )
+
     def _check_complete(self, request: CompleteStepInput) -> tuple[RecordedValue, ...]:
+        self._require_unsigned_allowed()
         try:
             return execution.check_complete(
                 self._state,
@@ -256,6 +268,7 @@ class BatchWorkflow:
             raise _refusal(exc) from None
 
     def _check_verify(self, request: VerifyStepInput) -> None:
+        self._require_unsigned_allowed()
         try:
             execution.check_verify(
                 self._state,

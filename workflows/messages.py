@@ -30,6 +30,9 @@ class StartBatch(_Message):
     last_seq: int = 0
     # Continue as new after this many updates in one run (Temporal caps updates per run).
     updates_per_run: int = Field(default=500, ge=2)
+    # Every record must be an electronic signature (the ``sign`` update). False only in batches
+    # started before signatures existed, whose histories must still replay.
+    signatures_required: bool = False
 
 
 class CompleteStepInput(_Message):

@@ -106,6 +106,11 @@ class ChainMoved(DomainError):
     kind = ErrorKind.CONFLICT
 
 
+class SignatureRequired(DomainError):
+    code = "signature_required"
+    kind = ErrorKind.FORBIDDEN
+
+
 class PayloadMismatch(DomainError):
     """The signed content is not what the request asks to record."""
 
@@ -131,6 +136,7 @@ ERRORS_BY_CODE: dict[str, type[DomainError]] = {
         NothingToCorrect,
         ReasonRequired,
         ChainMoved,
+        SignatureRequired,
         PayloadMismatch,
     )
 }

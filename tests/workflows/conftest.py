@@ -17,6 +17,7 @@ from ebr.domain.recipe import Recipe
 from ebr.store.db import make_engine, migrate
 from ebr.worker import build_worker
 from tests.factories import header_for
+from tests.signing import Desk, desk_for
 from workflows.batch import BatchWorkflow, search_attributes_for
 from workflows.messages import BatchOutcome, StartBatch
 
@@ -39,13 +40,21 @@ class Plant:
     engine: Engine
 
     async def start(
-        self, recipe: Recipe, batch_number: str | None = None, *, updates_per_run: int = 500
+        self,
+        recipe: Recipe,
+        batch_number: str | None = None,
+        *,
+        updates_per_run: int = 500,
+        signed: bool = False,
     ) -> WorkflowHandle[BatchWorkflow, BatchOutcome]:
         number = batch_number or f"B-{uuid.uuid4().hex[:10]}"
         return await self.client.start_workflow(
             BatchWorkflow.run,
             StartBatch(
-                header=header_for(recipe, number), recipe=recipe, updates_per_run=updates_per_run
+                header=header_for(recipe, number),
+                recipe=recipe,
+                updates_per_run=updates_per_run,
+                signatures_required=signed,
             ),
             id=number,
             task_queue=self.task_queue,
@@ -54,7 +63,14 @@ class Plant:
 
 
 @pytest.fixture
-async def plant(workflow_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Plant]:
+def desk(engine: Engine, tmp_path: Path) -> Desk:
+    return desk_for(engine, tmp_path / "data")
+
+
+@pytest.fixture
+async def plant(
+    workflow_env: WorkflowEnvironment, engine: Engine, desk: Desk
+) -> AsyncIterator[Plant]:
     task_queue = f"tq-{uuid.uuid4().hex[:8]}"
-    async with build_worker(workflow_env.client, engine, task_queue=task_queue):
+    async with build_worker(workflow_env.client, engine, task_queue=task_queue, trust=desk.trust):
         yield Plant(client=workflow_env.client, task_queue=task_queue, engine=engine)

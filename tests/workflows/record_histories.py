@@ -12,37 +12,64 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from ebr.domain.batch import BatchStatus
+from ebr.domain.records import Meaning
 from ebr.store.db import make_engine, migrate
 from ebr.worker import build_worker
-from tests.factories import header_for, small_recipe
+from tests.factories import OPERATOR, SUPERVISOR, header_for, small_recipe
+from tests.signing import desk_for
 from tests.temporal_envs import start_time_skipping
 from tests.workflows.test_batch_workflow import complete, run_whole_batch
-from workflows.batch import BatchWorkflow
+from workflows.batch import BatchWorkflow, search_attributes_for
 from workflows.messages import StartBatch
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 
 
 async def record(label: str) -> Path:
+    """``v1-*``: unsigned steps as the first release recorded them; ``v2-*``: signed steps."""
+    signed = label.startswith("v2")
     env = await start_time_skipping()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/ebr.db"
         migrate(url)
         engine = make_engine(url)
+        desk = desk_for(engine, Path(tmp) / "data")
         task_queue = f"record-{uuid.uuid4().hex[:6]}"
-        async with build_worker(env.client, engine, task_queue=task_queue):
+        async with build_worker(env.client, engine, task_queue=task_queue, trust=desk.trust):
             recipe = small_recipe()
             handle = await env.client.start_workflow(
                 BatchWorkflow.run,
-                StartBatch(header=header_for(recipe, f"B-{label}"), recipe=recipe),
+                StartBatch(
+                    header=header_for(recipe, f"B-{label}"),
+                    recipe=recipe,
+                    signatures_required=signed,
+                ),
                 id=f"B-{label}",
                 task_queue=task_queue,
+                search_attributes=search_attributes_for(recipe.code, BatchStatus.IN_PROGRESS),
             )
             try:
                 await complete(handle, "weigh-api", values={"weight": 25})
             except Exception:  # the refusal is part of the history we want
                 pass
-            await run_whole_batch(handle)
+            if signed:
+                for step_id, actor, meaning, entered in [
+                    ("read-sop", OPERATOR, Meaning.PERFORMED, {}),
+                    ("weigh-api", OPERATOR, Meaning.PERFORMED, {"weight": "25.4"}),
+                    ("weigh-api", OPERATOR, Meaning.CORRECTED, {"weight": "25.1"}),
+                    ("weigh-api", SUPERVISOR, Meaning.VERIFIED, {}),
+                    ("clean-check", OPERATOR, Meaning.PERFORMED, {"clean": True}),
+                    ("mixer", SUPERVISOR, Meaning.PERFORMED, {"speed": "low"}),
+                    ("note", OPERATOR, Meaning.PERFORMED, {}),
+                ]:
+                    reason = "misread" if meaning is Meaning.CORRECTED else None
+                    action = desk.action(
+                        recipe, handle.id, step_id, actor, meaning, entered, reason=reason
+                    )
+                    await handle.execute_update(BatchWorkflow.sign, action)
+            else:
+                await run_whole_batch(handle)
             await handle.result()
             history = await handle.fetch_history()
         engine.dispose()

@@ -1,0 +1,137 @@
+"""Signing in tests as the API does: real keys, certificates from a real site CA, real payloads."""
+
+from __future__ import annotations
+
+from base64 import b64encode
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine
+
+from ebr.domain.batch import Actor
+from ebr.domain.recipe import Recipe
+from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.signed import GENESIS, RecordPayload, Signer
+from ebr.domain.values import RecordedValue, validate_values
+from ebr.store.db import session_scope
+from ebr.store.keys import add_user_key
+from ebr.store.records import latest_record_hash
+from ebr.store.users import add_user, get_user
+from ebr.trust import SiteTrust, load_or_create_trust
+from signatures.ca import certificate_pem, issue_user_certificate
+from signatures.keys import FAST_TEST_PARAMS, generate_key, public_key_id, wrap_key
+from signatures.records import sign_payload
+from workflows.messages import SignedAction
+
+
+@dataclass
+class Desk:
+    """The signers of a test: each actor gets a user, a key pair and a certificate."""
+
+    engine: Engine
+    trust: SiteTrust
+    keys: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
+
+    def enrol(self, actor: Actor) -> None:
+        if actor.user_id in self.keys:
+            return
+        key = generate_key()
+        now = datetime.now(UTC)
+        certificate = issue_user_certificate(
+            self.trust.ca,
+            user_id=actor.user_id,
+            full_name=actor.full_name,
+            public_key=key.public_key(),
+            now=now,
+        )
+        with session_scope(self.engine) as session:
+            if get_user(session=session, user_id=actor.user_id) is None:
+                add_user(
+                    session=session,
+                    user_id=actor.user_id,
+                    full_name=actor.full_name,
+                    roles=actor.roles,
+                    password_hash="not-used",
+                    created_by="test",
+                    at=now,
+                )
+            add_user_key(
+                session=session,
+                key_id=public_key_id(key.public_key()),
+                user_id=actor.user_id,
+                wrapped=wrap_key(key, "pw-" + actor.user_id, params=FAST_TEST_PARAMS).to_json(),
+                certificate_pem=certificate_pem(certificate),
+                valid_from=now,
+            )
+        self.keys[actor.user_id] = key
+
+    def head(self, batch_id: str) -> tuple[int, str]:
+        with session_scope(self.engine) as session:
+            seq, digest = latest_record_hash(session=session, batch_id=batch_id)
+        return seq, digest or GENESIS
+
+    def action(
+        self,
+        recipe: Recipe,
+        batch_id: str,
+        step_id: str,
+        actor: Actor,
+        meaning: Meaning = Meaning.PERFORMED,
+        entered: dict[str, Any] | None = None,
+        *,
+        reason: str | None = None,
+        values: tuple[RecordedValue, ...] | None = None,
+        payload_changes: dict[str, Any] | None = None,
+        head: tuple[int, str] | None = None,
+    ) -> SignedAction:
+        """A signed action on the batch's current head (or ``head``), as the API would send it."""
+        self.enrol(actor)
+        entered = entered or {}
+        step = recipe.step(step_id)
+        if values is None:
+            typed = (
+                ()
+                if meaning is Meaning.VERIFIED or step is None
+                else validate_values(step, entered)
+            )
+        else:
+            typed = values
+        seq, prev = head or self.head(batch_id)
+        payload = RecordPayload(
+            batch_id=batch_id,
+            recipe_hash=recipe.content_hash(),
+            seq=seq + 1,
+            prev_hash=prev,
+            step_id=step_id,
+            execution=1,
+            meaning=meaning,
+            values=typed,
+            reason=reason,
+            corrects=(
+                StepRecord.make_id(batch_id, step_id, 1, Meaning.PERFORMED)
+                if meaning is Meaning.CORRECTED
+                else None
+            ),
+            signer=Signer(user_id=actor.user_id, full_name=actor.full_name),
+            station=actor.station,
+            signed_at=datetime.now(UTC),
+        )
+        _, signature = sign_payload(self.keys[actor.user_id], payload.signable())
+        if payload_changes:
+            payload = payload.model_copy(update=payload_changes)
+        return SignedAction(
+            actor=actor,
+            payload=payload,
+            key_id=signature.key_id,
+            signature=b64encode(signature.value).decode(),
+            entered=entered,
+        )
+
+
+def desk_for(engine: Engine, data_dir: Path) -> Desk:
+    return Desk(
+        engine=engine, trust=load_or_create_trust(data_dir, site_name="Test site", passphrase=None)
+    )
