@@ -11,8 +11,9 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
-from ebr.domain.batch import BatchStatus
+from ebr.domain.batch import Actor, BatchStatus
 from ebr.domain.records import Meaning
 from ebr.store.db import make_engine, migrate
 from ebr.worker import build_worker
@@ -54,7 +55,7 @@ async def record(label: str) -> Path:
             except Exception:  # the refusal is part of the history we want
                 pass
             if signed:
-                for step_id, actor, meaning, entered in [
+                plan: list[tuple[str, Actor, Meaning, dict[str, Any]]] = [
                     ("read-sop", OPERATOR, Meaning.PERFORMED, {}),
                     ("weigh-api", OPERATOR, Meaning.PERFORMED, {"weight": "25.4"}),
                     ("weigh-api", OPERATOR, Meaning.CORRECTED, {"weight": "25.1"}),
@@ -62,7 +63,8 @@ async def record(label: str) -> Path:
                     ("clean-check", OPERATOR, Meaning.PERFORMED, {"clean": True}),
                     ("mixer", SUPERVISOR, Meaning.PERFORMED, {"speed": "low"}),
                     ("note", OPERATOR, Meaning.PERFORMED, {}),
-                ]:
+                ]
+                for step_id, actor, meaning, entered in plan:
                     reason = "misread" if meaning is Meaning.CORRECTED else None
                     action = desk.action(
                         recipe, handle.id, step_id, actor, meaning, entered, reason=reason

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from ebr.domain.batch import StepStatus
+from ebr.domain.batch import Actor, StepStatus
 from ebr.domain.records import Meaning
 from ebr.domain.signed import GENESIS
 from ebr.store.db import session_scope
@@ -45,14 +46,15 @@ def stored(plant: Plant, batch_id: str) -> list[tuple[int, str, str | None, str 
 
 async def test_a_signed_batch_is_recorded_as_signed_and_chained(plant: Plant, desk: Desk) -> None:
     handle = await plant.start(RECIPE, "B-SIGNED-1", signed=True)
-    for step_id, actor, meaning, entered in [
+    plan: list[tuple[str, Actor, Meaning, dict[str, Any]]] = [
         ("read-sop", OPERATOR, Meaning.PERFORMED, {}),
         ("weigh-api", OPERATOR, Meaning.PERFORMED, {"weight": "25.01"}),
         ("weigh-api", SUPERVISOR, Meaning.VERIFIED, {}),
         ("clean-check", OPERATOR, Meaning.PERFORMED, {"clean": True}),
         ("mixer", SUPERVISOR, Meaning.PERFORMED, {"speed": "high"}),
         ("note", OPERATOR, Meaning.PERFORMED, {"remark": "all good"}),
-    ]:
+    ]
+    for step_id, actor, meaning, entered in plan:
         await sign(handle, desk.action(RECIPE, handle.id, step_id, actor, meaning, entered))
     outcome = await handle.result()
     assert outcome.status.value == "awaiting_review"
