@@ -18,6 +18,7 @@ from bench.floor import FloorActivities, FloorWorkflow
 from ebr.settings import Settings
 from ebr.store.db import make_engine, migrate
 from ebr.temporal_client import connect
+from ebr.trust import load_or_create_trust
 from ebr.worker import build_worker
 
 FLOOR_QUEUE = "bench-floor"
@@ -37,9 +38,12 @@ async def main() -> None:
         activity_executor=ThreadPoolExecutor(16),
         max_concurrent_local_activities=16,
     )
+    trust = load_or_create_trust(settings.resolved_data_dir, site_name="bench", passphrase=None)
     context = ApiContext(
         settings=settings,
         engine=engine,
+        reader=make_engine(settings.resolved_database_url, read_only=True),
+        trust=trust,
         temporal=client,
         token_secret="bench-secret-not-for-production-use-0123456789",
     )
@@ -48,7 +52,10 @@ async def main() -> None:
             create_app(context), host="127.0.0.1", port=settings.api_port, log_level="warning"
         )
     )
-    async with floor_worker, build_worker(client, engine, task_queue=settings.task_queue):
+    async with (
+        floor_worker,
+        build_worker(client, engine, task_queue=settings.task_queue, trust=trust),
+    ):
         print("ready", flush=True)
         await server.serve()
 
