@@ -21,6 +21,8 @@ from ebr.store.db import session_scope
 from ebr.store.errors import StoreError
 from ebr.store.recipes import save_recipe
 from ebr.store.users import add_user, list_users, roles_of
+from ebr.verification import commands as verification_commands
+from ebr.verification.ca_commands import ca_app
 
 app = typer.Typer(
     help="ebr: electronic batch records on durable Temporal workflows.",
@@ -33,6 +35,10 @@ recipe_app = typer.Typer(help="Master recipes.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(recipe_app, name="recipe")
+app.add_typer(ca_app, name="ca")
+app.command("verify")(verification_commands.verify)
+app.command("export")(verification_commands.export)
+app.command("checkpoint")(verification_commands.checkpoint)
 
 console = Console()
 errors = Console(stderr=True)

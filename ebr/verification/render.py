@@ -1,0 +1,63 @@
+"""Printing verification results with rich: a summary table, or the first inconsistency."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ebr.verification.bundle_check import BundleSummary
+from ebr.verification.report import Inconsistency, Summary
+
+__all__ = ["print_bundle_summary", "print_inconsistency", "print_summary"]
+
+
+def print_summary(console: Console, summary: Summary) -> None:
+    table = Table("checked", "count", title="ebr verify: the record store is consistent")
+    table.add_row("users", str(summary.users))
+    table.add_row("keys (certificates)", str(summary.keys))
+    table.add_row("records signed", str(summary.records_signed))
+    table.add_row("records unsigned", str(summary.records_unsigned))
+    table.add_row("batches", str(summary.batches))
+    table.add_row("audit entries", str(summary.audit_entries))
+    table.add_row("checkpoints", str(summary.checkpoints))
+    if summary.latest is not None:
+        table.add_row("latest checkpoint", f"size {summary.latest.tree_size}")
+    if summary.since_size is not None:
+        table.add_row("consistent with saved checkpoint", f"size {summary.since_size}")
+    table.add_row("time", f"{summary.seconds:.2f} s")
+    table.add_row("records / second", f"{summary.records_per_second:,.0f}")
+    console.print(table)
+    if summary.records_unsigned:
+        examples = ", ".join(summary.unsigned_examples)
+        console.print(
+            f"[yellow]note:[/] {summary.records_unsigned} records predate record signatures "
+            f"(e.g. {escape(examples)}); `--strict` refuses them"
+        )
+
+
+def print_bundle_summary(console: Console, summary: BundleSummary) -> None:
+    table = Table(
+        "checked",
+        "count",
+        title=f"ebr verify: bundle of batch {escape(summary.batch_id)} is consistent",
+    )
+    table.add_row("records signed", str(summary.records_signed))
+    table.add_row("records unsigned", str(summary.records_unsigned))
+    table.add_row("keys (certificates)", str(summary.keys))
+    table.add_row("audit entries (inclusion proven)", str(summary.audit_entries))
+    table.add_row("checkpoint", f"size {summary.checkpoint_size}")
+    table.add_row("CA fingerprint (SHA-256)", summary.ca_fingerprint)
+    console.print(table)
+    if summary.ca_from_bundle:
+        console.print(
+            "[yellow]warning:[/] the CA certificate was trusted from the bundle itself; compare "
+            "its fingerprint with the site's (`ebr ca show`) or pass --ca FILE"
+        )
+
+
+def print_inconsistency(console: Console, problem: Inconsistency) -> None:
+    console.print("[bold red]INCONSISTENT[/]: verification stopped at the first problem")
+    console.print(f"  table:   {escape(problem.table)}")
+    console.print(f"  entry:   {escape(problem.entry)}")
+    console.print(f"  problem: {escape(problem.problem)}")

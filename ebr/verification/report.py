@@ -1,0 +1,56 @@
+"""What verification finds: the first inconsistency (an exception naming where), or a summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from signatures.checkpoints import Checkpoint
+
+__all__ = ["Inconsistency", "SetupProblem", "Summary"]
+
+
+class Inconsistency(Exception):
+    """The evidence contradicts itself: ``table`` and ``entry`` name where, ``problem`` what.
+
+    ``entry`` is what an auditor looks up: a record id, ``idx 12``, ``key <key id>``,
+    ``size 40`` for a checkpoint, ``batch B-1 seq 3``.
+    """
+
+    def __init__(self, *, table: str, entry: str, problem: str) -> None:
+        super().__init__(f"{table} · {entry}: {problem}")
+        self.table = table
+        self.entry = entry
+        self.problem = problem
+
+
+class SetupProblem(Exception):
+    """Verification could not start (a missing file, an unreachable or unmigrated store)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Summary:
+    """What a successful verification of the whole store covered."""
+
+    users: int = 0
+    keys: int = 0
+    records_signed: int = 0
+    records_unsigned: int = 0
+    unsigned_examples: list[str] = field(default_factory=list)
+    batches: int = 0
+    audit_entries: int = 0
+    checkpoints: int = 0
+    latest: Checkpoint | None = None
+    since_size: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def records(self) -> int:
+        return self.records_signed + self.records_unsigned
+
+    @property
+    def records_per_second(self) -> float:
+        return self.records / self.seconds if self.seconds > 0 else 0.0

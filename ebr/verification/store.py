@@ -1,0 +1,124 @@
+"""Verifying the whole record store offline: read it read-only, run every check in order."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from cryptography import x509
+from sqlalchemy import Engine, func
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from ebr.store.audit import AuditRow
+from ebr.store.batches import BatchRow
+from ebr.store.checkpoints import CheckpointRow
+from ebr.store.db import make_engine
+from ebr.store.keys import UserKeyRow, all_certificates
+from ebr.store.records import StepRecordRow
+from ebr.store.users import UserRow
+from ebr.verification.audit_log import check_audit_rows, check_record_entries, check_since
+from ebr.verification.certificates import check_site_certificate, check_user_keys
+from ebr.verification.checkpoints import check_checkpoints
+from ebr.verification.evidence import KeyEvidence, RecordEvidence
+from ebr.verification.records import check_records
+from ebr.verification.report import Inconsistency, SetupProblem, Summary
+from signatures.checkpoints import Checkpoint
+
+__all__ = ["open_reader", "verify_store"]
+
+
+def open_reader(url: str) -> Engine:
+    """A read-only engine on the store; a SQLite file that does not exist is not created.
+
+    Raises:
+        SetupProblem: the URL is malformed, names an unknown driver, or a missing SQLite file.
+    """
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            if not database or database == ":memory:" or not Path(database).is_file():
+                raise SetupProblem(f"no record store at {database or url!r}")
+        return make_engine(url, read_only=True)
+    except (ArgumentError, SQLAlchemyError, ValueError) as exc:
+        raise SetupProblem(f"cannot open the record store {url!r}: {exc}") from None
+
+
+def verify_store(
+    engine: Engine,
+    *,
+    ca: x509.Certificate,
+    checkpoint_certificate: x509.Certificate,
+    since: Checkpoint | None = None,
+    strict: bool = False,
+) -> Summary:
+    """Check everything the store holds, in order, stopping at the first inconsistency.
+
+    Order: user certificates (``check_user_keys``); signed records, their signatures and each
+    batch's chain (``check_records``), unsigned records refused only when ``strict``; the audit
+    log's rows and tree (``check_audit_rows``); the checkpoints (``check_checkpoints``); the
+    checkpoint ``since`` an auditor kept (``check_since``); last, that signed records and their
+    audit entries name each other (``check_record_entries``).
+
+    Raises:
+        Inconsistency: the first thing found wrong.
+        SetupProblem: the store cannot be read (unreachable, not migrated).
+    """
+    started = time.perf_counter()
+    summary = Summary()
+    try:
+        with Session(engine) as session:
+            summary.users = session.exec(select(func.count()).select_from(UserRow)).one()
+            keys = [_key(row) for row in all_certificates(session=session)]
+            summary.keys = len(keys)
+            trusted = check_user_keys(keys, ca)
+            batches = dict(session.exec(select(BatchRow.batch_id, BatchRow.recipe_hash)).all())
+            table = StepRecordRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+            query = core_select(table).order_by(table.c.batch_id, table.c.seq)
+            records = [
+                RecordEvidence.of(row._mapping) for row in session.connection().execute(query)
+            ]
+            stats = check_records(records, trusted, batches)
+            del records
+            summary.records_signed, summary.batches = stats.signed, stats.batches
+            summary.records_unsigned = len(stats.unsigned)
+            summary.unsigned_examples = stats.unsigned[:5]
+            if strict and stats.unsigned:
+                raise Inconsistency(
+                    table="step_records",
+                    entry=stats.unsigned[0],
+                    problem="the record is unsigned (written before records were signed), "
+                    "and --strict refuses unsigned records",
+                )
+            audit_query = select(AuditRow).order_by(col(AuditRow.idx))
+            audit = check_audit_rows(session.exec(audit_query.execution_options(yield_per=5000)))
+            summary.audit_entries = audit.tree.size
+            checkpoints = session.exec(
+                select(CheckpointRow).order_by(col(CheckpointRow.tree_size))
+            ).all()
+            summary.checkpoints = len(checkpoints)
+            summary.latest = check_checkpoints(checkpoints, audit.tree, checkpoint_certificate, ca)
+    except SQLAlchemyError as exc:
+        raise SetupProblem(f"cannot read the record store (is it migrated?): {exc}") from None
+    if since is not None:
+        key = check_site_certificate(
+            checkpoint_certificate, ca, at=since.timestamp, entry="saved checkpoint"
+        )
+        check_since(since, audit.tree, key)
+        summary.since_size = since.tree_size
+    check_record_entries(stats.hashes, audit.records)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _key(row: UserKeyRow) -> KeyEvidence:
+    return KeyEvidence(
+        key_id=row.key_id,
+        user_id=row.user_id,
+        certificate_pem=row.certificate_pem,
+        valid_from=row.valid_from,
+        retired_at=row.retired_at,
+    )

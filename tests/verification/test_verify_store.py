@@ -1,0 +1,119 @@
+"""``ebr verify`` over a real store: a clean site passes, and every attack is named precisely."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection
+
+from activities.audit_log import AuditLogActivities
+from ebr.audit import audit
+from ebr.store.db import session_scope
+from tests.verification.attacks import ATTACKS, Attack, resign_all, rewrite_entry
+from tests.verification.conftest import Store, flat
+from tests.verification.site import Site
+
+
+def test_a_clean_store_verifies_and_says_what_it_covered(store: Store) -> None:
+    result = store.ebr("verify")
+    assert result.exit_code == 0, result.output
+    out = flat(result)
+    assert "the record store is consistent" in out
+    for label, count in [
+        ("users", 6),
+        ("keys (certificates)", 6),
+        ("records signed", 12),
+        ("records unsigned", 1),
+        ("batches", 2),
+        ("audit entries", 12),
+        ("checkpoints", 2),
+    ]:
+        assert f"{label} │ {count} " in out, label
+    assert "records / second" in out and "B-B/note/1/performed" in out
+
+
+def test_strict_refuses_unsigned_records(store: Store) -> None:
+    result = store.ebr("verify", "--strict")
+    assert result.exit_code == 1
+    assert "entry: B-B/note/1/performed" in flat(result) and "unsigned" in flat(result)
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
+def test_each_attack_is_named(store: Store, attack: Attack) -> None:
+    assert store.ebr("verify").exit_code == 0
+    store.tamper(attack.edit)
+    result = store.ebr("verify")
+    out = flat(result)
+    assert result.exit_code == 1, out
+    assert "Traceback" not in out
+    assert f"table: {attack.table} " in out, out
+    assert f"entry: {attack.entry.format(olga=store.site.users['olga'].key_id)}" in out, out
+    assert attack.problem in out, out
+
+
+@pytest.mark.parametrize(
+    "attack", [a for a in ATTACKS if a.refused_by_triggers], ids=lambda a: a.name
+)
+def test_the_database_refuses_the_same_edits_while_its_triggers_stand(
+    store: Store, attack: Attack
+) -> None:
+    with pytest.raises(Exception, match="refused"):
+        store.tamper(attack.edit, guards=True)
+    assert store.ebr("verify").exit_code == 0
+
+
+def test_a_saved_checkpoint_catches_a_rewrite_resigned_with_a_stolen_key(
+    store: Store, tmp_path: Path
+) -> None:
+    saved = tmp_path / "checkpoint.json"
+    result = store.ebr("verify", "--save-checkpoint", str(saved))
+    assert result.exit_code == 0, result.output
+    assert json.loads(saved.read_text())["tree_size"] == 12
+
+    store.tamper(_rewrite_and_resign_with_the_site_key)
+    assert store.ebr("verify").exit_code == 0, "re-signed with the real key: only --since can tell"
+    result = store.ebr("verify", "--since", str(saved))
+    out = flat(result)
+    assert result.exit_code == 1, out
+    assert "table: audit_log" in out and "entry: size 12 (saved checkpoint)" in out
+    assert "rewritten, removed or reordered" in out
+
+
+def test_since_passes_when_the_log_only_grew(store: Store, tmp_path: Path) -> None:
+    saved = tmp_path / "checkpoint.json"
+    assert store.ebr("verify", "--save-checkpoint", str(saved)).exit_code == 0
+    with session_scope(store.engine) as session:
+        audit(
+            session,
+            event_key="later",
+            at=datetime.now(UTC),
+            actor="adam",
+            station="office",
+            action="note",
+            entity="site",
+            entity_id="site",
+            reason="a later event",
+        )
+    AuditLogActivities(store.engine, store.site.trust).write_checkpoint()
+    result = store.ebr("verify", "--since", str(saved))
+    assert result.exit_code == 0, result.output
+    assert "consistent with saved checkpoint │ size 12" in flat(result)
+
+
+def test_a_saved_checkpoint_that_was_altered_is_refused(store: Store, tmp_path: Path) -> None:
+    saved = tmp_path / "checkpoint.json"
+    assert store.ebr("verify", "--save-checkpoint", str(saved)).exit_code == 0
+    data = json.loads(saved.read_text())
+    saved.write_text(json.dumps({**data, "tree_size": 6}))
+    result = store.ebr("verify", "--since", str(saved))
+    assert result.exit_code == 1
+    assert "entry: size 6 (saved checkpoint)" in flat(result)
+    assert "signature does not verify" in flat(result)
+
+
+def _rewrite_and_resign_with_the_site_key(connection: Connection, site: Site) -> None:
+    rewrite_entry(connection, 1)
+    resign_all(connection, site, key=site.trust.checkpoint_key, sizes=(6, 12))
