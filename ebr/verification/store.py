@@ -42,9 +42,16 @@ def open_reader(url: str) -> Engine:
             database = parsed.database or ""
             if not database or database == ":memory:" or not Path(database).is_file():
                 raise SetupProblem(f"no record store at {database or url!r}")
-        return make_engine(url, read_only=True)
+        engine = make_engine(url, read_only=True)
     except (ArgumentError, SQLAlchemyError, ValueError) as exc:
-        raise SetupProblem(f"cannot open the record store {url!r}: {exc}") from None
+        raise SetupProblem(f"cannot open the record store {_hidden(url)}: {exc}") from None
+    try:
+        with engine.connect():
+            pass
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise SetupProblem(f"cannot connect to the record store {_hidden(url)}: {exc}") from None
+    return engine
 
 
 def verify_store(
@@ -122,3 +129,10 @@ def _key(row: UserKeyRow) -> KeyEvidence:
         valid_from=row.valid_from,
         retired_at=row.retired_at,
     )
+
+
+def _hidden(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)

@@ -35,6 +35,7 @@ KEYS: Table = UserKeyRow.__table__  # type: ignore[attr-defined]
 CHECKPOINTS: Table = CheckpointRow.__table__  # type: ignore[attr-defined]
 BATCHES: Table = BatchRow.__table__  # type: ignore[attr-defined]
 WEIGHED = "B-A/weigh-api/1/performed"  # seq 2 of batch B-A
+VERIFIED = "B-A/weigh-api/1/verified"  # seq 3
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def set_audit(connection: Connection, position: int, **values: Any) -> None:
 
 
 def edit_reason(connection: Connection, site: Site) -> None:
-    set_audit(connection, 5, reason="no reason at all")
+    set_audit(connection, site.entry_of[WEIGHED], reason="no reason at all")
 
 
 def rewrite_entry(connection: Connection, idx: int) -> None:
@@ -171,25 +172,26 @@ def rewrite_entry(connection: Connection, idx: int) -> None:
 
 
 def rewrite_reason(connection: Connection, site: Site) -> None:
-    rewrite_entry(connection, 5)
+    rewrite_entry(connection, site.entry_of[WEIGHED])
 
 
 def delete_entry(connection: Connection, site: Site) -> None:
-    connection.execute(delete(AUDIT).where(AUDIT.c.idx == 3))
+    connection.execute(delete(AUDIT).where(AUDIT.c.idx == site.entry_of[VERIFIED]))
 
 
 def truncate_log(connection: Connection, site: Site) -> None:
-    connection.execute(delete(AUDIT).where(AUDIT.c.idx == 11))
+    connection.execute(delete(AUDIT).where(AUDIT.c.idx == site.latest - 1))
 
 
 def reorder_entries(connection: Connection, site: Site) -> None:
-    set_audit(connection, 2, idx=-2)
-    set_audit(connection, 3, idx=2)
-    set_audit(connection, -2, idx=3)
+    first = site.entry_of[WEIGHED]
+    set_audit(connection, first, idx=-2)
+    set_audit(connection, first + 1, idx=first)
+    set_audit(connection, -2, idx=first + 1)
 
 
 def resign_checkpoint(connection: Connection, site: Site) -> None:
-    resign_all(connection, site, key=Ed25519PrivateKey.generate(), sizes=(12,))
+    resign_all(connection, site, key=Ed25519PrivateKey.generate(), sizes=(site.latest,))
 
 
 def resign_all(
@@ -294,37 +296,43 @@ ATTACKS = [
         "swap a certificate for another CA's",
         foreign_certificate,
         "user_keys",
-        "key ",
+        "key {olga}",
         "is not the site CA",
     ),
-    Attack("edit an audit entry's reason", edit_reason, "audit_log", "idx 5", "columns do not say"),
+    Attack(
+        "edit an audit entry's reason",
+        edit_reason,
+        "audit_log",
+        "idx {weighed}",
+        "columns do not say",
+    ),
     Attack(
         "rewrite an audit entry consistently",
         rewrite_reason,
         "audit_checkpoints",
-        "size 6",
+        "size {first}",
         "not the Merkle root",
     ),
-    Attack("delete an audit entry", delete_entry, "audit_log", "idx 3", "missing"),
+    Attack("delete an audit entry", delete_entry, "audit_log", "idx {verified}", "missing"),
     Attack(
         "delete the newest audit entry",
         truncate_log,
         "audit_checkpoints",
-        "size 12",
+        "size {latest}",
         "entries were removed",
     ),
     Attack(
         "reorder audit entries",
         reorder_entries,
         "audit_checkpoints",
-        "size 6",
+        "size {first}",
         "not the Merkle root",
     ),
     Attack(
         "re-sign a checkpoint with another key",
         resign_checkpoint,
         "audit_checkpoints",
-        "size 12",
+        "size {latest}",
         "another signing key",
     ),
     Attack("edit a batch's recipe hash", edit_recipe_hash, "batches", "B-A", "recipe hash", False),

@@ -8,12 +8,13 @@ checkpointed with ``AuditLogActivities``; only Temporal is left out.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from activities.audit_log import AuditLogActivities
 from activities.signed_records import SignedRecordActivities
@@ -22,6 +23,7 @@ from ebr.domain.records import Meaning, StepRecord
 from ebr.domain.signed import GENESIS, RecordPayload, Signer
 from ebr.domain.values import RecordedValue
 from ebr.seed import DEMO_USERS, seed_demo
+from ebr.store.audit import AuditRow
 from ebr.store.batches import insert_batch
 from ebr.store.db import session_scope
 from ebr.store.keys import active_key
@@ -60,6 +62,22 @@ class Site:
     trust: SiteTrust
     users: dict[str, SigningUser]
     recipe_hash: str
+    sizes: tuple[int, ...] = ()  # the checkpoints' tree sizes, oldest first
+    entry_of: dict[str, int] = field(default_factory=dict)  # record id -> its audit idx
+
+    @property
+    def latest(self) -> int:
+        return self.sizes[-1]
+
+    def facts(self) -> dict[str, object]:
+        """What expected messages are formatted with (indexes vary with what seeding audits)."""
+        return {
+            "olga": self.users["olga"].key_id,
+            "first": self.sizes[0],
+            "latest": self.latest,
+            "weighed": self.entry_of["B-A/weigh-api/1/performed"],
+            "verified": self.entry_of["B-A/weigh-api/1/verified"],
+        }
 
 
 def make_trust(data_dir: Path) -> SiteTrust:
@@ -84,10 +102,13 @@ def build_site(engine: Engine, trust: SiteTrust) -> Site:
     site = Site(trust=trust, users=users, recipe_hash=recipe.content_hash())
     checkpoints = AuditLogActivities(engine, trust)
     sign_batch(engine, site, "B-A")
-    checkpoints.write_checkpoint()
+    first = checkpoints.write_checkpoint().tree_size
     sign_batch(engine, site, "B-B")
     _unsigned(engine, "B-B", seq=7)
-    checkpoints.write_checkpoint()
+    site.sizes = (first, checkpoints.write_checkpoint().tree_size)
+    with session_scope(engine) as session:
+        rows = session.exec(select(AuditRow).where(AuditRow.entity == "step_record")).all()
+        site.entry_of = {row.entity_id: row.idx for row in rows}
     return site
 
 

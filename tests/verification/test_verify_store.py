@@ -28,7 +28,7 @@ def test_a_clean_store_verifies_and_says_what_it_covered(store: Store) -> None:
         ("records signed", 12),
         ("records unsigned", 1),
         ("batches", 2),
-        ("audit entries", 12),
+        ("audit entries", store.site.latest),
         ("checkpoints", 2),
     ]:
         assert f"{label} │ {count} " in out, label
@@ -50,7 +50,7 @@ def test_each_attack_is_named(store: Store, attack: Attack) -> None:
     assert result.exit_code == 1, out
     assert "Traceback" not in out
     assert f"table: {attack.table} " in out, out
-    assert f"entry: {attack.entry.format(olga=store.site.users['olga'].key_id)}" in out, out
+    assert f"entry: {attack.entry.format(**store.site.facts())}" in out, out
     assert attack.problem in out, out
 
 
@@ -71,14 +71,14 @@ def test_a_saved_checkpoint_catches_a_rewrite_resigned_with_a_stolen_key(
     saved = tmp_path / "checkpoint.json"
     result = store.ebr("verify", "--save-checkpoint", str(saved))
     assert result.exit_code == 0, result.output
-    assert json.loads(saved.read_text())["tree_size"] == 12
+    assert json.loads(saved.read_text())["tree_size"] == store.site.latest
 
     store.tamper(_rewrite_and_resign_with_the_site_key)
     assert store.ebr("verify").exit_code == 0, "re-signed with the real key: only --since can tell"
     result = store.ebr("verify", "--since", str(saved))
     out = flat(result)
     assert result.exit_code == 1, out
-    assert "table: audit_log" in out and "entry: size 12 (saved checkpoint)" in out
+    assert f"table: audit_log entry: size {store.site.latest} (saved checkpoint)" in out
     assert "rewritten, removed or reordered" in out
 
 
@@ -100,20 +100,20 @@ def test_since_passes_when_the_log_only_grew(store: Store, tmp_path: Path) -> No
     AuditLogActivities(store.engine, store.site.trust).write_checkpoint()
     result = store.ebr("verify", "--since", str(saved))
     assert result.exit_code == 0, result.output
-    assert "consistent with saved checkpoint │ size 12" in flat(result)
+    assert f"consistent with saved checkpoint │ size {store.site.latest}" in flat(result)
 
 
 def test_a_saved_checkpoint_that_was_altered_is_refused(store: Store, tmp_path: Path) -> None:
     saved = tmp_path / "checkpoint.json"
     assert store.ebr("verify", "--save-checkpoint", str(saved)).exit_code == 0
     data = json.loads(saved.read_text())
-    saved.write_text(json.dumps({**data, "tree_size": 6}))
+    saved.write_text(json.dumps({**data, "tree_size": store.site.sizes[0]}))
     result = store.ebr("verify", "--since", str(saved))
     assert result.exit_code == 1
-    assert "entry: size 6 (saved checkpoint)" in flat(result)
+    assert f"entry: size {store.site.sizes[0]} (saved checkpoint)" in flat(result)
     assert "signature does not verify" in flat(result)
 
 
 def _rewrite_and_resign_with_the_site_key(connection: Connection, site: Site) -> None:
-    rewrite_entry(connection, 1)
-    resign_all(connection, site, key=site.trust.checkpoint_key, sizes=(6, 12))
+    rewrite_entry(connection, site.entry_of["B-A/read-sop/1/performed"])
+    resign_all(connection, site, key=site.trust.checkpoint_key, sizes=site.sizes)
