@@ -12,6 +12,7 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from ebr.audit import audit
 from ebr.domain.records import StepRecord
 from ebr.store.batches import insert_batch, update_batch_progress
 from ebr.store.db import session_scope
@@ -28,15 +29,26 @@ class BatchStoreActivities:
 
     @activity.defn(name="create_batch")
     def create_batch(self, request: CreateBatchInput) -> None:
+        header = request.header
         with session_scope(self._engine) as session:
             try:
-                insert_batch(
-                    session=session, header=request.header, steps_total=request.steps_total
-                )
+                insert_batch(session=session, header=header, steps_total=request.steps_total)
             except Conflict as exc:
                 raise ApplicationError(
                     exc.message, type="store_conflict", non_retryable=True
                 ) from exc
+            audit(
+                session,
+                event_key=f"{header.batch_id}/created",
+                at=header.created_at,
+                actor=header.created_by,
+                station=request.station,
+                action="batch_created",
+                entity="batch",
+                entity_id=header.batch_id,
+                batch_id=header.batch_id,
+                new_value=header.model_dump(mode="json"),
+            )
 
     @activity.defn(name="persist_record")
     def persist_record(self, request: PersistRecordInput) -> StepRecord:

@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from ebr.audit import audit
 from ebr.domain.records import Meaning
-from ebr.store.batches import update_batch_progress
+from ebr.store.batches import get_batch, update_batch_progress
 from ebr.store.db import session_scope
 from ebr.store.errors import Conflict
 from ebr.store.keys import get_key
@@ -72,6 +72,8 @@ class SignedRecordActivities:
                 raise ApplicationError(
                     exc.message, type="store_conflict", non_retryable=True
                 ) from exc
+            before = get_batch(session=session, batch_id=payload.batch_id)
+            status_before = before.status if before is not None else None
             update_batch_progress(
                 session=session,
                 batch_id=payload.batch_id,
@@ -102,6 +104,20 @@ class SignedRecordActivities:
                 },
                 reason=payload.reason,
             )
+            if status_before is not None and status_before != request.status.value:
+                audit(
+                    session,
+                    event_key=f"{payload.batch_id}/status/{payload.seq}",
+                    at=payload.signed_at,
+                    actor=payload.signer.user_id,
+                    station=payload.station,
+                    action="status_changed",
+                    entity="batch",
+                    entity_id=payload.batch_id,
+                    batch_id=payload.batch_id,
+                    old_value=status_before,
+                    new_value=request.status.value,
+                )
         return SignedStored(record_hash=digest)
 
 

@@ -90,7 +90,9 @@ async def start_batch(
     try:
         handle = await client.start_workflow(
             BatchWorkflow.run,
-            StartBatch(header=header, recipe=recipe, signatures_required=True),
+            StartBatch(
+                header=header, recipe=recipe, signatures_required=True, station=actor.station
+            ),
             id=header.batch_id,
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -5,6 +5,7 @@ signing keys that only the password opens, and the signing ceremony (21 CFR 11.1
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,12 +20,13 @@ from ebr.account_errors import (
     SignatureRefused,
 )
 from ebr.audit import audit
+from ebr.domain.roles import Role
 from ebr.passwords import hash_password, verify_password
 from ebr.settings import Settings
 from ebr.store import accounts as store_accounts
 from ebr.store.db import session_scope
 from ebr.store.keys import UserKeyRow, active_key, add_user_key, replace_wrapped, retire_key
-from ebr.store.users import UserRow, get_user
+from ebr.store.users import UserRow, add_user, get_user
 from signatures.ca import SiteCA, certificate_pem, issue_user_certificate
 from signatures.errors import WrongPassword
 from signatures.keys import generate_key, public_key_id, rewrap_key, unwrap_key, wrap_key
@@ -336,3 +338,114 @@ def _new_key(
         valid_from=now,
     )
     return row
+
+
+def create_user(
+    engine: Engine,
+    *,
+    user_id: str,
+    full_name: str,
+    roles: Sequence[Role],
+    initial_password: str,
+    admin: str,
+    station: str,
+    now: datetime,
+) -> UserRow:
+    """A new account whose password the administrator set: it must be changed at first sign-in,
+    and only then does the user get a signing key. User ids are never reused."""
+    with session_scope(engine) as session:
+        add_user(
+            session=session,
+            user_id=user_id,
+            full_name=full_name,
+            roles=roles,
+            password_hash=hash_password(initial_password),
+            created_by=admin,
+            at=now,
+        )
+        user = store_accounts.set_password(
+            session=session,
+            user_id=user_id,
+            password_hash=hash_password(initial_password),
+            at=now,
+            must_change=True,
+        )
+        audit(
+            session,
+            event_key=f"user/{user_id}/created",
+            at=now,
+            actor=admin,
+            station=station,
+            action="user_created",
+            entity="user",
+            entity_id=user_id,
+            new_value={"full_name": full_name, "roles": [r.value for r in roles]},
+        )
+        return user
+
+
+def disable_user(
+    engine: Engine, *, user_id: str, admin: str, reason: str, station: str, now: datetime
+) -> UserRow:
+    """Disable an account (never delete it: its signatures must keep naming a person)."""
+    if not reason.strip():
+        raise PasswordRejected("disabling an account needs a reason", {"field": "reason"})
+    with session_scope(engine) as session:
+        user = store_accounts.set_active(session=session, user_id=user_id, active=False)
+        audit(
+            session,
+            event_key=f"user/{user_id}/disabled/{now.isoformat()}",
+            at=now,
+            actor=admin,
+            station=station,
+            action="user_disabled",
+            entity="user",
+            entity_id=user_id,
+            old_value={"active": True},
+            new_value={"active": False},
+            reason=reason,
+        )
+        return user
+
+
+def rotate_key(
+    engine: Engine,
+    ca: SiteCA,
+    *,
+    user_id: str,
+    password: str,
+    station: str,
+    now: datetime,
+    controls: Controls,
+) -> UserKeyRow:
+    """Retire the user's signing key and certify a new one; the password must open the old key.
+
+    The old key and its certificate stay, so records signed with it keep verifying.
+    """
+    old = open_signing_key(
+        engine,
+        user_id=user_id,
+        claimed_user_id=user_id,
+        password=password,
+        station=station,
+        now=now,
+        controls=controls,
+    )
+    with session_scope(engine) as session:
+        retire_key(session=session, key_id=old.key_id, at=now)
+        user = get_user(session=session, user_id=user_id)
+        assert user is not None
+        row = _new_key(session, ca, user, password=password, now=now)
+        audit(
+            session,
+            event_key=f"key/{user_id}/rotated/{now.isoformat()}",
+            at=now,
+            actor=user_id,
+            station=station,
+            action="key_rotated",
+            entity="user",
+            entity_id=user_id,
+            old_value={"key_id": old.key_id},
+            new_value={"key_id": row.key_id},
+        )
+        return row

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ebr.store.audit import AuditEntryIn, AuditRow, append_audit
+from ebr.store.recipes import RecipeRow
 from signatures.canonical import canonical_json
 from signatures.merkle import leaf_hash
 
@@ -109,4 +110,23 @@ def body_of(row: AuditRow) -> dict[str, Any]:
         old_value=row.old_value,
         new_value=row.new_value,
         reason=row.reason,
+    )
+
+
+def audit_recipe_loaded(session: Session, *, row: RecipeRow, actor: str, station: str) -> None:
+    """Master data: a recipe version entering the store is an audited event."""
+    audit(
+        session,
+        event_key=f"recipe/{row.code}/{row.version}/loaded",
+        at=row.loaded_at,
+        actor=actor,
+        station=station,
+        action="recipe_loaded",
+        entity="recipe",
+        entity_id=f"{row.code}/v{row.version}",
+        new_value={
+            "content_hash": row.content_hash,
+            "name": row.name,
+            "step_count": row.step_count,
+        },
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from ebr.accounts import provision_key
+from ebr.audit import audit, audit_recipe_loaded
 from ebr.domain.recipe_loading import parse_recipe
 from ebr.domain.roles import Role
 from ebr.passwords import hash_password
@@ -72,6 +73,17 @@ def seed_demo(engine: Engine, trust: SiteTrust, recipes_dir: Path = EXAMPLE_RECI
                     created_by=SYSTEM,
                     at=now,
                 )
+                audit(
+                    session,
+                    event_key=f"user/{user.user_id}/created",
+                    at=now,
+                    actor=SYSTEM,
+                    station="seed",
+                    action="user_created",
+                    entity="user",
+                    entity_id=user.user_id,
+                    new_value={"full_name": user.full_name, "roles": [r.value for r in user.roles]},
+                )
                 added.append(f"user {user.user_id}")
                 provisioned.append(user)
         for path in sorted(recipes_dir.glob("*.yaml")):
@@ -84,6 +96,7 @@ def seed_demo(engine: Engine, trust: SiteTrust, recipes_dir: Path = EXAMPLE_RECI
                 at=now,
             )
             if created:
+                audit_recipe_loaded(session, row=row, actor=SYSTEM, station="seed")
                 added.append(f"recipe {row.code} v{row.version}")
     for user in provisioned:
         provision_key(engine, trust.ca, user_id=user.user_id, password=user.password, now=now)

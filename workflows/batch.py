@@ -85,7 +85,11 @@ class BatchWorkflow:
         if not self._created:
             await workflow.execute_local_activity_method(
                 BatchStoreActivities.create_batch,
-                CreateBatchInput(header=start.header, steps_total=len(self._state.steps)),
+                CreateBatchInput(
+                    header=start.header,
+                    steps_total=len(self._state.steps),
+                    station=start.station,
+                ),
                 start_to_close_timeout=STORE_WRITE_TIMEOUT,
                 schedule_to_close_timeout=STORE_WRITE_GIVE_UP,
                 retry_policy=STORE_RETRY,

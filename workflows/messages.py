@@ -33,6 +33,8 @@ class StartBatch(_Message):
     # Every record must be an electronic signature (the ``sign`` update). False only in batches
     # started before signatures existed, whose histories must still replay.
     signatures_required: bool = False
+    # Where the batch was started from, for its audit entry.
+    station: str = "unknown"
 
 
 class CompleteStepInput(_Message):
@@ -67,6 +69,7 @@ class BatchOutcome(_Message):
 class CreateBatchInput(_Message):
     header: BatchHeader
     steps_total: int
+    station: str = "unknown"
 
 
 class PersistRecordInput(_Message):

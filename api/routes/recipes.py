@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from api.deps import CurrentUser, ReadSessionDep, RequireRole, SessionDep
+from api.deps import CurrentUser, ReadSessionDep, RequireRole, SessionDep, station_of
 from api.errors import ApiError
 from api.schemas import RecipeDetail, RecipeSummary, RecipeUpload
+from ebr.audit import audit_recipe_loaded
 from ebr.domain.recipe_loading import parse_recipe
 from ebr.domain.roles import Role
 from ebr.store.recipes import RecipeRow, get_recipe, list_recipes, recipe_of, save_recipe
@@ -58,7 +59,9 @@ async def upload(
     row, created = save_recipe(
         session=session, recipe=recipe, source=source, loaded_by=user.user_id, at=datetime.now(UTC)
     )
-    if not created:
+    if created:
+        audit_recipe_loaded(session, row=row, actor=user.user_id, station=station_of(request))
+    else:
         response.status_code = 200
     return summary(row)
 
