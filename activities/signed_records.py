@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from ebr.audit import audit
 from ebr.domain.records import Meaning
+from ebr.store.accounts import touch_signature
 from ebr.store.batches import get_batch, update_batch_progress
 from ebr.store.db import session_scope
 from ebr.store.errors import Conflict
@@ -72,6 +73,7 @@ class SignedRecordActivities:
                 raise ApplicationError(
                     exc.message, type="store_conflict", non_retryable=True
                 ) from exc
+            touch_signature(session=session, user_id=payload.signer.user_id, at=payload.signed_at)
             before = get_batch(session=session, batch_id=payload.batch_id)
             status_before = before.status if before is not None else None
             update_batch_progress(

@@ -202,9 +202,11 @@ def open_signing_key(
             action="signature_failed",
             counts=True,
         )
-    with session_scope(engine) as session:
-        store_accounts.touch_signature(session=session, user_id=user_id, at=now)
-        store_accounts.record_success(session=session, user_id=user_id, at=now)
+    if user.failed_attempts:
+        with session_scope(engine) as session:
+            store_accounts.clear_failures(session=session, user_id=user_id)
+    # The signing session's clock (last_signature_at) is set when the signed record is stored,
+    # in the same transaction (activities.signed_records): a refused action does not extend it.
     return SigningKey(key=key, key_id=row.key_id)
 
 

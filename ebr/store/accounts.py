@@ -16,6 +16,7 @@ from ebr.store.errors import NotFound
 from ebr.store.users import UserRow
 
 __all__ = [
+    "clear_failures",
     "record_failure",
     "record_success",
     "set_active",
@@ -44,6 +45,13 @@ def record_success(*, session: Session, user_id: str, at: datetime) -> UserRow:
     row = _locked_row(session, user_id)
     row.failed_attempts = 0
     row.last_login_at = as_utc(at)
+    return _saved(session, row)
+
+
+def clear_failures(*, session: Session, user_id: str) -> UserRow:
+    """A successful signature: the failure count restarts (the sign-in time is not touched)."""
+    row = _locked_row(session, user_id)
+    row.failed_attempts = 0
     return _saved(session, row)
 
 
