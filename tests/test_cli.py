@@ -12,7 +12,7 @@ import pytest
 import yaml
 from temporalio.testing import WorkflowEnvironment
 
-from tests.api.harness import BIN, REPO, Ebr, running_ebr, seeded_store
+from tests.api.harness import BIN, REPO, Ebr, running_ebr, seeded_store, site_trust
 from tests.factories import small_recipe
 
 DEMO_SHORT = REPO / "examples" / "recipes" / "demo-short.yaml"
@@ -129,9 +129,10 @@ def test_an_unknown_role_is_refused_by_the_command_line(tmp_path: Path) -> None:
 async def api(
     dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Ebr]:
-    """A running ebr (SQLite) for ``ebr demo`` to drive over HTTP."""
-    with seeded_store("sqlite", tmp_path_factory.mktemp("store")) as url:
-        data_dir = tmp_path_factory.mktemp("data")
+    """A running ebr (SQLite) for ``ebr demo`` to drive over HTTP, its demo users' keys
+    certified by the site CA in its data directory."""
+    data_dir = tmp_path_factory.mktemp("data")
+    with seeded_store("sqlite", tmp_path_factory.mktemp("store"), site_trust(data_dir)) as url:
         async with running_ebr(temporal=dev_env.client, store_url=url, data_dir=data_dir) as app:
             yield app
 

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api import batch_commands
-from api.batch_views import batch_detail, batch_summary, record_view, records_of_batch
+from api.batch_views import batch_detail, batch_summary, record_view, records_of_batch, row_view
+from api.context import ApiContext
 from api.deps import ActorDep, ContextDep, CurrentUser, ReadSessionDep, RequireRole, TemporalDep
 from api.schemas import (
     BatchCreate,
@@ -25,6 +26,7 @@ from ebr.domain.records import Meaning
 from ebr.domain.roles import Role
 from ebr.store.batches import list_batches
 from ebr.store.db import session_scope
+from ebr.store.records import get_step_record
 from ebr.store.users import UserRow
 from workflows.messages import StepRecorded
 
@@ -86,7 +88,7 @@ async def complete(
         entered=body.values,
         comment=body.comment,
     )
-    return _result(recorded)
+    return _result(recorded, context)
 
 
 @router.post("/{batch_id}/steps/{step_id}/verify", response_model=StepResult)
@@ -103,7 +105,7 @@ async def verify(
         signature=body.signature,
         comment=body.comment,
     )
-    return _result(recorded)
+    return _result(recorded, context)
 
 
 @router.post("/{batch_id}/steps/{step_id}/correct", response_model=StepResult)
@@ -123,7 +125,7 @@ async def correct(
         comment=body.comment,
         reason=body.reason,
     )
-    return _result(recorded)
+    return _result(recorded, context)
 
 
 @router.get("/{batch_id}/records", response_model=list[RecordView])
@@ -132,9 +134,14 @@ def records(batch_id: str, _: CurrentUser, session: ReadSessionDep) -> list[Reco
     return records_of_batch(session=session, batch_id=batch_id)
 
 
-def _result(recorded: StepRecorded) -> StepResult:
+def _result(recorded: StepRecorded, context: ApiContext) -> StepResult:
+    """The record as stored (with its signature, reason and what it corrects), as the batch and
+    its records show it; the workflow answers only once the store has committed it."""
+    with session_scope(context.reads) as session:
+        row = get_step_record(session=session, record_id=recorded.record.record_id)
+        record = row_view(row) if row is not None else record_view(recorded.record)
     return StepResult(
-        record=record_view(recorded.record),
+        record=record,
         step_status=recorded.progress.status,
         batch_status=recorded.batch_status,
         steps_done=recorded.steps_done,

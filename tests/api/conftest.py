@@ -1,8 +1,9 @@
 """Fixtures for API tests: a running ebr over real HTTP on SQLite and on PostgreSQL.
 
-Each test module gets one store per backend (migrated, seeded with the demo users and example
-recipes) and one API with an in-process worker on its own task queue, all on the session's real
-Temporal dev server. Tests keep out of each other's way with unique batch numbers.
+Each test module gets one data directory with its own site trust (CA and checkpoint key), one
+store per backend (migrated, seeded with the demo users, their signing keys certified by that CA,
+and the example recipes) and one API with an in-process worker on its own task queue, all on the
+session's real Temporal dev server. Tests keep out of each other's way with unique batch numbers.
 """
 
 from __future__ import annotations
@@ -13,23 +14,30 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.api.harness import Ebr, running_ebr, seeded_store
+from ebr.trust import SiteTrust
+from tests.api.harness import Ebr, running_ebr, seeded_store, site_trust
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def store_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A migrated, demo-seeded record store on one backend, shared by one test module."""
-    with seeded_store(request.param, tmp_path_factory.mktemp("store")) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="module")
+def trust(data_dir: Path) -> SiteTrust:
+    """The module's site trust, kept in its data directory (``pki/``) as ``ebr`` keeps it."""
+    return site_trust(data_dir)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def store_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, trust: SiteTrust
+) -> Iterator[str]:
+    """A migrated, demo-seeded record store on one backend, shared by one test module."""
+    with seeded_store(request.param, tmp_path_factory.mktemp("store"), trust) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,9 @@
-"""A real ebr worker that SIGKILLs itself right after the store commits one step's record.
+"""A real ebr worker that SIGKILLs itself right after the store commits one step's signed record.
 
 It is how a test makes "the activity committed but its result was lost" happen on purpose: the
 record is in the store, the workflow task that would have recorded the activity's completion never
-reaches the Temporal server, and the next worker must finish the step without writing it twice.
+reaches the Temporal server, and the next worker must finish the step without writing it twice
+(the retry stores the same signed payload, which the store accepts once, by its content).
 
 Run as ``python -m tests.api.crashing_worker STEP_ID`` with the usual ``EBR_*`` environment.
 """
@@ -15,30 +16,32 @@ import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+from cryptography import x509
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.worker import Worker
 
 from activities.batch_store import BatchStoreActivities
-from ebr.domain.records import StepRecord
-from ebr.runtime import prepare_store
+from activities.signed_records import SignedRecordActivities
+from ebr.runtime import prepare_store, site_trust
 from ebr.settings import Settings
 from ebr.temporal_client import connect
 from workflows.batch import BatchWorkflow
-from workflows.messages import PersistRecordInput
+from workflows.messages import PersistSignedInput, SignedStored
 
 
-class CrashingStore(BatchStoreActivities):
-    """The real store activities, except that the process dies once ``step_id`` is committed."""
+class CrashingSignedStore(SignedRecordActivities):
+    """The real signed-record activity, except that the process dies once ``step_id``'s record
+    is committed."""
 
-    def __init__(self, engine: Engine, *, step_id: str) -> None:
-        super().__init__(engine)
+    def __init__(self, engine: Engine, ca_certificate: x509.Certificate, *, step_id: str) -> None:
+        super().__init__(engine, ca_certificate)
         self._step_id = step_id
 
-    @activity.defn(name="persist_record")
-    def persist_record(self, request: PersistRecordInput) -> StepRecord:
-        stored = super().persist_record(request)
-        if request.record.step_id == self._step_id:
+    @activity.defn(name="persist_signed_record")
+    def persist_signed_record(self, request: PersistSignedInput) -> SignedStored:
+        stored = super().persist_signed_record(request)
+        if request.payload.step_id == self._step_id:
             os.kill(os.getpid(), signal.SIGKILL)
         return stored
 
@@ -47,12 +50,13 @@ async def main(step_id: str) -> None:
     settings = Settings()
     engine = prepare_store(settings)
     client = await connect(settings)
-    store = CrashingStore(engine, step_id=step_id)
+    store = BatchStoreActivities(engine)
+    signed = CrashingSignedStore(engine, site_trust(settings).ca.certificate, step_id=step_id)
     worker = Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[BatchWorkflow],
-        activities=[store.create_batch, store.persist_record],
+        activities=[store.create_batch, store.persist_record, signed.persist_signed_record],
         activity_executor=ThreadPoolExecutor(max_workers=4),
     )
     await worker.run()

@@ -30,6 +30,7 @@ from api.context import ApiContext
 from ebr.seed import seed_demo
 from ebr.settings import Settings
 from ebr.store.db import make_engine, migrate
+from ebr.trust import SiteTrust, load_or_create_trust
 from ebr.worker import build_worker
 from tests.dbfixtures import postgres_database, sqlite_database
 
@@ -37,21 +38,37 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 TOKEN_SECRET = "ebr-api-tests-secret-with-more-than-32-bytes"
 STATION = "line-7 terminal"
+SITE_NAME = "ebr api tests"
 
 
 def password_of(user_id: str) -> str:
     return f"ebr-demo-{user_id}"
 
 
+def sign(user_id: str, meaning: str, *, password: str | None = None) -> dict[str, str]:
+    """The ``signature`` body of a signed step call: both components, as at a session's start."""
+    return {
+        "meaning": meaning,
+        "user_id": user_id,
+        "password": password if password is not None else password_of(user_id),
+    }
+
+
+def site_trust(data_dir: Path) -> SiteTrust:
+    """The site CA and checkpoint key in ``data_dir`` (made on first use, as ``ebr`` does)."""
+    return load_or_create_trust(data_dir, site_name=SITE_NAME, passphrase=None)
+
+
 @contextmanager
-def seeded_store(backend: str, directory: Path) -> Iterator[str]:
-    """A migrated store seeded with the demo users and example recipes; yields its URL."""
+def seeded_store(backend: str, directory: Path, trust: SiteTrust) -> Iterator[str]:
+    """A migrated store seeded with the demo users (keys certified by ``trust``) and example
+    recipes; yields its URL."""
     database = sqlite_database(directory) if backend == "sqlite" else postgres_database()
     with database as url:
         migrate(url)
         engine = make_engine(url)
         try:
-            seed_demo(engine)
+            seed_demo(engine, trust)
         finally:
             engine.dispose()
         yield url
@@ -68,13 +85,19 @@ class Ebr:
     task_queue: str
     store_url: str
     settings: Settings
+    trust: SiteTrust
     _tokens: dict[str, str] = field(default_factory=dict)
 
-    async def token(self, user_id: str) -> str:
-        """A bearer token for a demo user (signed in once, then reused)."""
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.resolved_data_dir
+
+    async def token(self, user_id: str, password: str | None = None) -> str:
+        """A bearer token for a user (a demo user by default; signed in once, then reused)."""
         if user_id not in self._tokens:
+            secret = password if password is not None else password_of(user_id)
             answer = await self.http.post(
-                "/api/auth/token", data={"username": user_id, "password": password_of(user_id)}
+                "/api/auth/token", data={"username": user_id, "password": secret}
             )
             assert answer.status_code == 200, answer.text
             self._tokens[user_id] = answer.json()["access_token"]
@@ -95,7 +118,7 @@ class Ebr:
 
 @asynccontextmanager
 async def serve_api(
-    *, temporal: Client, store_url: str, data_dir: Path, task_queue: str
+    *, temporal: Client, store_url: str, data_dir: Path, task_queue: str, trust: SiteTrust
 ) -> AsyncIterator[Ebr]:
     """Serve the API on a free 127.0.0.1 port in this event loop until the block ends."""
     settings = Settings(
@@ -113,6 +136,7 @@ async def serve_api(
         reader=reader,
         temporal=temporal,
         token_secret=TOKEN_SECRET,
+        trust=trust,
     )
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -138,6 +162,7 @@ async def serve_api(
                 task_queue=task_queue,
                 store_url=store_url,
                 settings=settings,
+                trust=trust,
             )
     finally:
         server.should_exit = True
@@ -151,17 +176,25 @@ async def serve_api(
 async def running_ebr(
     *, temporal: Client, store_url: str, data_dir: Path, in_process_worker: bool = True
 ) -> AsyncIterator[Ebr]:
-    """The API on a unique task queue, with (by default) a worker in this process serving it."""
+    """The API on a unique task queue, with (by default) a worker in this process serving it.
+
+    Both use the site trust in ``data_dir``, as ``ebr worker`` processes started for it do.
+    """
     task_queue = f"api-tests-{uuid.uuid4().hex[:10]}"
+    trust = site_trust(data_dir)
     async with AsyncExitStack() as stack:
         if in_process_worker:
             worker_engine = make_engine(store_url)
             stack.callback(worker_engine.dispose)
-            worker = build_worker(temporal, worker_engine, task_queue=task_queue)
+            worker = build_worker(temporal, worker_engine, task_queue=task_queue, trust=trust)
             await stack.enter_async_context(worker)
         yield await stack.enter_async_context(
             serve_api(
-                temporal=temporal, store_url=store_url, data_dir=data_dir, task_queue=task_queue
+                temporal=temporal,
+                store_url=store_url,
+                data_dir=data_dir,
+                task_queue=task_queue,
+                trust=trust,
             )
         )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.api.harness import Ebr
+from tests.api.harness import Ebr, sign
 
 RECIPE = "DEMO-SHORT"
 
@@ -61,13 +61,36 @@ async def started(ebr: Ebr, number: str | None = None) -> str:
 async def complete(
     ebr: Ebr, user: str, batch_id: str, step_id: str, values: dict[str, Any] | None = None
 ) -> httpx.Response:
+    """Complete a step, signed by ``user`` (meaning ``performed``)."""
     return await ebr.post(
-        user, f"/api/batches/{batch_id}/steps/{step_id}/complete", json={"values": values or {}}
+        user,
+        f"/api/batches/{batch_id}/steps/{step_id}/complete",
+        json={"values": values or {}, "signature": sign(user, "performed")},
     )
 
 
 async def verify(ebr: Ebr, user: str, batch_id: str, step_id: str) -> httpx.Response:
-    return await ebr.post(user, f"/api/batches/{batch_id}/steps/{step_id}/verify", json={})
+    """Verify a step, signed by ``user`` (meaning ``verified``)."""
+    return await ebr.post(
+        user,
+        f"/api/batches/{batch_id}/steps/{step_id}/verify",
+        json={"signature": sign(user, "verified")},
+    )
+
+
+async def correct(
+    ebr: Ebr,
+    user: str,
+    batch_id: str,
+    step_id: str,
+    values: dict[str, Any],
+    reason: str | None = "transcription error",
+) -> httpx.Response:
+    """Correct a step's values, signed by ``user`` (meaning ``corrected``); ``None``: no reason."""
+    body: dict[str, Any] = {"values": values, "signature": sign(user, "corrected")}
+    if reason is not None:
+        body["reason"] = reason
+    return await ebr.post(user, f"/api/batches/{batch_id}/steps/{step_id}/correct", json=body)
 
 
 async def run_steps(ebr: Ebr, batch_id: str, first: int = 0, stop: int | None = None) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.harness import Ebr
+from tests.api.harness import Ebr, sign
 from tests.api.steps import (
     DEMO_SHORT,
     assert_error,
@@ -150,11 +150,11 @@ async def test_listing_filters_by_status_and_recipe(ebr: Ebr) -> None:
         ("note", "omar", {}),
     ]:
         path = f"/api/batches/{done}/steps/{step_id}"
-        assert (
-            await ebr.post(user, f"{path}/complete", json={"values": values})
-        ).status_code == 200
+        body = {"values": values, "signature": sign(user, "performed")}
+        assert (await ebr.post(user, f"{path}/complete", json=body)).status_code == 200
         if step_id == "weigh-api":
-            assert (await ebr.post("quinn", f"{path}/verify", json={})).status_code == 200
+            verified = {"signature": sign("quinn", "verified")}
+            assert (await ebr.post("quinn", f"{path}/verify", json=verified)).status_code == 200
 
     async def listed(**params: str) -> list[str]:
         answer = await ebr.get("aude", "/api/batches", params=params)
@@ -192,11 +192,15 @@ async def test_an_unknown_batch_is_404(ebr: Ebr) -> None:
         await ebr.get("olga", "/api/batches/NO-SUCH-BATCH"), 404, "batch_not_found"
     )
     assert error["details"] == {"batch_id": "NO-SUCH-BATCH"}
-    for action in ("complete", "verify"):
+    for action, meaning in (("complete", "performed"), ("verify", "verified")):
         answer = await ebr.post(
-            "olga", f"/api/batches/NO-SUCH-BATCH/steps/line-clearance/{action}", json={}
+            "olga",
+            f"/api/batches/NO-SUCH-BATCH/steps/line-clearance/{action}",
+            json={"signature": sign("olga", meaning)},
         )
         assert_error(answer, 404, "batch_not_found")
+    records = await ebr.get("olga", "/api/batches/NO-SUCH-BATCH/records")
+    assert assert_error(records, 404, "batch_not_found")["details"] == {"batch_id": "NO-SUCH-BATCH"}
 
 
 async def test_a_whole_batch_shows_its_records_in_the_detail(ebr: Ebr) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from ebr.trust import SiteTrust
 from tests.api.harness import Ebr, seeded_store
 
 pytestmark = pytest.mark.e2e
@@ -22,13 +23,18 @@ ROUTES = {
     ("get", "/api/batches/{batch_id}"),
     ("post", "/api/batches/{batch_id}/steps/{step_id}/complete"),
     ("post", "/api/batches/{batch_id}/steps/{step_id}/verify"),
+    ("post", "/api/batches/{batch_id}/steps/{step_id}/correct"),
+    ("get", "/api/batches/{batch_id}/records"),
+    ("post", "/api/me/password"),
+    ("post", "/api/users/{user_id}/unlock"),
+    ("get", "/api/audit"),
 }
 
 
 @pytest.fixture(scope="module")
-def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def store_url(tmp_path_factory: pytest.TempPathFactory, trust: SiteTrust) -> Iterator[str]:
     """The document does not depend on the backend: SQLite alone."""
-    with seeded_store("sqlite", tmp_path_factory.mktemp("store")) as url:
+    with seeded_store("sqlite", tmp_path_factory.mktemp("store"), trust) as url:
         yield url
 
 

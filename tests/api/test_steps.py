@@ -9,7 +9,7 @@ import pytest
 
 from ebr.store.db import session_scope
 from ebr.store.records import list_step_records
-from tests.api.harness import STATION, Ebr
+from tests.api.harness import STATION, Ebr, sign
 from tests.api.steps import DEMO_SHORT, assert_error, complete, run_steps, started, verify
 
 pytestmark = pytest.mark.e2e
@@ -30,7 +30,11 @@ async def test_completing_a_step_returns_the_signature_manifestation(ebr: Ebr) -
     answer = await ebr.post(
         "olga",
         f"/api/batches/{batch_id}/steps/line-clearance/complete",
-        json={"values": CLEARANCE, "comment": "room 4 checked"},
+        json={
+            "values": CLEARANCE,
+            "comment": "room 4 checked",
+            "signature": sign("olga", "performed"),
+        },
     )
     after = datetime.now(UTC)
     assert answer.status_code == 200, answer.text
@@ -67,7 +71,7 @@ async def test_without_a_station_header_the_station_is_the_network_address(ebr: 
     headers = await ebr.headers("olga", station=None)
     answer = await ebr.http.post(
         f"/api/batches/{batch_id}/steps/line-clearance/complete",
-        json={"values": CLEARANCE},
+        json={"values": CLEARANCE, "signature": sign("olga", "performed")},
         headers=headers,
     )
     assert answer.status_code == 200, answer.text
@@ -76,7 +80,12 @@ async def test_without_a_station_header_the_station_is_the_network_address(ebr: 
 
 async def test_steps_out_of_order_and_twice_are_409(ebr: Ebr) -> None:
     batch_id = await started(ebr)
-    error = assert_error(await complete(ebr, "olga", batch_id, "mix", {}), 409, "step_out_of_order")
+    # Values valid for "mix": the API checks them before it signs, so that is what is left to
+    # refuse (with none at all the answer is 422 invalid_values, before the order is looked at).
+    mix = {"mix-time": "10", "appearance": "uniform"}
+    error = assert_error(
+        await complete(ebr, "olga", batch_id, "mix", mix), 409, "step_out_of_order"
+    )
     assert error["details"] == {"step_id": "mix", "next_step": "line-clearance"}
     assert "'line-clearance' comes before 'mix'" in error["message"]
 
@@ -87,7 +96,9 @@ async def test_steps_out_of_order_and_twice_are_409(ebr: Ebr) -> None:
     assert error["details"] == {"step_id": "close-blender", "performed_by": "olga"}
     assert stored_records(ebr, batch_id, "close-blender") == [("performed", "olga")]
     error = assert_error(
-        await complete(ebr, "olga", batch_id, "qa-release", {}), 409, "step_out_of_order"
+        await complete(ebr, "olga", batch_id, "qa-release", {"released": True}),
+        409,
+        "step_out_of_order",
     )
     assert error["details"]["next_step"] == "mix"
 
@@ -133,7 +144,9 @@ async def test_invalid_values_are_422_naming_each_field(ebr: Ebr) -> None:
 async def test_a_malformed_body_is_422(ebr: Ebr) -> None:
     batch_id = await started(ebr)
     answer = await ebr.post(
-        "olga", f"/api/batches/{batch_id}/steps/line-clearance/complete", json={"values": [1, 2]}
+        "olga",
+        f"/api/batches/{batch_id}/steps/line-clearance/complete",
+        json={"values": [1, 2], "signature": sign("olga", "performed")},
     )
     error = assert_error(answer, 422, "invalid_request")
     assert [d["field"] for d in error["details"]] == ["values"]
