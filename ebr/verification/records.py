@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 from ebr.domain.signed import RecordPayload
 from ebr.verification.certificates import TrustedKey
 from ebr.verification.evidence import RecordEvidence
+from ebr.verification.gc_pause import collection_paused
 from ebr.verification.report import Inconsistency
 from signatures.chain import verify_chain
 from signatures.errors import BadSignature, ChainBroken
@@ -57,6 +57,15 @@ def check_records(
         Inconsistency: table ``step_records`` (``batches`` for a batch row that disagrees), at
             the first problem in that order.
     """
+    with collection_paused():
+        return _check(records, keys, recipe_hashes)
+
+
+def _check(
+    records: Sequence[RecordEvidence],
+    keys: Mapping[str, TrustedKey],
+    recipe_hashes: Mapping[str, str],
+) -> RecordStats:
     stats = RecordStats()
     items: list[tuple[Ed25519PublicKey, bytes, Signature]] = []
     ids: list[str] = []
@@ -101,26 +110,25 @@ def _checked_payload(
     if hashlib.sha256(data).hexdigest() != record.record_hash:
         raise fail("record_hash is not the SHA-256 of the payload")
     try:
-        raw: Any = json.loads(data)
-        payload = RecordPayload.model_validate(raw)
-    except (ValueError, ValidationError) as exc:
+        payload = RecordPayload.model_validate_json(data)
+    except ValidationError as exc:
         raise fail(f"the payload is not a valid signed record: {exc}") from None
-    signer = raw["signer"]
+    signer = payload.signer
     pairs: list[tuple[str, Any, Any]] = [
         ("record_id", payload.record_id(), record.record_id),
-        ("batch_id", raw["batch_id"], record.batch_id),
-        ("seq", raw["seq"], record.seq),
-        ("step_id", raw["step_id"], record.step_id),
-        ("execution", raw["execution"], record.execution),
-        ("meaning", raw["meaning"], record.meaning),
-        ("values", raw["values"], record.values),
-        ("comment", raw["comment"], record.comment),
-        ("user_id", signer["user_id"], record.user_id),
-        ("user_name", signer["full_name"], record.user_name),
-        ("station", raw["station"], record.station),
+        ("batch_id", payload.batch_id, record.batch_id),
+        ("seq", payload.seq, record.seq),
+        ("step_id", payload.step_id, record.step_id),
+        ("execution", payload.execution, record.execution),
+        ("meaning", payload.meaning.value, record.meaning),
+        ("values", [v.model_dump(mode="json") for v in payload.values], record.values),
+        ("comment", payload.comment, record.comment),
+        ("user_id", signer.user_id, record.user_id),
+        ("user_name", signer.full_name, record.user_name),
+        ("station", payload.station, record.station),
         ("recorded_at", payload.signed_at, record.recorded_at),
-        ("corrects", raw["corrects"], record.corrects),
-        ("prev_hash", raw["prev_hash"], record.prev_hash),
+        ("corrects", payload.corrects, record.corrects),
+        ("prev_hash", payload.prev_hash, record.prev_hash),
     ]
     for column, signed, stored in pairs:
         if signed != stored:

@@ -19,11 +19,17 @@ from ebr.store.db import make_engine
 from ebr.store.keys import UserKeyRow, all_certificates
 from ebr.store.records import StepRecordRow
 from ebr.store.users import UserRow
-from ebr.verification.audit_log import check_audit_rows, check_record_entries, check_since
+from ebr.verification.audit_log import (
+    AuditStats,
+    check_audit_rows,
+    check_record_entries,
+    check_since,
+)
 from ebr.verification.certificates import check_site_certificate, check_user_keys
 from ebr.verification.checkpoints import check_checkpoints
 from ebr.verification.evidence import KeyEvidence, RecordEvidence
-from ebr.verification.records import check_records
+from ebr.verification.gc_pause import collection_paused
+from ebr.verification.records import RecordStats, check_records
 from ebr.verification.report import Inconsistency, SetupProblem, Summary
 from signatures.checkpoints import Checkpoint
 
@@ -75,6 +81,22 @@ def verify_store(
         SetupProblem: the store cannot be read (unreachable, not migrated).
     """
     started = time.perf_counter()
+    with collection_paused():
+        summary, stats, audit = _checked(engine, ca, checkpoint_certificate, strict=strict)
+        if since is not None:
+            key = check_site_certificate(
+                checkpoint_certificate, ca, at=since.timestamp, entry="saved checkpoint"
+            )
+            check_since(since, audit.tree, key)
+            summary.since_size = since.tree_size
+        check_record_entries(stats.hashes, audit.records)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _checked(
+    engine: Engine, ca: x509.Certificate, checkpoint_certificate: x509.Certificate, *, strict: bool
+) -> tuple[Summary, RecordStats, AuditStats]:
     summary = Summary()
     try:
         with Session(engine) as session:
@@ -85,11 +107,8 @@ def verify_store(
             batches = dict(session.exec(select(BatchRow.batch_id, BatchRow.recipe_hash)).all())
             table = StepRecordRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
             query = core_select(table).order_by(table.c.batch_id, table.c.seq)
-            records = [
-                RecordEvidence.of(row._mapping) for row in session.connection().execute(query)
-            ]
-            stats = check_records(records, trusted, batches)
-            del records
+            rows = session.connection().execute(query)
+            stats = check_records([RecordEvidence.of(r._mapping) for r in rows], trusted, batches)
             summary.records_signed, summary.batches = stats.signed, stats.batches
             summary.records_unsigned = len(stats.unsigned)
             summary.unsigned_examples = stats.unsigned[:5]
@@ -103,22 +122,13 @@ def verify_store(
             audit_query = select(AuditRow).order_by(col(AuditRow.idx))
             audit = check_audit_rows(session.exec(audit_query.execution_options(yield_per=5000)))
             summary.audit_entries = audit.tree.size
-            checkpoints = session.exec(
-                select(CheckpointRow).order_by(col(CheckpointRow.tree_size))
-            ).all()
+            order = col(CheckpointRow.tree_size)
+            checkpoints = session.exec(select(CheckpointRow).order_by(order)).all()
             summary.checkpoints = len(checkpoints)
             summary.latest = check_checkpoints(checkpoints, audit.tree, checkpoint_certificate, ca)
     except SQLAlchemyError as exc:
         raise SetupProblem(f"cannot read the record store (is it migrated?): {exc}") from None
-    if since is not None:
-        key = check_site_certificate(
-            checkpoint_certificate, ca, at=since.timestamp, entry="saved checkpoint"
-        )
-        check_since(since, audit.tree, key)
-        summary.since_size = since.tree_size
-    check_record_entries(stats.hashes, audit.records)
-    summary.seconds = time.perf_counter() - started
-    return summary
+    return summary, stats, audit
 
 
 def _key(row: UserKeyRow) -> KeyEvidence:
