@@ -9,11 +9,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.web.rendering import STATIC_DIR
-from api.web.routes import auth, batches, recipes
+from api.web.routes import auth, batches, password, recipes
 
 __all__ = ["STATIC_DIR", "router"]
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
+router.include_router(password.router)
 router.include_router(batches.router)
 router.include_router(recipes.router)

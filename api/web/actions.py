@@ -1,7 +1,8 @@
-"""What the batch forms do: each goes through ``api.batch_commands`` (and so the workflow).
+"""What the batch forms do: start a batch, and sign a step performed, verified or corrected.
 
-Each function returns None when the workflow recorded the action, or the refused form, with what
-was entered and the workflow's own words, for the page to show again beside the form.
+Each step action is an electronic signature made by ``api.signing.sign_step`` (and so checked by
+the workflow). Each function returns None when the action was recorded, or the refused form, with
+what was entered (never the password) and the refusal in words, for the page to show again.
 """
 
 from __future__ import annotations
@@ -14,74 +15,104 @@ from api.errors import ApiError
 from api.schemas import BatchCreate, StepView
 from api.web.forms import refused, start_entered, start_request, step_values, text
 from api.web.session import WebUser
+from api.web.signed_forms import sign, signing_of
 from api.web.views import FormState
 from ebr.domain.errors import DomainError
+from ebr.domain.records import Meaning
 from ebr.domain.roles import Role
-from workflows.messages import CompleteStepInput, VerifyStepInput
 
-COMMENT_LIMIT = 4000
+TEXT_LIMIT = 4000
 STARTING_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
 
-def _too_long(step_id: str, action: str, comment: str) -> FormState | None:
-    if len(comment) <= COMMENT_LIMIT:
+def _too_long(step_id: str, action: str, name: str, value: str) -> FormState | None:
+    if len(value) <= TEXT_LIMIT:
         return None
     return FormState(
         step_id=step_id,
         action=action,
         code="invalid_request",
-        message=f"the comment is {len(comment)} characters long; at most {COMMENT_LIMIT} fit",
+        message=f"the {name} is {len(value)} characters long; at most {TEXT_LIMIT} fit",
         status=422,
-        field_errors={"comment": f"at most {COMMENT_LIMIT} characters"},
-        comment=comment,
+        field_errors={name: f"at most {TEXT_LIMIT} characters"},
     )
 
 
 async def complete(
     context: ApiContext, user: WebUser, *, batch_id: str, step: StepView, form: FormData
 ) -> FormState | None:
+    """Sign the step as performed, with its values."""
     values, entered = step_values(step, form)
-    comment = text(form, "comment")
-    state = _too_long(step.step_id, "complete", comment)
-    if state is None:
-        try:
-            await batch_commands.complete_step(
-                client=context.temporal,
-                engine=context.reads,
-                batch_id=batch_id,
-                request=CompleteStepInput(
-                    step_id=step.step_id,
-                    actor=user.actor,
-                    values=values,
-                    comment=comment.strip() or None,
-                ),
-            )
-            return None
-        except (ApiError, DomainError) as exc:
-            state = refused(exc, step_id=step.step_id, action="complete")
-    state.entered, state.comment = entered, comment
+    comment, signing = text(form, "comment"), signing_of(form)
+    state = _too_long(step.step_id, "complete", "comment", comment) or await sign(
+        context,
+        user,
+        batch_id=batch_id,
+        step_id=step.step_id,
+        action="complete",
+        meaning=Meaning.PERFORMED,
+        signing=signing,
+        values=values,
+        comment=comment.strip() or None,
+    )
+    if state is not None:
+        state.entered, state.comment, state.signer_id = entered, comment, signing.user_id
     return state
 
 
 async def verify(
     context: ApiContext, user: WebUser, *, batch_id: str, step: StepView, form: FormData
 ) -> FormState | None:
-    comment = text(form, "comment")
-    state = _too_long(step.step_id, "verify", comment)
-    if state is None:
-        try:
-            await batch_commands.verify_step(
-                client=context.temporal,
-                engine=context.reads,
-                batch_id=batch_id,
-                request=VerifyStepInput(
-                    step_id=step.step_id, actor=user.actor, comment=comment.strip() or None
-                ),
-            )
-            return None
-        except (ApiError, DomainError) as exc:
-            state = refused(exc, step_id=step.step_id, action="verify")
-    state.comment = comment
+    """Sign the step as verified by a second person."""
+    comment, signing = text(form, "comment"), signing_of(form)
+    state = _too_long(step.step_id, "verify", "comment", comment) or await sign(
+        context,
+        user,
+        batch_id=batch_id,
+        step_id=step.step_id,
+        action="verify",
+        meaning=Meaning.VERIFIED,
+        signing=signing,
+        comment=comment.strip() or None,
+    )
+    if state is not None:
+        state.comment, state.signer_id = comment, signing.user_id
+    return state
+
+
+async def correct(
+    context: ApiContext, user: WebUser, *, batch_id: str, step: StepView, form: FormData
+) -> FormState | None:
+    """Sign new values for a recorded step, with the reason; the original record stays."""
+    values, entered = step_values(step, form)
+    reason, comment, signing = text(form, "reason"), text(form, "comment"), signing_of(form)
+    state = _too_long(step.step_id, "correct", "reason", reason) or _too_long(
+        step.step_id, "correct", "comment", comment
+    )
+    if state is None and not reason.strip():
+        state = FormState(
+            step_id=step.step_id,
+            action="correct",
+            code="reason_required",
+            message="a correction needs a reason: say why the recorded values were wrong",
+            status=422,
+            field_errors={"reason": "give the reason for the correction"},
+        )
+    state = state or await sign(
+        context,
+        user,
+        batch_id=batch_id,
+        step_id=step.step_id,
+        action="correct",
+        meaning=Meaning.CORRECTED,
+        signing=signing,
+        values=values,
+        comment=comment.strip() or None,
+        reason=reason.strip(),
+    )
+    if state is not None:
+        state.entered, state.comment, state.reason = entered, comment, reason
+        state.signer_id = signing.user_id
     return state
 
 

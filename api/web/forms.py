@@ -1,4 +1,4 @@
-"""Reading the pages' forms into what ``api.batch_commands`` takes, and refusals into words."""
+"""Reading the pages' forms into what the commands take, and their refusals into words."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 from api.errors import ApiError
 from api.schemas import BatchCreate, StepView
 from api.web.views import FormState
+from ebr.account_errors import AccountError
 from ebr.domain.errors import DomainError
 
 FIELD_PREFIX = "v-"
@@ -58,9 +59,13 @@ def step_values(step: StepView, form: FormData) -> tuple[dict[str, Any], dict[st
     return values, entered
 
 
-def refused(exc: ApiError | DomainError, *, step_id: str, action: str) -> FormState:
-    """A refusal from the workflow or the API layer as a form state, its fields' reasons apart."""
-    if isinstance(exc, ApiError):
+def refused(exc: ApiError | DomainError | AccountError, *, step_id: str, action: str) -> FormState:
+    """A refusal from the workflow, the API layer or the account controls as a form state.
+
+    Value problems (a list of ``{"field", "reason"}``) are named at each field and summed up in the
+    message; a refusal about one field (``{"field": ...}``) marks that field, its words in the message.
+    """
+    if isinstance(exc, ApiError | AccountError):
         status, code = exc.status, exc.code
     else:
         status, code = STATUS_OF_KIND[exc.kind.value], exc.code
@@ -70,6 +75,8 @@ def refused(exc: ApiError | DomainError, *, step_id: str, action: str) -> FormSt
             if isinstance(problem, dict) and "field" in problem and "reason" in problem:
                 field_errors[str(problem["field"])] = str(problem["reason"])
     reasons = "; ".join(field_errors.values())
+    if isinstance(exc.details, dict) and isinstance(exc.details.get("field"), str):
+        field_errors[exc.details["field"]] = ""
     return FormState(
         step_id=step_id,
         action=action,

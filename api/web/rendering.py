@@ -1,7 +1,8 @@
 """Rendering pages: the Jinja2 environment (autoescaped), its filters, and the web route class.
 
 ``WebRoute`` turns what a page may raise into what a browser expects: no session becomes a redirect
-to the login page; a refused CSRF token a 403 page; an ``ApiError`` (no such batch) a page saying so.
+to the login page, a password that must be changed one to the change-password page; a refused CSRF
+token a 403 page; an ``ApiError`` (no such batch) a page saying so.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from api.errors import ApiError
-from api.web.session import CSRF_FIELD, CsrfRefused, SignInRequired, WebUser
+from api.web.session import (
+    CSRF_FIELD,
+    CsrfRefused,
+    PasswordChangeNeeded,
+    SignInRequired,
+    WebUser,
+)
 
 __all__ = ["STATIC_DIR", "WebRoute", "environment", "page", "status_words", "utc"]
 
@@ -48,8 +55,11 @@ def status_words(status: str) -> str:
 
 
 def sentence(text: str) -> str:
-    """The first letter capital, the rest as written (messages quote ids that keep their case)."""
-    return text[:1].upper() + text[1:]
+    """The first letter capital, the rest as written (messages quote ids that keep their case),
+    and a full stop unless the message ends its own sentence."""
+    text = text.strip()
+    end = "" if not text or text[-1] in ".!?" else "."
+    return text[:1].upper() + text[1:] + end
 
 
 environment.filters["utc"] = utc
@@ -94,7 +104,11 @@ class WebRoute(APIRoute):
             try:
                 return await handler(request)
             except SignInRequired as exc:
-                return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+                back = exc.next_path if request.method == "GET" else "/"
+                return RedirectResponse(f"/login?next={quote(back)}", status_code=303)
+            except PasswordChangeNeeded as exc:
+                back = exc.next_path if request.method == "GET" else "/"
+                return RedirectResponse(f"/password?next={quote(back)}", status_code=303)
             except CsrfRefused as exc:
                 return page(
                     request,

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -21,16 +22,19 @@ from starlette.datastructures import FormData
 from api.context import ApiContext
 from api.deps import ContextDep, station_of
 from api.tokens import subject
+from ebr.accounts import Controls, needs_new_password
 from ebr.domain.batch import Actor
 from ebr.domain.roles import Role
 from ebr.store.db import session_scope
-from ebr.store.users import get_user, roles_of
+from ebr.store.users import UserRow, get_user, roles_of
 
 __all__ = [
     "COOKIE",
     "CSRF_FIELD",
     "LOGIN_COOKIE",
     "CsrfRefused",
+    "PasswordChangeNeeded",
+    "PasswordUserDep",
     "SignInRequired",
     "WebUser",
     "WebUserDep",
@@ -52,6 +56,14 @@ class SignInRequired(Exception):
         self.next_path = next_path
 
 
+class PasswordChangeNeeded(Exception):
+    """The password was set by an administrator or has expired: the page sends to /password."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__("set your own password first")
+        self.next_path = next_path
+
+
 class CsrfRefused(Exception):
     """A form came without the token of the session it claims: refused with 403, nothing done."""
 
@@ -65,6 +77,7 @@ class WebUser:
     roles: tuple[Role, ...]
     csrf: str
     station: str
+    must_change_password: bool = False
 
     def has(self, *roles: Role) -> bool:
         return bool(set(roles) & set(self.roles))
@@ -82,26 +95,48 @@ def csrf_token(*, secret: str, session_token: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def web_user(request: Request, context: ContextDep) -> WebUser:
-    """The active user named by a valid session cookie; raises SignInRequired otherwise."""
+def _signed_in(request: Request, context: ApiContext) -> tuple[UserRow, str]:
+    """The user named by a valid session cookie, and the cookie; SignInRequired when there is none,
+    or when the account is disabled or locked (a lockout ends the session at once)."""
     token = request.cookies.get(COOKIE, "")
     user_id = subject(secret=context.token_secret, token=token) if token else None
     user = None
     if user_id:
         with session_scope(context.reads) as session:
             user = get_user(session=session, user_id=user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or user.locked_at is not None:
         raise SignInRequired(request.url.path)
+    return user, token
+
+
+def _web_user(request: Request, context: ApiContext, user: UserRow, token: str) -> WebUser:
+    controls = Controls.of(context.settings)
     return WebUser(
         user_id=user.user_id,
         full_name=user.full_name,
         roles=roles_of(user),
         csrf=csrf_token(secret=context.token_secret, session_token=token),
         station=station_of(request),
+        must_change_password=needs_new_password(user, now=datetime.now(UTC), controls=controls),
     )
 
 
+def web_user(request: Request, context: ContextDep) -> WebUser:
+    """The signed-in user; raises SignInRequired without a session, and PasswordChangeNeeded while
+    their password is one an administrator set, or too old."""
+    shown = _web_user(request, context, *_signed_in(request, context))
+    if shown.must_change_password:
+        raise PasswordChangeNeeded(request.url.path)
+    return shown
+
+
+def password_user(request: Request, context: ContextDep) -> WebUser:
+    """The signed-in user, whatever the age of their password (for the change-password page)."""
+    return _web_user(request, context, *_signed_in(request, context))
+
+
 WebUserDep = Annotated[WebUser, Depends(web_user)]
+PasswordUserDep = Annotated[WebUser, Depends(password_user)]
 
 
 def require_csrf(form: FormData, user: WebUser) -> None:

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine
 
 from api.batch_views import batch_detail, batch_summary
-from api.schemas import BatchDetail, BatchSummary, StepView
+from api.schemas import BatchDetail, BatchSummary, RecordView, StepView
 from ebr.domain.batch import BatchStatus, StepStatus
-from ebr.domain.errors import UnitMismatch
 from ebr.domain.execution import VERIFYING_ROLES
 from ebr.domain.records import Meaning
-from ebr.domain.units import KNOWN_UNITS, convert
+from ebr.domain.roles import Role
 from ebr.store.batches import list_batches
 from ebr.store.db import session_scope
-from ebr.store.recipes import RecipeRow, get_recipe_by_hash, list_recipes, recipe_of
+from ebr.store.recipes import get_recipe_by_hash
 
 
 @dataclass
@@ -32,6 +30,8 @@ class FormState:
     field_errors: dict[str, str] = field(default_factory=dict)
     entered: dict[str, str] = field(default_factory=dict)
     comment: str = ""
+    reason: str = ""
+    signer_id: str = ""  # the user id typed in the signing block; the password is never kept
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,39 @@ class BatchPage:
         return specs_by_name(step)
 
     @staticmethod
+    def superseded(step: StepView) -> dict[str, RecordView]:
+        """Each record whose values a later correction replaced, with that correction."""
+        replaced: dict[str, RecordView] = {}
+        current: RecordView | None = None
+        for record in step.records:
+            if record.meaning is Meaning.CORRECTED and current is not None:
+                replaced[current.record_id] = record
+            if record.meaning in (Meaning.PERFORMED, Meaning.CORRECTED):
+                current = record
+        return replaced
+
+    @staticmethod
+    def values_now(step: StepView) -> dict[str, str]:
+        """The step's values as they stand (after any correction), as a form would hold them."""
+        latest = [r for r in step.records if r.meaning in (Meaning.PERFORMED, Meaning.CORRECTED)]
+        if not latest:
+            return {}
+        shown: dict[str, str] = {}
+        for value in latest[-1].values:
+            if value.type == "check":
+                shown[value.name] = "yes" if value.value else "no"
+            else:
+                shown[value.name] = value.entered or str(value.value or "")
+        return shown
+
+    def may_correct(self, step: StepView, user_id: str, roles: tuple[Role, ...]) -> bool:
+        """Whether to offer the correction form: the step has values, the batch takes records, and
+        the person performed it or is a supervisor or QA (the workflow decides again)."""
+        if not (self.active and step.inputs and step.status is not StepStatus.PENDING):
+            return False
+        return self.performer(step) == user_id or bool(VERIFYING_ROLES & set(roles))
+
+    @staticmethod
     def verifiers(step: StepView) -> list[str]:
         """The roles that may verify the step, as the workflow checks them."""
         return sorted({r.value for r in VERIFYING_ROLES | {step.role}})
@@ -119,56 +152,6 @@ def batch_page(*, engine: Engine, batch_id: str) -> BatchPage:
 def batch_list(*, engine: Engine, status: BatchStatus | None) -> list[BatchSummary]:
     with session_scope(engine) as session:
         return [batch_summary(row) for row in list_batches(session=session, status=status)]
-
-
-@dataclass(frozen=True)
-class RecipeChoice:
-    """A recipe version a batch can be started from, with the units its size may be given in."""
-
-    key: str
-    label: str
-    unit: str
-    units: list[str]
-
-
-def recipe_rows(*, engine: Engine) -> list[RecipeRow]:
-    with session_scope(engine) as session:
-        return list_recipes(session=session)
-
-
-def recipe_choices(*, engine: Engine) -> list[RecipeChoice]:
-    """Every loaded recipe version, for the start-batch form."""
-    with session_scope(engine) as session:
-        rows = [(row, recipe_of(row).batch_size.unit) for row in list_recipes(session=session)]
-    return [
-        RecipeChoice(
-            key=f"{row.code}/{row.version}",
-            label=f"{row.code} v{row.version} — {row.name}",
-            unit=unit,
-            units=compatible_units(unit),
-        )
-        for row, unit in rows
-    ]
-
-
-def compatible_units(unit: str) -> list[str]:
-    """Every unit a quantity in ``unit`` can be converted from, ``unit`` first."""
-    others = []
-    for candidate in sorted(KNOWN_UNITS - {unit}):
-        try:
-            convert(Decimal(1), candidate, unit)
-        except UnitMismatch:
-            continue
-        others.append(candidate)
-    return [unit, *others]
-
-
-def start_units(choices: list[RecipeChoice]) -> list[str]:
-    """The units offered for a planned quantity: each recipe's own first, then the compatible."""
-    units: list[str] = []
-    for group in ([c.unit for c in choices], *(c.units for c in choices)):
-        units.extend(u for u in group if u not in units)
-    return units
 
 
 def specs_by_name(step: StepView) -> dict[str, dict[str, Any]]:

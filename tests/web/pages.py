@@ -1,17 +1,24 @@
-"""Driving the pages as people do: sign in, start a batch, fill a step's form, read the store."""
+"""Driving the pages as people do: sign in, start a batch, fill and sign a step's form, read the
+store; and people of our own for the tests that lock or reset an account."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from playwright.async_api import Browser, Page, Response, ViewportSize
+from playwright.async_api import Browser, Locator, Page, Response, ViewportSize
 
+from ebr.accounts import provision_key
+from ebr.domain.roles import Role
+from ebr.passwords import hash_password
+from ebr.store import accounts as store_accounts
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
 from ebr.store.records import list_step_records
+from ebr.store.users import add_user, get_user
 from tests.web.site import Site
 
 TABLET: ViewportSize = {"width": 1180, "height": 820}
@@ -22,16 +29,71 @@ def batch_number() -> str:
     return f"WEB-{uuid.uuid4().hex[:8].upper()}"
 
 
-async def sign_in(browser: Browser, site: Site, user_id: str) -> Page:
-    """A new browser context (its own cookies) signed in as ``user_id`` with the demo password."""
+def password_of(user_id: str) -> str:
+    """The published demo password (ebr.seed); people made by ``new_person`` have their own."""
+    return f"ebr-demo-{user_id}"
+
+
+def new_person(
+    site: Site, *, roles: tuple[Role, ...], password: str, admin_set: bool = False
+) -> str:
+    """A user of this test alone: with a signing key under ``password``, or (``admin_set``) with
+    a password an administrator set, no key, and a change required at the next sign-in."""
+    user_id = f"u{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    with session_scope(site.engine) as session:
+        add_user(
+            session=session,
+            user_id=user_id,
+            full_name=f"Test Person {user_id[1:5].upper()}",
+            roles=roles,
+            password_hash=hash_password(password),
+            created_by="adam",
+            at=now,
+        )
+        if admin_set:
+            store_accounts.set_password(
+                session=session,
+                user_id=user_id,
+                password_hash=hash_password(password),
+                at=now,
+                must_change=True,
+            )
+    if not admin_set:
+        provision_key(site.engine, site.trust.ca, user_id=user_id, password=password, now=now)
+    return user_id
+
+
+def is_locked(site: Site, user_id: str) -> bool:
+    with session_scope(site.engine) as session:
+        user = get_user(session=session, user_id=user_id)
+        return user is not None and user.locked_at is not None
+
+
+async def sign_in(
+    browser: Browser, site: Site, user_id: str, password: str | None = None, landing: str = r"/$"
+) -> Page:
+    """A new browser context (its own cookies) signed in as ``user_id`` (demo password unless
+    given), landing on a page whose address matches ``landing``."""
     context = await browser.new_context(base_url=site.base_url, viewport=TABLET)
     page = await context.new_page()
     await page.goto("/login")
     await page.fill("#user_id", user_id)
-    await page.fill("#password", f"ebr-demo-{user_id}")
-    async with page.expect_navigation(url=re.compile(r".*/$")):
+    await page.fill("#password", password or password_of(user_id))
+    async with page.expect_navigation(url=re.compile(rf".*{landing}")):
         await page.click("form[action='/login'] button")
     return page
+
+
+async def fill_signature(form: Locator, user_id: str, password: str | None = None) -> None:
+    """Type the two signature components into a form's signing block."""
+    await form.get_by_label("User id").fill(user_id)
+    await form.get_by_label("Password").fill(password or password_of(user_id))
+
+
+def signature(user_id: str, password: str | None = None) -> dict[str, str]:
+    """The signing block's fields, for forms posted without a browser."""
+    return {"sign_user_id": user_id, "sign_password": password or password_of(user_id)}
 
 
 async def start_batch(page: Page, number: str, quantity: str = "10", unit: str = "kg") -> None:
@@ -114,3 +176,11 @@ async def http_sign_in(client: httpx.AsyncClient, user_id: str) -> str:
     csrf = HIDDEN_TOKEN.search(home.text)
     assert home.status_code == 200 and csrf
     return csrf[1]
+
+
+async def never_echoed(page: Page, answer: Response, *secrets: str) -> None:
+    """No secret in the answer to a form (a redirect has no body) nor in the page it led to."""
+    body = "" if 300 <= answer.status < 400 else await answer.text()
+    shown = await page.content()
+    for secret in secrets:
+        assert secret not in body and secret not in shown

@@ -19,6 +19,7 @@ from api.context import ApiContext
 from ebr.seed import seed_demo
 from ebr.settings import Settings
 from ebr.store.db import make_engine, migrate
+from ebr.trust import SiteTrust, load_or_create_trust
 from ebr.worker import build_worker
 
 SECRET = "web-test-secret-" + "0123456789abcdef" * 3
@@ -26,38 +27,55 @@ SECRET = "web-test-secret-" + "0123456789abcdef" * 3
 
 @dataclass(frozen=True)
 class Site:
-    """A running ebr: its address, and its store for checking what was (not) recorded."""
+    """A running ebr: its address, its store for checking what was (not) recorded, its trust."""
 
     base_url: str
     engine: Engine
+    trust: SiteTrust
+    settings: Settings
 
 
 @asynccontextmanager
 async def running_site(client: Client, data_dir: Path) -> AsyncIterator[Site]:
     url = f"sqlite:///{data_dir / 'ebr.db'}"
     migrate(url)
+    trust = load_or_create_trust(data_dir, site_name="Web Test Site", passphrase=None)
     engine = make_engine(url)
-    seed_demo(engine)
+    reader = make_engine(url, read_only=True)
+    seed_demo(engine, trust)
     settings = Settings(
         data_dir=data_dir, task_queue=f"web-{uuid.uuid4().hex[:8]}", jwt_secret=SECRET
     )
-    context = ApiContext(settings=settings, engine=engine, temporal=client, token_secret=SECRET)
+    context = ApiContext(
+        settings=settings,
+        engine=engine,
+        reader=reader,
+        temporal=client,
+        token_secret=SECRET,
+        trust=trust,
+    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(create_app(context), log_level="warning"))
     try:
-        async with build_worker(client, engine, task_queue=settings.task_queue):
+        async with build_worker(client, engine, task_queue=settings.task_queue, trust=trust):
             serving = asyncio.create_task(server.serve(sockets=[sock]))
             while not server.started:
                 if serving.done():
                     serving.result()
                 await asyncio.sleep(0.02)
             try:
-                yield Site(base_url=f"http://127.0.0.1:{port}", engine=engine)
+                yield Site(
+                    base_url=f"http://127.0.0.1:{port}",
+                    engine=engine,
+                    trust=trust,
+                    settings=settings,
+                )
             finally:
                 server.should_exit = True
                 await serving
     finally:
         sock.close()
+        reader.dispose()
         engine.dispose()

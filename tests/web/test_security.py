@@ -12,12 +12,14 @@ from api.tokens import issue
 from tests.web.pages import (
     HIDDEN_TOKEN,
     batch_number,
+    fill_signature,
     forge_post,
     http_sign_in,
     post,
     records_of,
     shot,
     sign_in,
+    signature,
     status_of,
     step,
 )
@@ -115,12 +117,14 @@ async def test_forms_without_the_sessions_csrf_token_are_refused_and_record_noth
         action = f"/batches/{number}/steps/line-clearance"
         tokens: list[str | None] = [None, "", "wrong", sam_csrf, olga_csrf.upper()]
         for wrong in tokens:
-            form = {"v-area-clear": "yes"} | ({"csrf_token": wrong} if wrong is not None else {})
+            form = {"v-area-clear": "yes", **signature("olga")}
+            form |= {"csrf_token": wrong} if wrong is not None else {}
             assert (await olga.post(f"{action}/complete", data=form)).status_code == 403
         assert records_of(site, number) == 0
-        done = {"csrf_token": olga_csrf, "v-area-clear": "yes"}
+        done = {"csrf_token": olga_csrf, "v-area-clear": "yes", **signature("olga")}
         assert (await olga.post(f"{action}/complete", data=done)).status_code == 303
-        assert (await sam.post(f"{action}/verify", data={"comment": "ok"})).status_code == 403
+        unguarded = {"comment": "ok", **signature("sam")}
+        assert (await sam.post(f"{action}/verify", data=unguarded)).status_code == 403
         assert records_of(site, number) == 1
         assert (await olga.post("/logout", data={})).status_code == 403
         assert (await olga.get("/")).status_code == 200  # still signed in
@@ -151,17 +155,19 @@ async def test_html_typed_by_people_is_shown_as_text(browser: Browser, site: Sit
         assert (await start(sam, await http_sign_in(sam, "sam"), number)).status_code == 303
         csrf = await http_sign_in(olga_http, "olga")
         action = f"/batches/{number}/steps/line-clearance"
-        form = {"csrf_token": csrf, "v-area-clear": "yes", "comment": XSS}
+        form = {"csrf_token": csrf, "v-area-clear": "yes", "comment": XSS, **signature("olga")}
         assert (await olga_http.post(f"{action}/complete", data=form)).status_code == 303
         sam_csrf = HIDDEN_TOKEN.search((await sam.get("/")).text)
         assert sam_csrf
-        verified = await sam.post(f"{action}/verify", data={"csrf_token": sam_csrf[1]})
+        verifying = {"csrf_token": sam_csrf[1], **signature("sam")}
+        verified = await sam.post(f"{action}/verify", data=verifying)
         assert verified.status_code == 303
     olga = await sign_in(browser, site, "olga")
     dialogs: list[str] = []
     olga.on("dialog", lambda dialog: dialogs.append(dialog.message))
-    weigh = olga.locator(step("weigh-powder"))
+    weigh = olga.locator(f"{step('weigh-powder')} .complete-form")
     await olga.goto(f"/batches/{number}")
+    await fill_signature(weigh, "olga")
     await weigh.get_by_label("Powder lot number").fill(XSS)
     await weigh.get_by_label("Net mass of powder").fill('"><script>alert(2)</script>')
     assert (await post(olga, f"{step('weigh-powder')} button[type=submit]")).status == 422
@@ -170,11 +176,13 @@ async def test_html_typed_by_people_is_shown_as_text(browser: Browser, site: Sit
         '"><script>alert(2)</script>'
     )
     await weigh.get_by_label("Net mass of powder").fill("10.00")
+    await weigh.get_by_label("Password").fill("ebr-demo-olga")
     assert (await post(olga, f"{step('weigh-powder')} button[type=submit]")).status == 303
     shown = await olga.goto(f"/batches/{number}")
     assert shown is not None
     html = await shown.text()
-    assert XSS not in html and html.count(ESCAPED) == 2
+    # The comment, the recorded lot number, and the lot number pre-filled in the correction form.
+    assert XSS not in html and html.count(ESCAPED) == 3
     await expect(olga.locator("script")).to_have_count(0)
     await expect(olga.locator(step("line-clearance"))).to_contain_text(f"Comment: {XSS}")
     await expect(olga.locator(step("weigh-powder"))).to_contain_text(XSS)

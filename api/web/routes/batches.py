@@ -1,4 +1,4 @@
-"""The batch pages: the list with its start form, one batch, and the step forms that act on it."""
+"""The batch pages: the list with its start form, one batch, and the signed step forms."""
 
 from __future__ import annotations
 
@@ -13,16 +13,10 @@ from api.deps import ContextDep
 from api.errors import ApiError
 from api.schemas import StepView
 from api.web import actions
+from api.web.recipe_views import recipe_choices, start_units
 from api.web.rendering import WebRoute, page
 from api.web.session import WebUser, WebUserDep, require_csrf
-from api.web.views import (
-    BatchPage,
-    FormState,
-    batch_list,
-    batch_page,
-    recipe_choices,
-    start_units,
-)
+from api.web.views import BatchPage, FormState, batch_list, batch_page
 from ebr.domain.batch import BatchStatus
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -102,27 +96,26 @@ def batch(batch_id: str, request: Request, context: ContextDep, user: WebUserDep
     return _batch(request, user, batch_page(engine=context.reads, batch_id=batch_id))
 
 
-@router.post("/batches/{batch_id}/steps/{step_id}/complete", response_class=HTMLResponse)
-async def complete(
-    batch_id: str, step_id: str, request: Request, context: ContextDep, user: WebUserDep
+STEP_ACTIONS = {"complete": actions.complete, "verify": actions.verify, "correct": actions.correct}
+
+
+@router.post("/batches/{batch_id}/steps/{step_id}/{action}", response_class=HTMLResponse)
+async def step_action(
+    batch_id: str,
+    step_id: str,
+    action: str,
+    request: Request,
+    context: ContextDep,
+    user: WebUserDep,
 ) -> Response:
+    """A signed step action (complete, verify, correct): recorded and shown, or refused in words."""
+    act = STEP_ACTIONS.get(action)
+    if act is None:
+        raise ApiError(404, "not_found", f"there is no step action {action!r}")
     form = await request.form()
     require_csrf(form, user)
     step = _step(await _read(context, batch_id), step_id)
-    state = await actions.complete(context, user, batch_id=batch_id, step=step, form=form)
-    if state is None:
-        return _recorded(batch_id, step_id)
-    return _batch(request, user, await _read(context, batch_id), state)
-
-
-@router.post("/batches/{batch_id}/steps/{step_id}/verify", response_class=HTMLResponse)
-async def verify(
-    batch_id: str, step_id: str, request: Request, context: ContextDep, user: WebUserDep
-) -> Response:
-    form = await request.form()
-    require_csrf(form, user)
-    step = _step(await _read(context, batch_id), step_id)
-    state = await actions.verify(context, user, batch_id=batch_id, step=step, form=form)
+    state = await act(context, user, batch_id=batch_id, step=step, form=form)
     if state is None:
         return _recorded(batch_id, step_id)
     return _batch(request, user, await _read(context, batch_id), state)

@@ -7,9 +7,9 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import ContextDep
 from api.errors import ApiError
+from api.web.recipe_views import recipe_rows
 from api.web.rendering import WebRoute, page
 from api.web.session import WebUserDep
-from api.web.views import recipe_rows
 from ebr.store.db import session_scope
 from ebr.store.recipes import get_recipe, recipe_of
 
