@@ -27,7 +27,8 @@ def show() -> None:
 
     def run() -> None:
         cert = read_certificate(ca_path(Settings().resolved_data_dir, None), "site CA certificate")
-        table = Table("field", "value", title="site CA certificate")
+        table = Table("field", title="site CA certificate")
+        table.add_column("value", overflow="fold")  # a fingerprint is useless cut short
         table.add_row("subject", cert.subject.rfc4514_string())
         table.add_row("fingerprint (SHA-256)", certificate_fingerprint(cert))
         for label, moment in (

@@ -23,6 +23,10 @@ def print_summary(console: Console, summary: Summary) -> None:
     table.add_row("checkpoints", str(summary.checkpoints))
     if summary.latest is not None:
         table.add_row("latest checkpoint", f"size {summary.latest.tree_size}")
+        table.add_row(
+            "entries after it (not yet signed)",
+            str(summary.audit_entries - summary.latest.tree_size),
+        )
     if summary.since_size is not None:
         table.add_row("consistent with saved checkpoint", f"size {summary.since_size}")
     table.add_row("time", f"{summary.seconds:.2f} s")
@@ -37,11 +41,9 @@ def print_summary(console: Console, summary: Summary) -> None:
 
 
 def print_bundle_summary(console: Console, summary: BundleSummary) -> None:
-    table = Table(
-        "checked",
-        "count",
-        title=f"ebr verify: bundle of batch {escape(summary.batch_id)} is consistent",
-    )
+    title = f"ebr verify: bundle of batch {escape(summary.batch_id)} is consistent"
+    table = Table("checked", title=title)
+    table.add_column("count", overflow="fold")  # a fingerprint is useless cut short
     table.add_row("records signed", str(summary.records_signed))
     table.add_row("records unsigned", str(summary.records_unsigned))
     table.add_row("keys (certificates)", str(summary.keys))
