@@ -12,15 +12,16 @@ from rich.console import Console
 from rich.table import Table
 
 from ebr import runtime
+from ebr.accounts import create_user
+from ebr.audit import audit_recipe_loaded
 from ebr.domain.errors import DomainError
 from ebr.domain.recipe_loading import parse_recipe
 from ebr.domain.roles import Role
-from ebr.passwords import hash_password
 from ebr.settings import Settings
 from ebr.store.db import session_scope
 from ebr.store.errors import StoreError
 from ebr.store.recipes import save_recipe
-from ebr.store.users import add_user, list_users, roles_of
+from ebr.store.users import list_users, roles_of
 from ebr.verification import commands as verification_commands
 from ebr.verification.ca_commands import ca_app
 
@@ -108,23 +109,27 @@ def user_add(
     role: Annotated[list[Role], typer.Option("--role", help="A role; repeat for several.")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
 ) -> None:
-    """Add a user. User ids are never reused; users are disabled, never deleted."""
+    """Add a user with an initial password they must change at first sign-in (which also makes
+    their signing key). User ids are never reused; users are disabled, never deleted."""
     settings = Settings()
     engine = runtime.prepare_store(settings)
     try:
-        with session_scope(engine) as session:
-            add_user(
-                session=session,
-                user_id=user_id,
-                full_name=name,
-                roles=role,
-                password_hash=hash_password(password),
-                created_by="cli",
-                at=datetime.now(UTC),
-            )
+        create_user(
+            engine,
+            user_id=user_id,
+            full_name=name,
+            roles=role,
+            initial_password=password,
+            admin="cli",
+            station="cli",
+            now=datetime.now(UTC),
+        )
     except (StoreError, ValueError) as exc:
         raise _fail(str(getattr(exc, "message", exc))) from None
-    console.print(f"added {user_id} ({name}) with roles {', '.join(r.value for r in role)}")
+    console.print(
+        f"added {user_id} ({name}) with roles {', '.join(r.value for r in role)}; "
+        "they must set their own password at first sign-in"
+    )
 
 
 @user_app.command("list")
@@ -159,6 +164,8 @@ def recipe_load(path: Path) -> None:
             row, created = save_recipe(
                 session=session, recipe=recipe, source=source, loaded_by="cli", at=datetime.now(UTC)
             )
+            if created:
+                audit_recipe_loaded(session, row=row, actor="cli", station="cli")
     except StoreError as exc:
         raise _fail(exc.message) from None
     state = "loaded" if created else "already loaded"
