@@ -20,6 +20,7 @@ from ebr.account_errors import (
     SignatureRefused,
 )
 from ebr.audit import audit
+from ebr.domain.errors import ReasonRequired
 from ebr.domain.roles import Role
 from ebr.passwords import hash_password, verify_password
 from ebr.settings import Settings
@@ -214,7 +215,7 @@ def unlock(
     engine: Engine, *, user_id: str, admin: str, reason: str, station: str, now: datetime
 ) -> UserRow:
     if not reason.strip():
-        raise PasswordRejected("unlocking an account needs a reason", {"field": "reason"})
+        raise ReasonRequired("unlocking an account needs a reason", {"field": "reason"})
     with session_scope(engine) as session:
         user = store_accounts.unlock(session=session, user_id=user_id, at=now)
         audit(
@@ -391,7 +392,7 @@ def disable_user(
 ) -> UserRow:
     """Disable an account (never delete it: its signatures must keep naming a person)."""
     if not reason.strip():
-        raise PasswordRejected("disabling an account needs a reason", {"field": "reason"})
+        raise ReasonRequired("disabling an account needs a reason", {"field": "reason"})
     with session_scope(engine) as session:
         user = store_accounts.set_active(session=session, user_id=user_id, active=False)
         audit(

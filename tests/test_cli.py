@@ -161,6 +161,10 @@ async def test_demo_drives_a_whole_batch_through_the_api(api: Ebr, demo_dir: Pat
     )
     stations = {r["manifestation"]["station"] for s in batch["steps"] for r in s["records"]}
     assert stations == {"demo-terminal (127.0.0.1)"}
+    records = (await api.get("aude", f"/api/batches/{batch_id}/records")).json()
+    assert len(records) == 8
+    assert {r["meaning"] for r in records} == {"performed", "verified"}
+    assert all(r["signed"] is not None for r in records), "every demo step is signed"
 
 
 async def test_demo_against_no_api_exits_1(demo_dir: Path) -> None:

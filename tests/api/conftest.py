@@ -1,9 +1,11 @@
 """Fixtures for API tests: a running ebr over real HTTP on SQLite and on PostgreSQL.
 
-Each test module gets one data directory with its own site trust (CA and checkpoint key), one
-store per backend (migrated, seeded with the demo users, their signing keys certified by that CA,
-and the example recipes) and one API with an in-process worker on its own task queue, all on the
-session's real Temporal dev server. Tests keep out of each other's way with unique batch numbers.
+The session has one data directory with its site trust (CA and checkpoint key), one store per
+backend (migrated, seeded with the demo users, their signing keys certified by that CA, and the
+example recipes) and, per backend, one API with an in-process worker on its own task queue, all on
+the real Temporal dev server: started once, since starting them is most of a short test's time.
+Tests keep out of each other's way with unique batch numbers, recipe codes and user ids (a test
+that locks an account or changes a password makes its own user: see ``tests.api.people``).
 """
 
 from __future__ import annotations
@@ -20,27 +22,27 @@ from tests.api.harness import Ebr, running_ebr, seeded_store, site_trust
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("data")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def trust(data_dir: Path) -> SiteTrust:
-    """The module's site trust, kept in its data directory (``pki/``) as ``ebr`` keeps it."""
+    """The site trust, kept in the data directory (``pki/``) as ``ebr`` keeps it."""
     return site_trust(data_dir)
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="session", params=BACKENDS)
 def store_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, trust: SiteTrust
 ) -> Iterator[str]:
-    """A migrated, demo-seeded record store on one backend, shared by one test module."""
+    """A migrated, demo-seeded record store on one backend, shared by every API test."""
     with seeded_store(request.param, tmp_path_factory.mktemp("store"), trust) as url:
         yield url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def ebr(dev_env: WorkflowEnvironment, store_url: str, data_dir: Path) -> AsyncIterator[Ebr]:
     """The API and a worker in this process, over real HTTP, on the real dev server."""
     async with running_ebr(temporal=dev_env.client, store_url=store_url, data_dir=data_dir) as app:

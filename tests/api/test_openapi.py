@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from ebr.trust import SiteTrust
-from tests.api.harness import Ebr, seeded_store
+from tests.api.harness import Ebr
 
-pytestmark = pytest.mark.e2e
+# The document does not depend on the backend: SQLite alone.
+pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)]
 
 ROUTES = {
     ("post", "/api/auth/token"),
@@ -29,13 +27,6 @@ ROUTES = {
     ("post", "/api/users/{user_id}/unlock"),
     ("get", "/api/audit"),
 }
-
-
-@pytest.fixture(scope="module")
-def store_url(tmp_path_factory: pytest.TempPathFactory, trust: SiteTrust) -> Iterator[str]:
-    """The document does not depend on the backend: SQLite alone."""
-    with seeded_store("sqlite", tmp_path_factory.mktemp("store"), trust) as url:
-        yield url
 
 
 async def test_openapi_lists_every_route(ebr: Ebr) -> None:
