@@ -13,9 +13,9 @@ from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy import Engine
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError, refusal
@@ -27,6 +27,7 @@ from ebr.store.db import session_scope
 from ebr.store.recipes import get_recipe, recipe_of
 from workflows.batch import BatchWorkflow, search_attributes_for
 from workflows.messages import (
+    BatchOutcome,
     CompleteStepInput,
     SignedAction,
     StartBatch,
@@ -35,6 +36,12 @@ from workflows.messages import (
 )
 
 T = TypeVar("T")
+
+# Refusals raised by the store activities rather than by the workflow's rules.
+ACTIVITY_REFUSALS = {
+    "bad_signature": (422, "bad_signature"),
+    "store_conflict": (409, "store_conflict"),
+}
 
 # How long the API waits for a workflow to answer before telling the client to try again.
 ANSWER_TIMEOUT_SECONDS = 30.0
@@ -107,7 +114,7 @@ async def start_batch(
 async def complete_step(
     *, client: Client, engine: Engine, batch_id: str, request: CompleteStepInput
 ) -> StepRecorded:
-    handle = client.get_workflow_handle_for(BatchWorkflow.run, batch_id)
+    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
     return await _update(
         engine, batch_id, handle.execute_update(BatchWorkflow.complete_step, request)
     )
@@ -116,7 +123,7 @@ async def complete_step(
 async def verify_step(
     *, client: Client, engine: Engine, batch_id: str, request: VerifyStepInput
 ) -> StepRecorded:
-    handle = client.get_workflow_handle_for(BatchWorkflow.run, batch_id)
+    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
     return await _update(
         engine, batch_id, handle.execute_update(BatchWorkflow.verify_step, request)
     )
@@ -126,7 +133,7 @@ async def sign(
     *, client: Client, engine: Engine, batch_id: str, action: SignedAction
 ) -> StepRecorded:
     """Send a signed action to its batch; the workflow records it exactly as signed, or refuses."""
-    handle = client.get_workflow_handle_for(BatchWorkflow.run, batch_id)
+    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
     return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.sign, action))
 
 
@@ -136,7 +143,12 @@ async def _update(engine: Engine, batch_id: str, call: Awaitable[T]) -> T:
         return await _answered(call)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
+        if isinstance(cause, ActivityError) and isinstance(cause.cause, ApplicationError):
+            cause = cause.cause  # refused by the store activity (bad signature, conflict)
         if isinstance(cause, ApplicationError) and cause.type:
+            if cause.type in ACTIVITY_REFUSALS:
+                http_status, code = ACTIVITY_REFUSALS[cause.type]
+                raise ApiError(http_status, code, cause.message) from None
             info = cause.details[0] if cause.details else {}
             details = info.get("details") if isinstance(info, dict) else None
             raise refusal(cause.type, cause.message, details) from None

@@ -14,8 +14,9 @@ from temporalio.client import Client
 from api.context import ApiContext
 from api.errors import ApiError
 from api.tokens import subject
-from ebr.account_errors import PasswordChangeRequired
+from ebr.account_errors import AccountLocked, PasswordChangeRequired
 from ebr.accounts import Controls, needs_new_password
+from ebr.audit import audit
 from ebr.domain.batch import Actor
 from ebr.domain.roles import Role
 from ebr.store.db import session_scope
@@ -79,6 +80,23 @@ async def get_current_user(
             401,
             "not_authenticated",
             "sign in first: the bearer token is missing, expired or invalid",
+        )
+    if user.locked_at is not None:
+        now = datetime.now(UTC)
+        with session_scope(context.engine) as session:
+            audit(
+                session,
+                event_key=f"access_refused/{user.user_id}/{now.isoformat()}",
+                at=now,
+                actor=user.user_id,
+                station=station_of(request),
+                action="access_refused",
+                entity="user",
+                entity_id=user.user_id,
+                reason="account locked",
+            )
+        raise AccountLocked(
+            "the account is locked after too many failed attempts; an administrator must unlock it"
         )
     if request.url.path not in _PASSWORD_CHANGE_PATHS and needs_new_password(
         user, now=datetime.now(UTC), controls=Controls.of(context.settings)

@@ -11,13 +11,16 @@ from typing import Any
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
+from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from api import batch_commands
 from api.context import ApiContext
 from api.errors import ApiError
 from ebr.accounts import Controls, open_signing_key
 from ebr.domain.batch import Actor
-from ebr.domain.errors import UnknownStep
+from ebr.domain.errors import InvalidValues, UnknownStep
+from ebr.domain.execution import check_complete, check_correct
 from ebr.domain.recipe import Recipe
 from ebr.domain.records import Meaning, StepRecord
 from ebr.domain.signed import GENESIS, RecordPayload, Signer
@@ -27,7 +30,8 @@ from ebr.store.db import session_scope
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
 from ebr.store.records import latest_record_hash
 from signatures.records import sign_payload
-from workflows.messages import SignedAction, StepRecorded
+from workflows.batch import BatchWorkflow
+from workflows.messages import BatchOutcome, SignedAction, StepRecorded
 
 # A concurrent record moves the chain head; the signature is made again on the new head.
 SIGNING_ATTEMPTS = 4
@@ -65,7 +69,11 @@ async def sign_step(
     now = datetime.now(UTC)
     recipe_hash = _recipe_hash(context.reads, batch_id)
     recipe = _recipe(context.reads, recipe_hash)
-    values = _typed_values(recipe, step_id, meaning, entered or {})
+    try:
+        values = _typed_values(recipe, step_id, meaning, entered or {})
+    except InvalidValues:
+        await _refuse_by_rules_first(context, actor, batch_id, recipe, step_id, meaning)
+        raise
     key = await run_in_threadpool(
         open_signing_key,
         context.engine,
@@ -116,6 +124,33 @@ async def sign_step(
             if exc.code != "chain_moved" or attempt == SIGNING_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+async def _refuse_by_rules_first(
+    context: ApiContext,
+    actor: Actor,
+    batch_id: str,
+    recipe: Recipe,
+    step_id: str,
+    meaning: Meaning,
+) -> None:
+    """Bad values on a step that may not be done now: say why it may not (order, role, state),
+    as the workflow would, rather than what is wrong with the values. Only on this error path
+    is the batch's state asked for."""
+    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = context.temporal.get_workflow_handle(
+        batch_id
+    )
+    try:
+        state = await handle.query(BatchWorkflow.state)
+    except (RPCError, WorkflowQueryFailedError):
+        return
+    try:
+        if meaning is Meaning.CORRECTED:
+            check_correct(state, recipe, step_id=step_id, actor=actor, values={}, reason="-")
+        else:
+            check_complete(state, recipe, step_id=step_id, actor=actor, values={})
+    except InvalidValues:
+        return  # the rules allow the action: the caller reports its own value errors
 
 
 def _recipe_hash(engine: Engine, batch_id: str) -> str:

@@ -15,6 +15,8 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from api import batch_commands
+from api.errors import ApiError
 from api.tokens import load_secret
 from ebr.domain.batch import Actor
 from ebr.domain.roles import Role
@@ -249,6 +251,23 @@ async def test_signed_values_edited_under_the_old_signature_are_refused(ebr: Ebr
             ),
         )
     assert refusal_type(forged.value) == "bad_signature"
+    assert stored(ebr, other_batch) == before
+
+    # Through the API's own path the activity's refusal is a 422, not a server error.
+    with pytest.raises(ApiError) as answered:
+        await batch_commands.sign(
+            client=ebr.temporal,
+            engine=ebr.engine,
+            batch_id=other_batch,
+            action=SignedAction(
+                actor=olga(payload.station),
+                payload=typed,
+                signature=signed["signed"]["signature"],
+                key_id=signed["signed"]["key_id"],
+                entered=heavier,
+            ),
+        )
+    assert (answered.value.status, answered.value.code) == (422, "bad_signature")
     assert stored(ebr, other_batch) == before
 
 

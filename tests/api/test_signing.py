@@ -85,10 +85,13 @@ async def test_five_wrong_signature_passwords_lock_the_account_until_an_admin_un
     right = sign(user, "performed", password=PASSWORD)
     assert_error(await signed_clearance(ebr, user, batch_id, right), 423, "account_locked")
     assert_error(await login(ebr, user, PASSWORD), 423, "account_locked")
+    # ...nor the bearer token issued before the lock.
+    assert_error(await ebr.get(user, "/api/batches"), 423, "account_locked")
     assert stored(ebr, batch_id) == []
     trail = await audit_entries(ebr, entity="user", entity_id=user)
     actions = [e["action"] for e in trail]
-    assert actions.count("signature_failed") == limit + 1
+    assert actions.count("signature_failed") == limit
+    assert "access_refused" in actions, "the locked token's use is audited too"
     assert "account_locked" in actions
 
     reason = "identity confirmed by phone, ticket 4711"

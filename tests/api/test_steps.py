@@ -80,14 +80,15 @@ async def test_without_a_station_header_the_station_is_the_network_address(ebr: 
 
 async def test_steps_out_of_order_and_twice_are_409(ebr: Ebr) -> None:
     batch_id = await started(ebr)
-    # Values valid for "mix": the API checks them before it signs, so that is what is left to
-    # refuse (with none at all the answer is 422 invalid_values, before the order is looked at).
     mix = {"mix-time": "10", "appearance": "uniform"}
     error = assert_error(
         await complete(ebr, "olga", batch_id, "mix", mix), 409, "step_out_of_order"
     )
     assert error["details"] == {"step_id": "mix", "next_step": "line-clearance"}
     assert "'line-clearance' comes before 'mix'" in error["message"]
+    # With no values at all, what is wrong first is still the order, not the missing values.
+    error = assert_error(await complete(ebr, "olga", batch_id, "mix", {}), 409, "step_out_of_order")
+    assert error["details"] == {"step_id": "mix", "next_step": "line-clearance"}
 
     await run_steps(ebr, batch_id, 0, 3)
     error = assert_error(
