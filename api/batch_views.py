@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from sqlmodel import Session
@@ -18,6 +19,7 @@ from api.schemas import (
 from ebr.domain.batch import BatchStatus, StepStatus
 from ebr.domain.recipe import Quantity, Recipe
 from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.signed import RecordPayload
 from ebr.store.batches import BatchRow, get_batch
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
 from ebr.store.records import StepRecordRow, list_step_records, record_of
@@ -61,6 +63,25 @@ def row_view(row: StepRecordRow) -> RecordView:
                 record_hash=row.record_hash,
                 prev_hash=row.prev_hash,
                 payload=row.payload,
+            ),
+        }
+    )
+
+
+def signed_view(
+    payload: RecordPayload, *, canonical: bytes, signature: str, key_id: str
+) -> RecordView:
+    """The view of a record just signed and stored: the same as ``row_view`` of its row."""
+    return record_view(payload.to_record()).model_copy(
+        update={
+            "reason": payload.reason,
+            "corrects": payload.corrects,
+            "signed": SignatureView(
+                key_id=key_id,
+                signature=signature,
+                record_hash=hashlib.sha256(canonical).hexdigest(),
+                prev_hash=payload.prev_hash,
+                payload=canonical.decode("utf-8"),
             ),
         }
     )

@@ -7,7 +7,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.signing import SignatureBody
 from ebr.domain.batch import BatchStatus, StepStatus
 from ebr.domain.recipe import Quantity, Recipe
 from ebr.domain.records import Meaning
@@ -15,6 +14,16 @@ from ebr.domain.roles import Role
 from ebr.domain.values import RecordedValue
 
 BATCH_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class SignatureBody(BaseModel):
+    """The signing components (21 CFR 11.200): never in a URL, never stored, never logged."""
+
+    meaning: Meaning
+    password: str = Field(min_length=1, repr=False)
+    user_id: str | None = Field(
+        default=None, description="Needed for the first signature of a session"
+    )
 
 
 class ErrorBody(BaseModel):

@@ -3,20 +3,25 @@ record is signed on the batch's current chain head, and the workflow records it 
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from base64 import b64encode
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from api import batch_commands
+from api.batch_views import signed_view
 from api.context import ApiContext
 from api.errors import ApiError
+from api.schemas import RecordView, SignatureBody
 from ebr.accounts import Controls, open_signing_key
 from ebr.domain.batch import Actor
 from ebr.domain.errors import InvalidValues, UnknownStep
@@ -33,18 +38,19 @@ from signatures.records import sign_payload
 from workflows.batch import BatchWorkflow
 from workflows.messages import BatchOutcome, SignedAction, StepRecorded
 
+V = TypeVar("V")
+
 # A concurrent record moves the chain head; the signature is made again on the new head.
 SIGNING_ATTEMPTS = 4
 
 
-class SignatureBody(BaseModel):
-    """The signing components (21 CFR 11.200): never in a URL, never stored, never logged."""
+@dataclass(frozen=True)
+class SignedStep:
+    """What the workflow answered, and the record as stored (the workflow answers after the
+    store commits, and what was stored is exactly what was signed)."""
 
-    meaning: Meaning
-    password: str = Field(min_length=1, repr=False)
-    user_id: str | None = Field(
-        default=None, description="Needed for the first signature of a session"
-    )
+    recorded: StepRecorded
+    view: RecordView
 
 
 async def sign_step(
@@ -58,7 +64,7 @@ async def sign_step(
     entered: dict[str, Any] | None = None,
     comment: str | None = None,
     reason: str | None = None,
-) -> StepRecorded:
+) -> SignedStep:
     if signature.meaning is not meaning:
         raise ApiError(
             422,
@@ -89,14 +95,13 @@ async def sign_step(
         if meaning is Meaning.CORRECTED
         else None
     )
+    seq, head = _CHAIN_HEADS.get(batch_id) or _stored_head(context.reads, batch_id)
     for attempt in range(SIGNING_ATTEMPTS):
-        with session_scope(context.reads) as session:
-            seq, head = latest_record_hash(session=session, batch_id=batch_id)
         payload = RecordPayload(
             batch_id=batch_id,
             recipe_hash=recipe_hash,
             seq=seq + 1,
-            prev_hash=head or GENESIS,
+            prev_hash=head,
             step_id=step_id,
             execution=1,
             meaning=meaning,
@@ -108,7 +113,7 @@ async def sign_step(
             station=actor.station,
             signed_at=now,
         )
-        _, signed = sign_payload(key.key, payload.signable())
+        canonical, signed = sign_payload(key.key, payload.signable())
         action = SignedAction(
             actor=actor,
             payload=payload,
@@ -117,12 +122,22 @@ async def sign_step(
             entered=entered or {},
         )
         try:
-            return await batch_commands.sign(
+            recorded = await batch_commands.sign(
                 client=context.temporal, engine=context.reads, batch_id=batch_id, action=action
             )
         except ApiError as exc:
             if exc.code != "chain_moved" or attempt == SIGNING_ATTEMPTS - 1:
                 raise
+            # The workflow says where its chain stands: sign again on that head (after a moment:
+            # a record still being stored has taken its number but not yet given its hash).
+            seq, head = exc.details["seq"] - 1, exc.details["prev_hash"]
+            await asyncio.sleep(0.02 * (attempt + 1))
+            continue
+        _CHAIN_HEADS.put(batch_id, (payload.seq, hashlib.sha256(canonical).hexdigest()))
+        view = signed_view(
+            payload, canonical=canonical, signature=action.signature, key_id=key.key_id
+        )
+        return SignedStep(recorded=recorded, view=view)
     raise AssertionError("unreachable")
 
 
@@ -153,13 +168,51 @@ async def _refuse_by_rules_first(
         return  # the rules allow the action: the caller reports its own value errors
 
 
+class _Recent(Generic[V]):
+    """A small least-recently-used map (the API serves one event loop: no lock is needed)."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[str, V] = OrderedDict()
+        self._size = size
+
+    def get(self, key: str) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: str, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+# Where each batch's chain stood after this process's last signature on it. Only a hint: the
+# workflow checks the head of every signed record, and a stale hint costs one refused update,
+# whose refusal carries the true head.
+_CHAIN_HEADS: _Recent[tuple[int, str]] = _Recent(4096)
+# A batch's recipe version never changes.
+_RECIPE_HASHES: _Recent[str] = _Recent(4096)
+
+
+def _stored_head(engine: Engine, batch_id: str) -> tuple[int, str]:
+    with session_scope(engine) as session:
+        seq, head = latest_record_hash(session=session, batch_id=batch_id)
+    return seq, head or GENESIS
+
+
 def _recipe_hash(engine: Engine, batch_id: str) -> str:
+    known = _RECIPE_HASHES.get(batch_id)
+    if known is not None:
+        return known
     with session_scope(engine) as session:
         batch = get_batch(session=session, batch_id=batch_id)
     if batch is None:
         raise ApiError(
             404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
         )
+    _RECIPE_HASHES.put(batch_id, batch.recipe_hash)
     return batch.recipe_hash
 
 

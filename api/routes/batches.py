@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api import batch_commands
-from api.batch_views import batch_detail, batch_summary, record_view, records_of_batch, row_view
-from api.context import ApiContext
+from api.batch_views import batch_detail, batch_summary, records_of_batch
 from api.deps import ActorDep, ContextDep, CurrentUser, ReadSessionDep, RequireRole, TemporalDep
 from api.schemas import (
     BatchCreate,
@@ -20,15 +19,13 @@ from api.schemas import (
     StepResult,
     StepVerification,
 )
-from api.signing import sign_step
+from api.signing import SignedStep, sign_step
 from ebr.domain.batch import BatchStatus
 from ebr.domain.records import Meaning
 from ebr.domain.roles import Role
 from ebr.store.batches import list_batches
 from ebr.store.db import session_scope
-from ebr.store.records import get_step_record
 from ebr.store.users import UserRow
-from workflows.messages import StepRecorded
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])
 
@@ -88,7 +85,7 @@ async def complete(
         entered=body.values,
         comment=body.comment,
     )
-    return _result(recorded, context)
+    return _result(recorded)
 
 
 @router.post("/{batch_id}/steps/{step_id}/verify", response_model=StepResult)
@@ -105,7 +102,7 @@ async def verify(
         signature=body.signature,
         comment=body.comment,
     )
-    return _result(recorded, context)
+    return _result(recorded)
 
 
 @router.post("/{batch_id}/steps/{step_id}/correct", response_model=StepResult)
@@ -125,7 +122,7 @@ async def correct(
         comment=body.comment,
         reason=body.reason,
     )
-    return _result(recorded, context)
+    return _result(recorded)
 
 
 @router.get("/{batch_id}/records", response_model=list[RecordView])
@@ -134,14 +131,10 @@ def records(batch_id: str, _: CurrentUser, session: ReadSessionDep) -> list[Reco
     return records_of_batch(session=session, batch_id=batch_id)
 
 
-def _result(recorded: StepRecorded, context: ApiContext) -> StepResult:
-    """The record as stored (with its signature, reason and what it corrects), as the batch and
-    its records show it; the workflow answers only once the store has committed it."""
-    with session_scope(context.reads) as session:
-        row = get_step_record(session=session, record_id=recorded.record.record_id)
-        record = row_view(row) if row is not None else record_view(recorded.record)
+def _result(signed: SignedStep) -> StepResult:
+    recorded = signed.recorded
     return StepResult(
-        record=record,
+        record=signed.view,
         step_status=recorded.progress.status,
         batch_status=recorded.batch_status,
         steps_done=recorded.steps_done,

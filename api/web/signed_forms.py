@@ -16,7 +16,8 @@ from starlette.datastructures import FormData
 
 from api.context import ApiContext
 from api.errors import ApiError
-from api.signing import SignatureBody, sign_step
+from api.schemas import SignatureBody
+from api.signing import sign_step
 from api.web.forms import refused, text
 from api.web.session import WebUser
 from api.web.views import FormState

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from base64 import b64decode
-from datetime import datetime, timedelta
+from base64 import b64decode, b64encode
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from api import batch_commands
@@ -32,12 +32,12 @@ from signatures.ca import load_ca, load_certificate_pem, signer_public_key, veri
 from signatures.canonical import canonical_json
 from signatures.errors import BadSignature, WrongPassword
 from signatures.keys import unwrap_key
-from signatures.records import Signature, verify_payload
+from signatures.records import Signature, sign_payload, verify_payload
 from signatures.wrapped import WrappedKey
-from tests.api.harness import STATION, TOKEN_SECRET, Ebr
+from tests.api.harness import STATION, TOKEN_SECRET, Ebr, sign
 from tests.api.steps import DEMO_SHORT, assert_error, complete, run_steps, started
 from workflows.batch import BatchWorkflow
-from workflows.messages import SignedAction
+from workflows.messages import BatchOutcome, SignedAction
 
 pytestmark = pytest.mark.e2e
 
@@ -173,7 +173,7 @@ async def test_a_signature_replayed_onto_another_batch_is_refused(ebr: Ebr) -> N
     assert (await complete(ebr, "olga", batch_a, "line-clearance", CLEARANCE)).status_code == 200
     original = (await records(ebr, batch_a))[0]
     payload = RecordPayload.model_validate_json(original["signed"]["payload"])
-    handle = ebr.temporal.get_workflow_handle_for(BatchWorkflow.run, batch_b)
+    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = ebr.temporal.get_workflow_handle(batch_b)
 
     def action(signed: RecordPayload) -> SignedAction:
         return SignedAction(
@@ -237,7 +237,9 @@ async def test_signed_values_edited_under_the_old_signature_are_refused(ebr: Ebr
         }
     )
     assert typed.values != payload.values
-    handle = ebr.temporal.get_workflow_handle_for(BatchWorkflow.run, other_batch)
+    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = ebr.temporal.get_workflow_handle(
+        other_batch
+    )
     before = stored(ebr, other_batch)
     with pytest.raises(WorkflowUpdateFailedError) as forged:
         await handle.execute_update(
@@ -307,3 +309,63 @@ def test_nothing_the_server_keeps_opens_a_users_signing_key(ebr: Ebr) -> None:
     assert unwrap_key(wrapped, "ebr-demo-olga").public_key().public_bytes_raw() == (
         wrapped.public_key
     ), "the control: olga's password opens it"
+
+
+async def test_a_step_signed_elsewhere_moves_the_chain_and_the_api_follows(ebr: Ebr) -> None:
+    """Another API process (here: the Temporal client directly) records a step: this process's
+    idea of the chain head is stale. Its next signature is refused by the workflow as
+    ``chain_moved`` and made again on the head the refusal names; the chain stays whole."""
+    batch_id = await started(ebr)
+    await run_steps(ebr, batch_id, 0, 1)  # line clearance, through this API
+    head = (await records(ebr, batch_id))[-1]
+    weighing = {"powder-lot": "PWD-0042", "powder-mass": "10.01"}
+    with session_scope(ebr.engine) as session:
+        recipe_row = get_recipe(session=session, code="DEMO-SHORT", version=1)
+        assert recipe_row is not None
+        recipe = recipe_of(recipe_row)
+        key_row = active_key(session=session, user_id="olga")
+        assert key_row is not None
+        wrapped, key_id = key_row.wrapped, key_row.key_id
+    step = recipe.step("weigh-powder")
+    assert step is not None
+    payload = RecordPayload(
+        batch_id=batch_id,
+        recipe_hash=recipe.content_hash(),
+        seq=head["seq"] + 1,
+        prev_hash=head["signed"]["record_hash"],
+        step_id="weigh-powder",
+        execution=1,
+        meaning="performed",
+        values=validate_values(step, weighing),
+        signer={"user_id": "olga", "full_name": "Olga Okafor"},
+        station=STATION,
+        signed_at=datetime.now(UTC),
+    )
+    key = unwrap_key(WrappedKey.from_json(wrapped), "ebr-demo-olga")
+    _, signature = sign_payload(key, payload.signable())
+    elsewhere = await batch_commands.sign(
+        client=ebr.temporal,
+        engine=ebr.engine,
+        batch_id=batch_id,
+        action=SignedAction(
+            actor=olga(STATION),
+            payload=payload,
+            key_id=key_id,
+            signature=b64encode(signature.value).decode(),
+            entered=weighing,
+        ),
+    )
+    assert elsewhere.record.seq == head["seq"] + 1
+
+    # The weighing awaits verification: sam verifies through this API, on a head it never saw.
+    answer = await ebr.post(
+        "sam",
+        f"/api/batches/{batch_id}/steps/weigh-powder/verify",
+        json={"signature": sign("sam", "verified")},
+    )
+    assert answer.status_code == 200, answer.text
+    listed = await records(ebr, batch_id)
+    assert [r["seq"] for r in listed] == [1, 2, 3, 4]
+    for previous, record in zip(listed, listed[1:], strict=False):
+        assert record["signed"]["prev_hash"] == previous["signed"]["record_hash"]
+        verify_record(ebr, record)
