@@ -354,14 +354,21 @@ def check_references(compose: Compose) -> list[str]:
 
 
 def check_data_dir_persisted(compose: Compose) -> list[str]:
-    """EBR_DATA_DIR (where keys live) is a mounted volume on every ebr service."""
+    """EBR_DATA_DIR (where keys live) is a mounted volume on every ebr service, and the SAME
+    volume on all of them: the site CA in it certifies the keys the API opens and the workers
+    check, so two data directories would mean two CAs and every signature refused."""
     problems: list[str] = []
+    sources: dict[str, str] = {}
     for name, svc in ebr_services(compose).items():
         data_dir = env(svc).get("EBR_DATA_DIR")
         if not data_dir:
             problems.append(f"{name}: EBR_DATA_DIR is not set")
         elif data_dir not in {target for _source, target in volume_mounts(svc)}:
             problems.append(f"{name}: EBR_DATA_DIR {data_dir} is not on a volume")
+        else:
+            sources[name] = next(src for src, dst in volume_mounts(svc) if dst == data_dir)
+    if len(set(sources.values())) > 1:
+        problems.append(f"ebr services keep EBR_DATA_DIR on different volumes: {sources}")
     return problems
 
 
@@ -460,6 +467,11 @@ BROKEN: list[tuple[Check, Callable[[Compose], None], str]] = [
     (check_references, _set(WORKER, ("volumes",), ["ebr-dta:/var/lib/ebr"]), "volume typo"),
     (check_references, _set(API, ("depends_on",), {"temporall": {}}), "unknown service"),
     (check_data_dir_persisted, _set_env(WORKER, "EBR_DATA_DIR", "/srv/ebr"), "data dir"),
+    (
+        check_data_dir_persisted,
+        _set(WORKER, ("volumes",), ["ebr-worker-data:/var/lib/ebr"]),
+        "worker has its own data dir (a second CA)",
+    ),
     (check_no_default_secrets, _set_env(API, "EBR_JWT_SECRET", "${S:-changeme}"), "default"),
 ]
 
