@@ -1,0 +1,93 @@
+"""The signing ceremony (21 CFR 11.200): the password opens the signer's key, or the attempt is
+refused, audited and counted; the first signature of a session needs both components."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine
+
+from ebr.account_errors import SignatureRefused
+from ebr.accounts.controls import Controls
+from ebr.accounts.refusals import refuse
+from ebr.store import accounts as store_accounts
+from ebr.store.db import session_scope
+from ebr.store.keys import active_key
+from ebr.store.users import UserRow, get_user
+from signatures.errors import WrongPassword
+from signatures.keys import unwrap_key
+from signatures.wrapped import WrappedKey
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    key: Ed25519PrivateKey
+    key_id: str
+
+
+def open_signing_key(
+    engine: Engine,
+    *,
+    user_id: str,
+    claimed_user_id: str | None,
+    password: str,
+    station: str,
+    now: datetime,
+    controls: Controls,
+) -> SigningKey:
+    """The signing ceremony: the password opens the user's key, or the attempt is refused.
+
+    The first signature of a continuous session (since sign-in, or after ``signing_session`` of
+    inactivity) needs both components, user id and password; later ones the password alone.
+    """
+    with session_scope(engine) as session:
+        user = get_user(session=session, user_id=user_id)
+        assert user is not None
+        row = active_key(session=session, user_id=user_id)
+    if user.locked_at is not None or not user.active:
+        refuse(
+            engine,
+            user=user,
+            user_id=user_id,
+            station=station,
+            now=now,
+            controls=controls,
+            action="signature_failed",
+            counts=False,
+        )
+    first = _session_lapsed(user, now=now, controls=controls)
+    if first and claimed_user_id != user_id:
+        raise SignatureRefused(
+            "the first signature of a session needs your user id and password",
+            {"field": "user_id"},
+        )
+    if row is None:
+        raise SignatureRefused("you have no signing key yet: set your own password first")
+    try:
+        key = unwrap_key(WrappedKey.from_json(row.wrapped), password)
+    except WrongPassword:
+        refuse(
+            engine,
+            user=user,
+            user_id=user_id,
+            station=station,
+            now=now,
+            controls=controls,
+            action="signature_failed",
+            counts=True,
+        )
+    if user.failed_attempts:
+        with session_scope(engine) as session:
+            store_accounts.clear_failures(session=session, user_id=user_id)
+    # The signing session's clock (last_signature_at) is set when the signed record is stored,
+    # in the same transaction (activities.signed_records): a refused action does not extend it.
+    return SigningKey(key=key, key_id=row.key_id)
+
+
+def _session_lapsed(user: UserRow, *, now: datetime, controls: Controls) -> bool:
+    last = user.last_signature_at
+    if last is None or (user.last_login_at is not None and last < user.last_login_at):
+        return True
+    return now - last > controls.signing_session
