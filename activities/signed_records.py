@@ -4,8 +4,10 @@ record, the batch's progress and the audit entry are written in one transaction,
 from __future__ import annotations
 
 from base64 import b64decode
+from datetime import datetime
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -21,7 +23,7 @@ from ebr.store.records import SignedPayload, get_step_record, insert_step_record
 from signatures.ca import load_certificate_pem, signer_public_key, verify_certificate
 from signatures.canonical import canonical_json
 from signatures.chain import record_hash
-from signatures.errors import SignatureError
+from signatures.errors import BadCertificate, SignatureError
 from signatures.records import Signature, verify_payload
 from workflows.messages import PersistSignedInput, SignedStored
 
@@ -30,6 +32,20 @@ class SignedRecordActivities:
     def __init__(self, engine: Engine, ca_certificate: x509.Certificate) -> None:
         self._engine = engine
         self._ca = ca_certificate
+        # Certificates already checked against the CA, by PEM: the CA's signature on a
+        # certificate does not change, so it is checked once; validity at each signing time is
+        # checked every time.
+        self._verified: dict[str, x509.Certificate] = {}
+
+    def _signer_key(self, certificate_pem: str, *, at: datetime) -> Ed25519PublicKey:
+        certificate = self._verified.get(certificate_pem)
+        if certificate is None:
+            certificate = load_certificate_pem(certificate_pem)
+            verify_certificate(certificate, self._ca, at=at)
+            self._verified[certificate_pem] = certificate
+        elif not certificate.not_valid_before_utc <= at <= certificate.not_valid_after_utc:
+            raise BadCertificate(f"the signer's certificate was not valid at {at.isoformat()}")
+        return signer_public_key(certificate)
 
     @activity.defn(name="persist_signed_record")
     def persist_signed_record(self, request: PersistSignedInput) -> SignedStored:
@@ -42,10 +58,9 @@ class SignedRecordActivities:
             if key is None or key.user_id != payload.signer.user_id:
                 raise _refused("the signing key is not the signer's")
             try:
-                certificate = load_certificate_pem(key.certificate_pem)
-                verify_certificate(certificate, self._ca, at=payload.signed_at)
+                public_key = self._signer_key(key.certificate_pem, at=payload.signed_at)
                 verify_payload(
-                    signer_public_key(certificate),
+                    public_key,
                     canonical,
                     Signature(key_id=request.key_id, value=b64decode(request.signature)),
                 )
