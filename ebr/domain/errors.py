@@ -117,6 +117,88 @@ class PayloadMismatch(DomainError):
     code = "payload_mismatch"
 
 
+class BatchOnHold(DomainError):
+    """A step cannot be completed while the batch is on hold; details carry the hold's reason."""
+
+    code = "batch_on_hold"
+    kind = ErrorKind.CONFLICT
+
+
+class TooEarly(DomainError):
+    """A step's minimum duration has not passed; details carry the seconds left."""
+
+    code = "too_early"
+    kind = ErrorKind.CONFLICT
+
+
+class ReleaseBlocked(DomainError):
+    """The batch cannot be released yet; details list everything that is missing."""
+
+    code = "release_blocked"
+    kind = ErrorKind.CONFLICT
+
+
+class SegregationOfDuties(DomainError):
+    """A person who performed or verified a step of the batch may not release it."""
+
+    code = "segregation_of_duties"
+    kind = ErrorKind.FORBIDDEN
+
+
+class DeviationStateError(DomainError):
+    """The deviation is not at the stage the action needs."""
+
+    code = "deviation_state"
+    kind = ErrorKind.CONFLICT
+
+
+class ReworkInvalid(DomainError):
+    """A rework disposition names no step, or a step that cannot be redone."""
+
+    code = "rework_invalid"
+    kind = ErrorKind.CONFLICT
+
+
+class TransitionNotAllowed(DomainError):
+    """The batch's status does not allow this event (see docs/batch-status.md)."""
+
+    code = "transition_not_allowed"
+    kind = ErrorKind.CONFLICT
+
+
+class CommentRequired(DomainError):
+    """An out-of-limit value is recorded only with the operator's comment."""
+
+    code = "comment_required"
+
+
+class HoldNotActive(DomainError):
+    code = "hold_not_active"
+    kind = ErrorKind.CONFLICT
+
+
+class AlreadyReviewed(DomainError):
+    code = "already_reviewed"
+    kind = ErrorKind.CONFLICT
+
+
+class UnknownDeviation(DomainError):
+    code = "unknown_deviation"
+    kind = ErrorKind.NOT_FOUND
+
+
+class UnknownHold(DomainError):
+    code = "unknown_hold"
+    kind = ErrorKind.NOT_FOUND
+
+
+class UnknownException(DomainError):
+    """No review exception of the batch has this id."""
+
+    code = "unknown_exception"
+    kind = ErrorKind.NOT_FOUND
+
+
 ERRORS_BY_CODE: dict[str, type[DomainError]] = {
     cls.code: cls
     for cls in (
@@ -138,6 +220,19 @@ ERRORS_BY_CODE: dict[str, type[DomainError]] = {
         ChainMoved,
         SignatureRequired,
         PayloadMismatch,
+        BatchOnHold,
+        TooEarly,
+        ReleaseBlocked,
+        SegregationOfDuties,
+        DeviationStateError,
+        ReworkInvalid,
+        TransitionNotAllowed,
+        CommentRequired,
+        HoldNotActive,
+        AlreadyReviewed,
+        UnknownDeviation,
+        UnknownHold,
+        UnknownException,
     )
 }
 

@@ -7,13 +7,14 @@ update validators (so a refused request writes nothing) and the second from its 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from ebr.domain.batch import Actor, BatchState, BatchStatus, StepProgress, StepStatus
 from ebr.domain.errors import (
     BatchNotActive,
+    CommentRequired,
     NotAwaitingVerification,
     NothingToCorrect,
     ReasonRequired,
@@ -25,6 +26,7 @@ from ebr.domain.errors import (
     UnknownStep,
     VerificationNotRequired,
 )
+from ebr.domain.holds import Hold, check_not_on_hold
 from ebr.domain.recipe import Recipe, Step
 from ebr.domain.roles import Role
 from ebr.domain.values import RecordedValue, validate_values
@@ -53,9 +55,15 @@ def check_complete(
     actor: Actor,
     values: dict[str, Any],
     busy: frozenset[str] = frozenset(),
+    hold: Hold | None = None,
 ) -> tuple[RecordedValue, ...]:
-    """Check that ``actor`` may complete ``step_id`` now with ``values``; return them typed."""
+    """Check that ``actor`` may complete ``step_id`` now with ``values``; return them typed.
+
+    ``hold`` is the batch's active hold, if any (``holds.active_hold``): it refuses the step with
+    ``batch_on_hold`` and the hold's reason, before any other rule but an unknown step.
+    """
     step, progress = _find(state, recipe, step_id)
+    check_not_on_hold(hold)
     _require_active(state)
     if step_id in busy:
         raise StepInProgress(f"step {step_id!r} is being recorded by another request")
@@ -160,6 +168,22 @@ def check_correct(
     if not step.inputs:
         raise NothingToCorrect(f"step {step_id!r} records no values", {"step_id": step_id})
     return validate_values(step, values)
+
+
+def out_of_limit_policy(values: Sequence[RecordedValue], comment: str | None) -> tuple[bool, bool]:
+    """``(needs_deviation, needs_hold)`` for a step's checked values.
+
+    Any value out of specification opens a deviation, and is recorded only with the person's
+    comment (``CommentRequired`` otherwise); one on a critical parameter also holds the batch.
+    """
+    out = [v for v in values if v.in_spec is False]
+    if out and not (comment or "").strip():
+        names = [v.name for v in out]
+        raise CommentRequired(
+            f"a comment is required, these values are out of limits: {', '.join(names)}",
+            {"field": "comment", "out_of_limit": names},
+        )
+    return bool(out), any(v.critical for v in out)
 
 
 def _find(state: BatchState, recipe: Recipe, step_id: str) -> tuple[Step, StepProgress]:

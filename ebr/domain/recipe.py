@@ -13,7 +13,15 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 import rfc8785
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ebr.domain.roles import Role
 from ebr.domain.units import is_known
@@ -104,8 +112,20 @@ InputSpec = Annotated[
 ]
 
 
+class CompleteWithin(_Frozen):
+    """A maximum hold time: this step is completed at most ``minutes`` after step ``after`` was."""
+
+    after: str = Field(pattern=_ID)
+    minutes: int = Field(ge=1)
+
+
 class Step(_Frozen):
-    """The smallest unit of work an operator signs for."""
+    """The smallest unit of work an operator signs for.
+
+    The time constraints are optional, in whole minutes, and measured as ``ebr.domain.timing``
+    says: ``min_duration_minutes`` and ``max_duration_minutes`` from the step's start to its
+    completion, ``complete_within`` from the completion of an earlier step to this one's.
+    """
 
     id: str = Field(pattern=_ID)
     name: str = Field(min_length=1, max_length=200)
@@ -114,6 +134,9 @@ class Step(_Frozen):
     role: Role = Role.OPERATOR
     verify: bool = False
     inputs: tuple[InputSpec, ...] = ()
+    min_duration_minutes: int | None = Field(default=None, ge=1)
+    max_duration_minutes: int | None = Field(default=None, ge=1)
+    complete_within: CompleteWithin | None = None
 
     @field_validator("role")
     @classmethod
@@ -134,6 +157,11 @@ class Step(_Frozen):
             raise ValueError("a record step needs at least one input")
         if self.kind is StepKind.CHECK and not any(s.type == "check" for s in self.inputs):
             raise ValueError("a check step needs at least one check input")
+        shortest, longest = self.min_duration_minutes, self.max_duration_minutes
+        if shortest is not None and longest is not None and shortest > longest:
+            raise ValueError(
+                f"min_duration_minutes {shortest} is greater than max_duration_minutes {longest}"
+            )
         return self
 
     def input(self, name: str) -> InputSpec | None:
@@ -182,6 +210,24 @@ class Recipe(_Frozen):
                 seen.add(item_id)
         return self
 
+    @model_validator(mode="after")
+    def _hold_times_follow_earlier_steps(self) -> Recipe:
+        """``complete_within.after`` must name a step that comes before; the error points at it."""
+        earlier: set[str] = set()
+        problems: list[InitErrorDetails] = []
+        for u, unit in enumerate(self.procedure):
+            for o, operation in enumerate(unit.operations):
+                for s, step in enumerate(operation.steps):
+                    within = step.complete_within
+                    if within is not None and within.after not in earlier:
+                        loc = ("procedure", u, "operations", o, "steps", s, "complete_within")
+                        problems.append(_not_earlier(self, step.id, within.after, loc))
+                    earlier.add(step.id)
+        if problems:
+            # A ValidationError, not a ValueError, so pydantic keeps each problem's place.
+            raise ValidationError.from_exception_data("Recipe", problems)
+        return self
+
     def steps(self) -> Iterator[Step]:
         """Every step in execution order."""
         for unit in self.procedure:
@@ -202,3 +248,20 @@ class Recipe(_Frozen):
     def content_hash(self) -> str:
         """SHA-256 over the canonical JSON, hex: the identity a batch binds to."""
         return hashlib.sha256(self.canonical_json()).hexdigest()
+
+
+def _not_earlier(
+    recipe: Recipe, step_id: str, after: str, loc: tuple[str | int, ...]
+) -> InitErrorDetails:
+    if after == step_id:
+        why = "is this step itself"
+    elif recipe.step(after) is not None:
+        why = f"comes after {step_id!r}"
+    else:
+        why = "is not a step of the recipe"
+    message = f"must name an earlier step, but {after!r} {why}"
+    return InitErrorDetails(
+        type=PydanticCustomError("not_an_earlier_step", message),
+        loc=(*loc, "after"),
+        input=after,
+    )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from ebr.domain.recipe import NumberInput, StepKind
+from ebr.domain.errors import RecipeInvalid
+from ebr.domain.recipe import CompleteWithin, NumberInput, StepKind
 from ebr.domain.recipe_loading import parse_recipe, recipe_from_data
-from tests.domain.builders import as_yaml, mini_recipe, mini_recipe_data
+from tests.domain.builders import as_yaml, example, mini_recipe, mini_recipe_data
 
 GOLDEN_YAML = """\
 code: GOLD-1
@@ -154,3 +156,123 @@ def test_step_and_input_lookup() -> None:
     assert (mass.unit, str(mass.min), str(mass.max), mass.critical) == ("kg", "9.95", "10.05", True)
     assert weigh.input("nope") is None
     assert recipe.step("nope") is None
+
+
+# time constraints: optional step fields that leave existing recipes' hashes alone ----------------
+
+# Computed before the time-constraint fields existed; a recipe that does not use them keeps them.
+EXAMPLE_HASHES = {
+    "demo-short.yaml": "3c25af2eaa1020ace26846291aa1c1137fc7894cc9435253a2d0691bde0b8026",
+    "gran-pcm500.yaml": "467d74ada8ec6751cfd409d7bfdd87cdad0b1f3747deb0c9edff2cd6c15e7e05",
+    "juice-oj1000.yaml": "d1a27275645746ad44ebb81bfeccb430660144dc3e3b6e5b207d401d055609f3",
+}
+MINI_HASH = "c405fde5f416e790c0ad9490aa0c1c2358be1576f26137af845c9d05f56144d5"
+
+
+@pytest.mark.parametrize(("filename", "expected"), sorted(EXAMPLE_HASHES.items()))
+def test_example_recipe_hashes_are_unchanged(filename: str, expected: str) -> None:
+    assert example(filename).content_hash() == expected
+
+
+def test_mini_recipe_hash_is_unchanged() -> None:
+    assert mini_recipe().content_hash() == MINI_HASH
+
+
+def _timed_data() -> dict[str, Any]:
+    data = mini_recipe_data()
+    blend = data["procedure"][0]["operations"][1]["steps"]
+    blend[1].update({"min_duration_minutes": 15, "max_duration_minutes": 30})
+    blend[2]["complete_within"] = {"after": "weigh-api", "minutes": 240}
+    return data
+
+
+def test_time_constraints_load_and_change_the_hash() -> None:
+    recipe = recipe_from_data(_timed_data())
+    mix, check = recipe.step("mix"), recipe.step("supervisor-check")
+    assert mix is not None and check is not None
+    assert (mix.min_duration_minutes, mix.max_duration_minutes) == (15, 30)
+    assert check.complete_within == CompleteWithin(after="weigh-api", minutes=240)
+    assert recipe.content_hash() != MINI_HASH
+    assert (
+        '"complete_within":{"after":"weigh-api","minutes":240}' in recipe.canonical_json().decode()
+    )
+
+
+def test_explicit_null_time_constraints_hash_as_omitted() -> None:
+    data = mini_recipe_data()
+    data["procedure"][0]["operations"][1]["steps"][1].update(
+        {"min_duration_minutes": None, "max_duration_minutes": None, "complete_within": None}
+    )
+    assert recipe_from_data(data).content_hash() == MINI_HASH
+
+
+def _problem(data: dict[str, Any]) -> dict[str, Any]:
+    with pytest.raises(RecipeInvalid) as caught:
+        recipe_from_data(data)
+    details: list[dict[str, Any]] = caught.value.details
+    assert len(details) == 1, details
+    return details[0]
+
+
+CHECK_STEP = "unit procedure 'making' › operation 'blend' › step 'supervisor-check'"
+
+
+@pytest.mark.parametrize(
+    ("after", "why"),
+    [
+        ("qa-release", "'qa-release' comes after 'supervisor-check'"),
+        ("supervisor-check", "'supervisor-check' is this step itself"),
+        ("granulate", "'granulate' is not a step of the recipe"),
+    ],
+)
+def test_complete_within_must_name_an_earlier_step(after: str, why: str) -> None:
+    data = _timed_data()
+    data["procedure"][0]["operations"][1]["steps"][2]["complete_within"]["after"] = after
+    assert _problem(data) == {
+        "where": CHECK_STEP,
+        "field": "complete_within.after",
+        "message": f"must name an earlier step, but {why}",
+    }
+
+
+def test_complete_within_may_name_a_step_of_an_earlier_operation_or_the_one_just_before() -> None:
+    data = _timed_data()
+    data["procedure"][0]["operations"][1]["steps"][2]["complete_within"]["after"] = "mix"
+    assert recipe_from_data(data).step("supervisor-check") is not None
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"min_duration_minutes": 0}, "min_duration_minutes", "greater than or equal to 1"),
+        ({"max_duration_minutes": -5}, "max_duration_minutes", "greater than or equal to 1"),
+        ({"min_duration_minutes": "soon"}, "min_duration_minutes", "valid integer"),
+        ({"complete_within": {"after": "mix"}}, "complete_within.minutes", "Field required"),
+        (
+            {"complete_within": {"after": "mix", "minutes": 5, "hours": 1}},
+            "complete_within.hours",
+            "Extra inputs",
+        ),
+        ({"max_duration": 30}, "max_duration", "Extra inputs"),
+    ],
+)
+def test_bad_time_constraint_fields_name_the_step_and_field(
+    fields: dict[str, Any], field: str, message: str
+) -> None:
+    data = mini_recipe_data()
+    data["procedure"][0]["operations"][1]["steps"][2].update(fields)
+    problem = _problem(data)
+    assert (problem["where"], problem["field"]) == (CHECK_STEP, field)
+    assert message in problem["message"]
+
+
+def test_min_duration_may_not_exceed_max_duration() -> None:
+    data = mini_recipe_data()
+    data["procedure"][0]["operations"][1]["steps"][1].update(
+        {"min_duration_minutes": 31, "max_duration_minutes": 30}
+    )
+    assert _problem(data) == {
+        "where": "unit procedure 'making' › operation 'blend' › step 'mix'",
+        "field": None,
+        "message": "min_duration_minutes 31 is greater than max_duration_minutes 30",
+    }

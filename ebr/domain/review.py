@@ -1,0 +1,202 @@
+"""Review by exception: from a batch's record, only what QA must look at, each with a stable id.
+
+The exceptions, and their ids (each built from ids that never change, so a mark survives replays):
+
+| kind | one per | id |
+|---|---|---|
+| ``out_of_limit`` | value recorded out of specification | ``out_of_limit:<record_id>:<input>`` |
+| ``correction`` | correction record | ``correction:<record_id>`` |
+| ``comment`` | record with a comment (not one already listed as out of limit) | ``comment:<record_id>`` |
+| ``late_verification`` | verification made more than N minutes after the completion | ``late_verification:<record_id>`` |
+| ``deviation`` | deviation | ``deviation:<deviation_id>`` |
+| ``hold`` | hold | ``hold:<hold_id>`` |
+| ``timer_breach`` | deadline passed | ``timer_breach:<timer_id>`` |
+
+An out-of-limit value always carries its comment (``execution.out_of_limit_policy``), so that
+comment is shown in the value's exception rather than listed twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from ebr.domain.batch import Actor
+from ebr.domain.deviations import Deviation
+from ebr.domain.errors import AlreadyReviewed, RoleNotAllowed, UnknownException
+from ebr.domain.holds import Hold
+from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.roles import Role
+from ebr.domain.timing import TimerBreach
+
+__all__ = [
+    "LATE_VERIFICATION_MINUTES",
+    "ExceptionKind",
+    "ExceptionReport",
+    "ReviewException",
+    "ReviewMark",
+    "check_mark_reviewed",
+    "exception_report",
+    "unreviewed",
+]
+
+LATE_VERIFICATION_MINUTES = 60
+"""The default N: a verification more than this many minutes after its completion is late."""
+
+
+class ExceptionKind(StrEnum):
+    OUT_OF_LIMIT = "out_of_limit"
+    DEVIATION = "deviation"
+    CORRECTION = "correction"
+    COMMENT = "comment"
+    HOLD = "hold"
+    TIMER_BREACH = "timer_breach"
+    LATE_VERIFICATION = "late_verification"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ReviewException(_Frozen):
+    id: str
+    kind: ExceptionKind
+    at: datetime
+    summary: str
+    step_id: str | None = None
+    execution: int | None = None
+
+
+class ExceptionReport(_Frozen):
+    exceptions: tuple[ReviewException, ...] = ()
+
+    @property
+    def none(self) -> bool:
+        """True when the batch's execution had no exception at all."""
+        return not self.exceptions
+
+    def summary(self) -> str:
+        if self.none:
+            return "The batch's execution had no exception."
+        return f"{len(self.exceptions)} exception(s) to review."
+
+    def get(self, exception_id: str) -> ReviewException | None:
+        return next((e for e in self.exceptions if e.id == exception_id), None)
+
+
+class ReviewMark(_Frozen):
+    """QA's mark that one exception was reviewed."""
+
+    exception_id: str
+    by: str
+    at: datetime
+    comment: str | None = None
+
+
+def exception_report(
+    records: Sequence[StepRecord],
+    deviations: Sequence[Deviation] = (),
+    holds: Sequence[Hold] = (),
+    breaches: Sequence[TimerBreach] = (),
+    *,
+    late_after_minutes: int = LATE_VERIFICATION_MINUTES,
+) -> ExceptionReport:
+    """Every exception of the batch, in time order (then by id)."""
+    found = _from_records(records, timedelta(minutes=late_after_minutes))
+    for dev in deviations:
+        text = f"deviation {dev.id} ({dev.origin.value}, {dev.stage.value}): {dev.description}"
+        found.append(
+            _exc(ExceptionKind.DEVIATION, dev.id, dev.opened_at, text, dev.step_id, dev.execution)
+        )
+    for hold in holds:
+        until, length = "still active", ""
+        if hold.lifted_at is not None:
+            until = f"lifted {hold.lifted_at.isoformat()} by {hold.lifted_by}: {hold.lift_reason}"
+            length = f", {_minutes(hold.duration(hold.lifted_at))} min"
+        text = f"on hold by {hold.placed_by}{length}: {hold.reason} ({until})"
+        found.append(_exc(ExceptionKind.HOLD, hold.hold_id, hold.placed_at, text))
+    for b in breaches:
+        d = b.deadline
+        found.append(
+            _exc(
+                ExceptionKind.TIMER_BREACH, d.timer_id, b.at, d.description, d.step_id, d.execution
+            )
+        )
+    return ExceptionReport(exceptions=tuple(sorted(found, key=lambda e: (e.at, e.id))))
+
+
+def _from_records(records: Sequence[StepRecord], late: timedelta) -> list[ReviewException]:
+    found: list[ReviewException] = []
+    performed = {(r.step_id, r.execution): r for r in records if r.meaning is Meaning.PERFORMED}
+    for r in records:
+
+        def add(kind: ExceptionKind, ref: str, text: str, r: StepRecord = r) -> None:
+            found.append(_exc(kind, ref, r.recorded_at, text, r.step_id, r.execution))
+
+        out = [v for v in r.values if v.in_spec is False]
+        note = f" (comment: {r.comment})" if r.comment else ""
+        for v in out:
+            value = f"{v.value} {v.unit}" if v.unit else str(v.value)
+            text = f"{v.name} = {value} out of limits at step {r.step_id!r}, by {r.user_id}{note}"
+            add(ExceptionKind.OUT_OF_LIMIT, f"{r.record_id}:{v.name}", text)
+        if r.meaning is Meaning.CORRECTED:
+            text = f"values of step {r.step_id!r} corrected by {r.user_id}"
+            add(ExceptionKind.CORRECTION, r.record_id, text)
+        if r.comment and r.comment.strip() and not out:
+            add(
+                ExceptionKind.COMMENT,
+                r.record_id,
+                f"{r.user_id} on step {r.step_id!r}: {r.comment}",
+            )
+        done = performed.get((r.step_id, r.execution))
+        if r.meaning is Meaning.VERIFIED and done and r.recorded_at - done.recorded_at > late:
+            after = _minutes(r.recorded_at - done.recorded_at)
+            text = f"step {r.step_id!r} verified by {r.user_id} {after} min after its completion"
+            add(ExceptionKind.LATE_VERIFICATION, r.record_id, text)
+    return found
+
+
+def check_mark_reviewed(
+    report: ExceptionReport, marks: Collection[ReviewMark], *, actor: Actor, exception_id: str
+) -> ReviewException:
+    """QA marks an exception of the report reviewed, once; return the exception."""
+    if Role.QA not in actor.roles:
+        raise RoleNotAllowed("only QA reviews a batch record", {"allowed_roles": ["qa"]})
+    found = report.get(exception_id)
+    if found is None:
+        raise UnknownException(
+            f"the batch has no exception {exception_id!r}", {"exception_id": exception_id}
+        )
+    earlier = next((m for m in marks if m.exception_id == exception_id), None)
+    if earlier is not None:
+        raise AlreadyReviewed(
+            f"exception {exception_id!r} was already reviewed by {earlier.by}",
+            {"exception_id": exception_id, "reviewed_by": earlier.by},
+        )
+    return found
+
+
+def unreviewed(report: ExceptionReport, marks: Collection[ReviewMark]) -> list[ReviewException]:
+    done = {m.exception_id for m in marks}
+    return [e for e in report.exceptions if e.id not in done]
+
+
+def _exc(
+    kind: ExceptionKind,
+    ref: str,
+    at: datetime,
+    summary: str,
+    step_id: str | None = None,
+    execution: int | None = None,
+) -> ReviewException:
+    exc_id = f"{kind.value}:{ref}"
+    return ReviewException(
+        id=exc_id, kind=kind, at=at, summary=summary, step_id=step_id, execution=execution
+    )
+
+
+def _minutes(span: timedelta) -> int:
+    return int(span.total_seconds() // 60)
