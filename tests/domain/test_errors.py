@@ -47,3 +47,26 @@ def test_as_dict_is_the_api_error_body() -> None:
     }
     assert str(error) == "step 'a' comes first"
     assert RoleNotAllowed("no").as_dict()["details"] is None
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ("batch_on_hold", ErrorKind.CONFLICT),
+        ("too_early", ErrorKind.CONFLICT),
+        ("release_blocked", ErrorKind.CONFLICT),
+        ("segregation_of_duties", ErrorKind.FORBIDDEN),
+        ("deviation_state", ErrorKind.CONFLICT),
+        ("rework_invalid", ErrorKind.CONFLICT),
+        ("transition_not_allowed", ErrorKind.CONFLICT),
+        ("comment_required", ErrorKind.INVALID),
+        ("hold_not_active", ErrorKind.CONFLICT),
+        ("already_reviewed", ErrorKind.CONFLICT),
+        ("unknown_deviation", ErrorKind.NOT_FOUND),
+        ("unknown_hold", ErrorKind.NOT_FOUND),
+        ("unknown_exception", ErrorKind.NOT_FOUND),
+    ],
+)
+def test_kinds_of_the_hold_deviation_and_release_errors(code: str, kind: ErrorKind) -> None:
+    assert code in ERRORS_BY_CODE
+    assert kind_of(code) is kind
