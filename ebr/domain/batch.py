@@ -13,7 +13,7 @@ from ebr.domain.roles import Role
 
 
 class BatchStatus(StrEnum):
-    """The batch's life; see docs/batch-execution.md for the transitions."""
+    """The batch's life; docs/batch-status.md draws every transition (``ebr.domain.status``)."""
 
     IN_PROGRESS = "in_progress"
     ON_HOLD = "on_hold"

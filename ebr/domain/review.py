@@ -1,19 +1,9 @@
 """Review by exception: from a batch's record, only what QA must look at, each with a stable id.
 
-The exceptions, and their ids (each built from ids that never change, so a mark survives replays):
-
-| kind | one per | id |
-|---|---|---|
-| ``out_of_limit`` | value recorded out of specification | ``out_of_limit:<record_id>:<input>`` |
-| ``correction`` | correction record | ``correction:<record_id>`` |
-| ``comment`` | record with a comment (not one already listed as out of limit) | ``comment:<record_id>`` |
-| ``late_verification`` | verification made more than N minutes after the completion | ``late_verification:<record_id>`` |
-| ``deviation`` | deviation | ``deviation:<deviation_id>`` |
-| ``hold`` | hold | ``hold:<hold_id>`` |
-| ``timer_breach`` | deadline passed | ``timer_breach:<timer_id>`` |
-
-An out-of-limit value always carries its comment (``execution.out_of_limit_policy``), so that
-comment is shown in the value's exception rather than listed twice.
+Each exception's id is ``<kind>:<ref>``, built from ids that never change (a record id and input
+name, a deviation, hold or timer id), so QA's mark survives replays; docs/batch-status.md lists
+them. An out-of-limit value always carries its comment (``execution.out_of_limit_policy``), which
+is shown in the value's exception rather than listed again as a comment.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +92,16 @@ def test_who_causes_each_event() -> None:
 def test_a_lifted_hold_resumes_work_or_review() -> None:
     assert resume_event(all_done=False) is E.RESUME
     assert resume_event(all_done=True) is E.RESUME_TO_REVIEW
+
+
+def test_the_document_lists_exactly_these_transitions() -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "batch-status.md"
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+) \| `(\w+)` \|", doc.read_text("utf-8"), re.MULTILINE)
+    documented = {
+        (BatchStatus(source), BatchEvent(event)): BatchStatus(target)
+        for event, sources, target in rows
+        for source in re.findall(r"`(\w+)`", sources)
+    }
+    assert documented == ALLOWED
+    diagram = set(re.findall(r"^    (\w+) --> (\w+): (\w+)", doc.read_text("utf-8"), re.MULTILINE))
+    assert {(s.value, t.value, e.value) for (s, e), t in ALLOWED.items()} == diagram
