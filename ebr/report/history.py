@@ -1,0 +1,167 @@
+"""What the batch-history report shows: a ``BatchHistory`` and the pieces it is made of."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ebr.domain.records import Meaning
+from ebr.domain.values import RecordedValue
+
+__all__ = [
+    "AuditLine",
+    "BatchHistory",
+    "EventLine",
+    "ExceptionLine",
+    "Manifestation",
+    "OperationHistory",
+    "RecordLine",
+    "StepHistory",
+    "ValueLine",
+    "display_value",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Manifestation(_Frozen):
+    """Who signed, when (UTC), meaning what, from where (21 CFR 11.50)."""
+
+    full_name: str
+    user_id: str
+    at: datetime
+    meaning: Meaning
+    station: str
+
+
+class ValueLine(_Frozen):
+    """One recorded value as printed: label, value as text, unit, the recipe's limits."""
+
+    name: str
+    label: str
+    display: str
+    unit: str | None = None
+    limits: str | None = None
+    entered: str | None = None
+    in_spec: bool | None = None
+    critical: bool = False
+
+    @property
+    def out_of_spec(self) -> bool:
+        return self.in_spec is False
+
+
+class RecordLine(_Frozen):
+    """One signed record of a step: the signature manifestation and what it carried."""
+
+    record_id: str
+    seq: int
+    manifestation: Manifestation
+    values: tuple[ValueLine, ...] = ()
+    comment: str | None = None
+    reason: str | None = None
+    corrects: str | None = None
+    original: tuple[ValueLine, ...] = ()
+    signed: bool = True
+    record_hash: str | None = None
+
+
+class StepHistory(_Frozen):
+    position: int
+    step_id: str
+    name: str
+    kind: str
+    instructions: str
+    verify: bool
+    status: str
+    records: tuple[RecordLine, ...] = ()
+
+
+class OperationHistory(_Frozen):
+    unit_procedure: str
+    operation: str
+    steps: tuple[StepHistory, ...]
+
+
+class ExceptionLine(_Frozen):
+    """An entry of the exceptions summary: out of specification, a correction, or a comment."""
+
+    kind: str
+    position: int
+    step_name: str
+    text: str
+    who: str
+    at: datetime
+
+
+class AuditLine(_Frozen):
+    idx: int
+    at: datetime
+    actor: str
+    station: str
+    action: str
+    entity: str
+    entity_id: str
+    reason: str | None = None
+    detail: str = ""
+
+
+class EventLine(_Frozen):
+    """An entry of an optional section (deviation, hold, timer event, material)."""
+
+    at: datetime | None = None
+    who: str = ""
+    title: str
+    detail: str = ""
+
+
+class BatchHistory(_Frozen):
+    """Everything the batch-history report shows, and the raw evidence it attaches."""
+
+    batch_id: str
+    batch_number: str
+    product_code: str
+    product_name: str
+    recipe_code: str
+    recipe_version: int
+    recipe_name: str
+    recipe_hash: str
+    planned_quantity: str
+    actual_quantity: str | None = None
+    status: str
+    decision: Manifestation | None = None
+    created_by: str
+    created_at: datetime
+    completed_at: datetime | None = None
+    operations: tuple[OperationHistory, ...]
+    exceptions: tuple[ExceptionLine, ...] = ()
+    audit: tuple[AuditLine, ...] = ()
+    deviations: tuple[EventLine, ...] = ()
+    holds: tuple[EventLine, ...] = ()
+    timer_events: tuple[EventLine, ...] = ()
+    materials: tuple[EventLine, ...] = ()
+    # The machine-readable evidence embedded in the PDF (records.json, audit.json, PEM).
+    evidence_records: tuple[dict[str, Any], ...] = Field(default=(), repr=False)
+    evidence_audit: tuple[dict[str, Any], ...] = Field(default=(), repr=False)
+    certificates_pem: str = Field(default="", repr=False)
+
+    @property
+    def final(self) -> bool:
+        """Released or rejected: the only states in which the report is not a draft."""
+        return self.status in ("released", "rejected")
+
+    def steps(self) -> list[StepHistory]:
+        return [step for operation in self.operations for step in operation.steps]
+
+
+def display_value(value: RecordedValue) -> str:
+    """A recorded value as the report prints it (and ``verify-pdf`` looks for it)."""
+    if value.type == "check":
+        return "Yes" if value.value is True else "No" if value.value is False else "-"
+    if value.value is None:
+        return "-"
+    return str(value.value)

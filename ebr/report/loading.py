@@ -1,0 +1,190 @@
+"""Reading a batch's history from the store: the facts the batch detail shows, plus evidence."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session
+
+from ebr.domain.recipe import CheckInput, NumberInput, Recipe, Step
+from ebr.domain.records import Meaning
+from ebr.domain.values import RecordedValue
+from ebr.report.evidence import audit_evidence, audit_line, certificates_of, record_evidence
+from ebr.report.exceptions import exceptions_of
+from ebr.report.history import (
+    BatchHistory,
+    Manifestation,
+    OperationHistory,
+    RecordLine,
+    StepHistory,
+    ValueLine,
+    display_value,
+)
+from ebr.store.batches import BatchRow, get_batch
+from ebr.store.errors import NotFound, StoreError
+from ebr.store.recipes import get_recipe_by_hash, recipe_of
+from ebr.store.records import StepRecordRow, list_step_records, record_of
+
+__all__ = ["load_history"]
+
+_DECISIONS = (Meaning.RELEASED, Meaning.REJECTED)
+
+
+def load_history(*, session: Session, batch_id: str) -> BatchHistory:
+    """The batch's history as the report shows it, read from the store.
+
+    Raises:
+        NotFound: there is no such batch.
+        StoreError: its recipe is missing or altered, or a record row is damaged.
+    """
+    row = get_batch(session=session, batch_id=batch_id)
+    if row is None:
+        raise NotFound(f"batch {batch_id!r} does not exist", {"batch_id": batch_id})
+    recipe_row = get_recipe_by_hash(session=session, content_hash=row.recipe_hash)
+    if recipe_row is None:
+        raise StoreError(f"the recipe of batch {batch_id!r} is missing", {"batch_id": batch_id})
+    recipe = recipe_of(recipe_row)
+    rows = list_step_records(session=session, batch_id=batch_id)
+    operations = _operations(recipe, rows)
+    decision = next(
+        (
+            r.manifestation
+            for o in operations
+            for s in o.steps
+            for r in s.records
+            if r.manifestation.meaning in _DECISIONS
+        ),
+        None,
+    )
+    audit = audit_evidence(session=session, batch_id=batch_id)
+    return BatchHistory(
+        **_cover(row, recipe),
+        decision=decision,
+        operations=operations,
+        exceptions=exceptions_of(operations),
+        audit=tuple(audit_line(entry) for entry in audit),
+        evidence_records=tuple(record_evidence(r) for r in rows),
+        evidence_audit=tuple(audit),
+        certificates_pem=certificates_of(session=session, rows=rows),
+    )
+
+
+def _cover(row: BatchRow, recipe: Recipe) -> dict[str, Any]:
+    return {
+        "batch_id": row.batch_id,
+        "batch_number": row.batch_number,
+        "product_code": row.product_code,
+        "product_name": recipe.product.name,
+        "recipe_code": row.recipe_code,
+        "recipe_version": row.recipe_version,
+        "recipe_name": recipe.name,
+        "recipe_hash": row.recipe_hash,
+        "planned_quantity": f"{row.planned_value} {row.planned_unit}",
+        "status": row.status,
+        "created_by": row.created_by,
+        "created_at": row.created_at,
+        "completed_at": row.completed_at,
+    }
+
+
+def _operations(recipe: Recipe, rows: list[StepRecordRow]) -> tuple[OperationHistory, ...]:
+    by_step: dict[str, list[StepRecordRow]] = {}
+    for record_row in rows:
+        by_step.setdefault(record_row.step_id, []).append(record_row)
+    position = 0
+    operations: list[OperationHistory] = []
+    for unit in recipe.procedure:
+        for operation in unit.operations:
+            steps: list[StepHistory] = []
+            for step in operation.steps:
+                position += 1
+                steps.append(_step(position, step, by_step.get(step.id, [])))
+            operations.append(
+                OperationHistory(
+                    unit_procedure=unit.name, operation=operation.name, steps=tuple(steps)
+                )
+            )
+    return tuple(operations)
+
+
+def _step(position: int, step: Step, rows: list[StepRecordRow]) -> StepHistory:
+    lines: list[RecordLine] = []
+    current: tuple[ValueLine, ...] = ()
+    for record_row in rows:
+        record = record_of(record_row)
+        payload: dict[str, Any] = json.loads(record_row.payload) if record_row.payload else {}
+        values = tuple(_value(step, v) for v in record.values)
+        lines.append(
+            RecordLine(
+                record_id=record.record_id,
+                seq=record.seq,
+                manifestation=Manifestation(
+                    full_name=record.user_name,
+                    user_id=record.user_id,
+                    at=record.recorded_at,
+                    meaning=record.meaning,
+                    station=record.station,
+                ),
+                values=values,
+                comment=record.comment,
+                reason=payload.get("reason"),
+                corrects=record_row.corrects,
+                original=current if record.meaning is Meaning.CORRECTED else (),
+                signed=record_row.payload is not None,
+                record_hash=record_row.record_hash,
+            )
+        )
+        if record.meaning in (Meaning.PERFORMED, Meaning.CORRECTED):
+            current = values
+    meanings = {line.manifestation.meaning for line in lines}
+    if Meaning.PERFORMED not in meanings:
+        status = "pending"
+    elif step.verify and Meaning.VERIFIED not in meanings:
+        status = "awaiting verification"
+    else:
+        status = "done"
+    return StepHistory(
+        position=position,
+        step_id=step.id,
+        name=step.name,
+        kind=step.kind.value,
+        instructions=_brief(step.instructions),
+        verify=step.verify,
+        status=status,
+        records=tuple(lines),
+    )
+
+
+def _value(step: Step, value: RecordedValue) -> ValueLine:
+    spec = step.input(value.name)
+    return ValueLine(
+        name=value.name,
+        label=spec.label if spec is not None else value.name,
+        display=display_value(value),
+        unit=value.unit,
+        limits=_limits(spec) if spec is not None else None,
+        entered=value.entered,
+        in_spec=value.in_spec,
+        critical=value.critical,
+    )
+
+
+def _limits(spec: object) -> str | None:
+    if isinstance(spec, NumberInput):
+        low, high, unit = spec.min, spec.max, spec.unit
+        if low is not None and high is not None:
+            return f"{low} to {high} {unit}"
+        if low is not None:
+            return f"at least {low} {unit}"
+        if high is not None:
+            return f"at most {high} {unit}"
+    if isinstance(spec, CheckInput) and spec.expected is not None:
+        return "expected Yes" if spec.expected else "expected No"
+    return None
+
+
+def _brief(instructions: str, limit: int = 240) -> str:
+    """The instructions in brief: the first paragraph, cut at ``limit`` characters."""
+    first = " ".join(instructions.strip().split("\n\n")[0].split())
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"

@@ -1,0 +1,128 @@
+"""Laying out a ``BatchHistory`` as a PDF/A-3b with its evidence attached (WeasyPrint)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+import weasyprint  # type: ignore[import-untyped]  # WeasyPrint ships no type information
+from cryptography import x509
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ebr.report.history import BatchHistory, Manifestation
+from signatures.ca import certificate_pem
+
+__all__ = ["ATTACHMENTS", "REPORT_FORMAT", "attachments_of", "render_html", "render_pdf"]
+
+TEMPLATES = Path(__file__).parent / "templates"
+REPORT_FORMAT = "ebr.report/1"
+ATTACHMENTS = ("records.json", "audit.json", "certificates.pem")
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True
+)
+
+
+def render_html(
+    history: BatchHistory, *, site: str = "", zone: tzinfo = UTC, generated_at: datetime
+) -> str:
+    """The report's HTML: cover, exceptions, optional sections, one table per step, audit trail."""
+
+    def when(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+    def sig(m: Manifestation) -> str:
+        return (
+            f"{m.meaning.value.capitalize()} by {m.full_name} ({m.user_id}) "
+            f"on {when(m.at)} at station {m.station}"
+        )
+
+    optional = [
+        ("Deviations", history.deviations),
+        ("Holds", history.holds),
+        ("Timer events", history.timer_events),
+        ("Materials", history.materials),
+    ]
+    return _env.get_template("report.html").render(
+        h=history,
+        status=history.status.replace("_", " ").capitalize(),
+        site=site,
+        when=when,
+        sig=sig,
+        optional=optional,
+        zone=generated_at.astimezone(zone).strftime("%Z") or str(zone),
+        generated_at=generated_at,
+    )
+
+
+def attachments_of(history: BatchHistory, *, ca_certificate: x509.Certificate) -> dict[str, bytes]:
+    """The files embedded in the PDF, by name: records.json, audit.json, certificates.pem."""
+    records = {
+        "format": REPORT_FORMAT,
+        "batch_id": history.batch_id,
+        "batch_number": history.batch_number,
+        "recipe_hash": history.recipe_hash,
+        "records": list(history.evidence_records),
+    }
+    audit = {
+        "format": REPORT_FORMAT,
+        "batch_id": history.batch_id,
+        "entries": list(history.evidence_audit),
+    }
+    return {
+        "records.json": _json(records),
+        "audit.json": _json(audit),
+        "certificates.pem": (history.certificates_pem + certificate_pem(ca_certificate)).encode(),
+    }
+
+
+def render_pdf(
+    history: BatchHistory,
+    *,
+    ca_certificate: x509.Certificate,
+    site: str = "",
+    zone: tzinfo = UTC,
+    generated_at: datetime | None = None,
+    files: dict[str, bytes] | None = None,
+) -> bytes:
+    """Render the report as an A4 PDF/A-3b whose attachments are PDF/A-3 associated files.
+
+    ``files`` replaces the attachments (``attachments_of``) and exists for tests that forge a
+    document; a real report never passes it. WeasyPrint marks each attachment in the catalog's
+    ``/AF`` array with ``/AFRelationship /Data``, as PDF/A-3 asks.
+    """
+    html = render_html(
+        history, site=site, zone=zone, generated_at=generated_at or datetime.now(UTC)
+    )
+    embedded = (
+        files if files is not None else attachments_of(history, ca_certificate=ca_certificate)
+    )
+    attachments = [
+        weasyprint.Attachment(
+            string=data, name=name, description=_DESCRIPTIONS.get(name, name), relationship="Data"
+        )
+        for name, data in embedded.items()
+    ]
+    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES))
+    stylesheet = weasyprint.CSS(filename=str(TEMPLATES / "report.css"))
+    pdf = document.write_pdf(
+        stylesheets=[stylesheet],
+        pdf_variant="pdf/a-3b",
+        attachments=attachments,
+        uncompressed_pdf=False,
+    )
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+_DESCRIPTIONS = {
+    "records.json": "Every signed record: payload, signature, key id, record hash, previous hash",
+    "audit.json": "The batch's audit trail entries with canonical text and leaf hashes",
+    "certificates.pem": "The signers' certificates and the site CA certificate",
+}
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")

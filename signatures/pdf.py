@@ -1,0 +1,160 @@
+"""PAdES baseline B-B document signatures on batch reports, made and checked with pyHanko.
+
+The site's document-signing key is ECDSA P-256, certified by the site CA (``purpose="document
+signing"``). A report carries exactly one signature, and it must cover the whole file: any
+byte appended after signing (an incremental update, another signature) is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+
+# asn1crypto ships no type information; pyHanko's API takes its certificate and key objects.
+from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from signatures.certificates import certificate_fingerprint, verify_certificate
+from signatures.errors import BadCertificate, BadSignature
+
+__all__ = [
+    "FIELD_NAME",
+    "BadDocumentSignature",
+    "DocumentSignature",
+    "sign_pdf",
+    "verify_pdf_signature",
+]
+
+FIELD_NAME = "EbrDocumentSignature"
+
+
+class BadDocumentSignature(BadSignature):
+    """The PDF's document signature is missing, broken, untrusted or does not cover the file."""
+
+    code = "bad_document_signature"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentSignature:
+    """What a valid document signature says: who signed (the certificate), when it claims."""
+
+    signer: str
+    certificate_fingerprint: str
+    signed_at: datetime | None
+    coverage: str
+
+
+def sign_pdf(
+    pdf_bytes: bytes,
+    key: ec.EllipticCurvePrivateKey,
+    cert: x509.Certificate,
+    ca_cert: x509.Certificate,
+    *,
+    reason: str = "Batch history report issued by ebr",
+    location: str | None = None,
+) -> bytes:
+    """Return ``pdf_bytes`` with a PAdES B-B signature (SubFilter ETSI.CAdES.detached) added.
+
+    The signature is an incremental update holding a new invisible signature field; the CMS
+    embeds ``cert`` and ``ca_cert`` so a reader can build the chain. No time stamp is added
+    (B-B, not B-T): the signing time is the signer's claim.
+
+    Raises:
+        BadDocumentSignature: ``pdf_bytes`` is not a PDF pyHanko can update.
+        BadCertificate: ``key`` is not the key ``cert`` certifies.
+    """
+    if cert.public_key() != key.public_key():
+        raise BadCertificate("the document-signing key is not the key its certificate holds")
+    der_key = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    signer = signers.SimpleSigner(
+        signing_cert=_asn1(cert),
+        signing_key=asn1_keys.PrivateKeyInfo.load(der_key),
+        cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]  # unannotated upstream
+            [_asn1(ca_cert)]
+        ),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME,
+        md_algorithm="sha256",
+        subfilter=SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location,
+    )
+    try:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
+        out = signers.sign_pdf(writer, meta, signer=signer)
+    except PdfError as exc:
+        raise BadDocumentSignature(f"the document cannot be signed: {exc}") from exc
+    return bytes(out.getbuffer())
+
+
+def verify_pdf_signature(pdf_bytes: bytes, ca_cert: x509.Certificate) -> DocumentSignature:
+    """Check the PDF's one document signature against the site CA; return what it says.
+
+    Checks, in order: the file parses; it holds exactly one signature; the signature's digest
+    matches the signed byte ranges and the CMS signature verifies (``intact``, ``valid``);
+    the signer's certificate chains to ``ca_cert`` as the only trust root (pyHanko's
+    validation, no fetching, revocation not checked) and is one the CA issued, valid at the
+    claimed signing time (``verify_certificate``); the signature covers the entire file, so
+    nothing was appended after signing.
+
+    Raises:
+        BadDocumentSignature: naming the first check that failed.
+    """
+    try:
+        reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)
+        found = reader.embedded_signatures
+    except (PdfError, ValueError, KeyError) as exc:
+        raise BadDocumentSignature(f"the file is not a readable PDF: {exc}") from None
+    if len(found) != 1:
+        raise BadDocumentSignature(f"expected exactly one document signature, found {len(found)}")
+    embedded = found[0]
+    context = ValidationContext(trust_roots=[_asn1(ca_cert)], allow_fetching=False)
+    try:
+        status = validate_pdf_signature(embedded, context)
+    except Exception as exc:  # pyHanko raises many kinds on a malformed signature
+        raise BadDocumentSignature(f"the document signature cannot be validated: {exc}") from None
+    if not status.intact:
+        raise BadDocumentSignature(
+            "the document was changed after it was signed: the digest does not match"
+        )
+    if not status.valid:
+        raise BadDocumentSignature("the document signature does not verify under its certificate")
+    cert = x509.load_der_x509_certificate(status.signing_cert.dump())
+    signer = cert.subject.rfc4514_string()
+    if not status.trusted:
+        raise BadDocumentSignature(f"the signer {signer} is not certified by the site CA")
+    claimed = status.signer_reported_dt
+    try:
+        verify_certificate(cert, ca_cert, at=claimed or cert.not_valid_before_utc)
+    except BadCertificate as exc:
+        raise BadDocumentSignature(f"the signer's certificate is refused: {exc.message}") from None
+    if status.coverage is not SignatureCoverageLevel.ENTIRE_FILE:
+        raise BadDocumentSignature(
+            "the signature does not cover the whole file: something was appended after signing"
+        )
+    return DocumentSignature(
+        signer=signer,
+        certificate_fingerprint=certificate_fingerprint(cert),
+        signed_at=claimed,
+        coverage=status.coverage.name,
+    )
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
