@@ -17,6 +17,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -103,15 +104,18 @@ def sign_pdf(
     return bytes(out.getbuffer())
 
 
-def verify_pdf_signature(pdf_bytes: bytes, ca_cert: x509.Certificate) -> DocumentSignature:
+def verify_pdf_signature(
+    pdf_bytes: bytes, ca_cert: x509.Certificate, *, purpose: str = "document signing"
+) -> DocumentSignature:
     """Check the PDF's one document signature against the site CA; return what it says.
 
     Checks, in order: the file parses; it holds exactly one signature; the signature's digest
     matches the signed byte ranges and the CMS signature verifies (``intact``, ``valid``);
     the signer's certificate chains to ``ca_cert`` as the only trust root (pyHanko's
     validation, no fetching, revocation not checked) and is one the CA issued, valid at the
-    claimed signing time (``verify_certificate``); the signature covers the entire file, so
-    nothing was appended after signing.
+    claimed signing time (``verify_certificate``) and is the site's key for ``purpose`` (its
+    CN ends with it: a person's certificate from the same CA may not seal a report); the
+    signature covers the entire file, so nothing was appended after signing.
 
     Raises:
         BadDocumentSignature: naming the first check that failed.
@@ -144,6 +148,9 @@ def verify_pdf_signature(pdf_bytes: bytes, ca_cert: x509.Certificate) -> Documen
         verify_certificate(cert, ca_cert, at=claimed or cert.not_valid_before_utc)
     except BadCertificate as exc:
         raise BadDocumentSignature(f"the signer's certificate is refused: {exc.message}") from None
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if not names or not str(names[0].value).endswith(f" {purpose}"):
+        raise BadDocumentSignature(f"the signer {signer} is not the site's {purpose} key")
     if status.coverage is not SignatureCoverageLevel.ENTIRE_FILE:
         raise BadDocumentSignature(
             "the signature does not cover the whole file: something was appended after signing"

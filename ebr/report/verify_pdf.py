@@ -1,0 +1,142 @@
+"""Verifying a signed batch report offline (``ebr verify-pdf``): signature, evidence, content.
+
+Trusts only the site CA certificate it is given. Checks, in order: the PAdES document signature
+(``signatures.pdf.verify_pdf_signature``); the attached certificates (issued by the CA); every
+attached record (payload, Ed25519 signature with its certificate, the batch's hash chain, via
+``ebr.verification``); the attached audit entries; and that the visible text shows every
+signed record: its signer's name and id with the meaning, and each value as printed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from io import BytesIO
+
+from cryptography import x509
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from ebr.domain.records import Meaning
+from ebr.domain.values import RecordedValue
+from ebr.report.evidence_check import (
+    EvidenceRefused,
+    check_audit,
+    check_certificates,
+    check_records_file,
+)
+from ebr.report.history import display_value
+from ebr.report.render import ATTACHMENTS
+from signatures.pdf import BadDocumentSignature, DocumentSignature, verify_pdf_signature
+
+__all__ = ["PdfRefused", "PdfVerification", "verify_report_pdf"]
+
+_SPACE = re.compile(r"\s+")
+
+
+class PdfRefused(Exception):
+    """The report fails verification: ``stage`` says which check, ``reason`` exactly why."""
+
+    def __init__(self, stage: str, reason: str) -> None:
+        super().__init__(f"{stage}: {reason}")
+        self.stage = stage
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class PdfVerification:
+    """What a successful verification covered."""
+
+    signature: DocumentSignature
+    batch_id: str
+    batch_number: str
+    pages: int
+    certificates: int
+    records_signed: int
+    records_unsigned: list[str]
+    audit_entries: int
+
+
+def verify_report_pdf(pdf_bytes: bytes, ca_cert: x509.Certificate) -> PdfVerification:
+    """Verify a signed batch report against the site CA; return what was covered.
+
+    Raises:
+        PdfRefused: at the first failing check, with its stage (``document signature``,
+            ``attachments``, ``certificates.pem``, ``records.json``, ``audit.json``,
+            ``visible content``) and a precise reason.
+    """
+    try:
+        signature = verify_pdf_signature(pdf_bytes, ca_cert)
+    except BadDocumentSignature as exc:
+        raise PdfRefused("document signature", exc.message) from None
+    try:
+        reader = PdfReader(BytesIO(pdf_bytes))
+        files = _attachments(reader)
+        keys = check_certificates(files["certificates.pem"], ca_cert)
+        records = check_records_file(files["records.json"], keys)
+        audit_entries = check_audit(files["audit.json"], records)
+        text = _text(reader)
+    except EvidenceRefused as exc:
+        raise PdfRefused(exc.where, exc.reason) from None
+    except PyPdfError as exc:
+        raise PdfRefused("attachments", f"the PDF cannot be read: {exc}") from None
+    if _squash(records.batch_number) not in text:
+        raise PdfRefused("visible content", f"batch number {records.batch_number} is not shown")
+    for record in records.records:
+        if record.payload is not None:
+            _shown(
+                record.record_id,
+                record.meaning,
+                record.user_name,
+                record.user_id,
+                record.values,
+                text,
+            )
+    return PdfVerification(
+        signature=signature,
+        batch_id=records.batch_id,
+        batch_number=records.batch_number,
+        pages=len(reader.pages),
+        certificates=len(keys),
+        records_signed=records.signed,
+        records_unsigned=records.unsigned,
+        audit_entries=audit_entries,
+    )
+
+
+def _attachments(reader: PdfReader) -> dict[str, bytes]:
+    found = reader.attachments
+    files: dict[str, bytes] = {}
+    for name in ATTACHMENTS:
+        contents = found.get(name, [])
+        if len(contents) != 1:
+            what = "missing" if not contents else f"attached {len(contents)} times"
+            raise PdfRefused("attachments", f"{name} is {what}")
+        files[name] = contents[0]
+    return files
+
+
+def _shown(
+    record_id: str, meaning: str, name: str, user_id: str, values: object, text: str
+) -> None:
+    """The record's manifestation and values, as the report prints them, are in ``text``."""
+    signed_by = f"{Meaning(meaning).value.capitalize()} by {name} ({user_id})"
+    if _squash(signed_by) not in text:
+        raise PdfRefused("visible content", f"record {record_id}: '{signed_by}' is not shown")
+    for item in values if isinstance(values, list) else []:
+        value = RecordedValue.model_validate(item)
+        printed = display_value(value)
+        if _squash(printed) not in text:
+            raise PdfRefused(
+                "visible content",
+                f"record {record_id}: value {printed!r} of {value.name} is not shown",
+            )
+
+
+def _text(reader: PdfReader) -> str:
+    return "".join(_squash(page.extract_text() or "") for page in reader.pages)
+
+
+def _squash(text: str) -> str:
+    """Whitespace removed: table cells wrap lines where the layout needs, not where text does."""
+    return _SPACE.sub("", text)
