@@ -66,12 +66,14 @@ def sign_pdf(
     *,
     reason: str = "Batch history report issued by ebr",
     location: str | None = None,
+    field_name: str = FIELD_NAME,
 ) -> bytes:
     """Return ``pdf_bytes`` with a PAdES B-B signature (SubFilter ETSI.CAdES.detached) added.
 
     The signature is an incremental update holding a new invisible signature field; the CMS
     embeds ``cert`` and ``ca_cert`` so a reader can build the chain. No time stamp is added
-    (B-B, not B-T): the signing time is the signer's claim.
+    (B-B, not B-T): the signing time is the signer's claim. ``field_name`` names the new
+    signature field (a report has one; tests add a second to show it is refused).
 
     Raises:
         BadDocumentSignature: ``pdf_bytes`` is not a PDF pyHanko can update.
@@ -90,7 +92,7 @@ def sign_pdf(
         ),
     )
     meta = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME,
+        field_name=field_name,
         md_algorithm="sha256",
         subfilter=SigSeedSubFilter.PADES,
         reason=reason,
