@@ -14,11 +14,19 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ebr.report.history import BatchHistory, Manifestation
 from signatures.ca import certificate_pem
 
-__all__ = ["ATTACHMENTS", "REPORT_FORMAT", "attachments_of", "render_html", "render_pdf"]
+__all__ = [
+    "APPENDIX_TITLE",
+    "ATTACHMENTS",
+    "REPORT_FORMAT",
+    "attachments_of",
+    "render_html",
+    "render_pdf",
+]
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_FORMAT = "ebr.report/1"
 ATTACHMENTS = ("records.json", "audit.json", "certificates.pem")
+APPENDIX_TITLE = "Appendix: audit trail of batch"
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True
@@ -52,6 +60,7 @@ def render_html(
         when=when,
         sig=sig,
         optional=optional,
+        appendix=APPENDIX_TITLE,
         zone=generated_at.astimezone(zone).strftime("%Z") or str(zone),
         generated_at=generated_at,
     )

@@ -26,7 +26,7 @@ from ebr.report.evidence_check import (
     check_records_file,
 )
 from ebr.report.history import display_value
-from ebr.report.render import ATTACHMENTS
+from ebr.report.render import APPENDIX_TITLE, ATTACHMENTS
 from signatures.pdf import BadDocumentSignature, DocumentSignature, verify_pdf_signature
 
 __all__ = ["PdfRefused", "PdfVerification", "verify_report_pdf"]
@@ -134,7 +134,9 @@ def _shown(
 
 
 def _text(reader: PdfReader) -> str:
-    return "".join(_squash(page.extract_text() or "") for page in reader.pages)
+    """The squashed text before the audit appendix (whose details quote values too)."""
+    text = "".join(_squash(page.extract_text() or "") for page in reader.pages)
+    return text.split(_squash(APPENDIX_TITLE), 1)[0]
 
 
 def _squash(text: str) -> str:
