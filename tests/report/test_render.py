@@ -10,6 +10,7 @@ from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject
 
 from ebr.report.render import render_pdf
 from tests.report.conftest import ARTIFACTS, Report
@@ -63,8 +64,10 @@ def test_pdf_a_3b_metadata_and_associated_files(report: Report) -> None:
     attributes = {a.name: a.value for d in description for a in d.attributes.values()}
     assert attributes["pdfaid:part"] == "3" and attributes["pdfaid:conformance"] == "B"
     assert set(reader.attachments) == {"records.json", "audit.json", "certificates.pem"}
-    catalog = reader.trailer["/Root"]
-    associated = [spec.get_object() for spec in catalog["/AF"]]
+    catalog = reader.root_object
+    af = catalog["/AF"].get_object()
+    assert isinstance(af, ArrayObject)
+    associated = [spec.get_object() for spec in af]
     # WeasyPrint lists each file spec twice in /AF (from /EmbeddedFiles and from its own scan).
     assert {str(spec["/F"]) for spec in associated} == {
         "audit.json",
