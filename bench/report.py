@@ -10,45 +10,22 @@ one audit entry per record. Prints pages and seconds per phase, the 450/150 rend
 
 from __future__ import annotations
 
-import base64
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from ebr.audit import audit
-from ebr.domain.batch import BatchHeader
-from ebr.domain.recipe import Quantity, Recipe
-from ebr.domain.recipe_loading import recipe_from_data
-from ebr.domain.records import Meaning
-from ebr.domain.roles import Role
-from ebr.domain.signed import GENESIS, RecordPayload, Signer
-from ebr.domain.values import validate_values
+from bench.report_batch import VALUES, enrol, fill, recipe
 from ebr.report.loading import load_history
 from ebr.report.render import render_pdf
 from ebr.report.signing_key import load_or_create_document_key
 from ebr.report.verify_pdf import verify_report_pdf
-from ebr.store.batches import insert_batch
-from ebr.store.db import make_engine, migrate, session_scope
-from ebr.store.keys import add_user_key
-from ebr.store.recipes import save_recipe
-from ebr.store.records import SignedPayload, insert_step_record
-from ebr.store.users import add_user
+from ebr.store.db import make_engine, migrate
 from ebr.trust import SiteTrust, load_or_create_trust
-from signatures.ca import certificate_pem, issue_user_certificate
-from signatures.keys import generate_key, public_key_id
 from signatures.pdf import sign_pdf
-from signatures.records import sign_payload
-
-VALUES = 10
-PEOPLE = {"olga": "Olga Okafor", "omar": "Omar Haddad"}
 
 
 @dataclass
@@ -64,122 +41,6 @@ class Figures:
     @property
     def total(self) -> float:
         return self.load + self.render + self.sign
-
-
-def recipe(steps: int) -> Recipe:
-    inputs = [
-        {
-            "name": f"v{i}",
-            "label": f"Reading {i}",
-            "type": "number",
-            "unit": "kg",
-            "min": 0,
-            "max": 10,
-        }
-        for i in range(VALUES)
-    ]
-    spec = [
-        {
-            "id": f"s{n:04d}",
-            "name": f"Step {n}",
-            "instructions": f"Record the ten readings of step {n}.",
-            "kind": "record",
-            "verify": n % 10 == 0,
-            "inputs": inputs,
-        }
-        for n in range(1, steps + 1)
-    ]
-    operations = [
-        {"id": f"o{k}", "name": f"Operation {k}", "steps": spec[k * 10 : k * 10 + 10]}
-        for k in range((steps + 9) // 10)
-    ]
-    return recipe_from_data({
-        "code": "BENCH", "version": steps, "name": f"Bench {steps}",
-        "product": {"code": "BENCH-1", "name": "Bench product"},
-        "batch_size": {"value": "100", "unit": "kg"},
-        "procedure": [{"id": "u", "name": "Unit", "operations": operations}],
-    })  # fmt: skip
-
-
-def enrol(engine: Engine, trust: SiteTrust) -> dict[str, Ed25519PrivateKey]:
-    keys: dict[str, Ed25519PrivateKey] = {}
-    now = datetime.now(UTC)
-    with session_scope(engine) as session:
-        for user_id, name in PEOPLE.items():
-            key = keys[user_id] = generate_key()
-            cert = issue_user_certificate(
-                trust.ca, user_id=user_id, full_name=name, public_key=key.public_key(), now=now
-            )
-            add_user(session=session, user_id=user_id, full_name=name, roles=(Role.OPERATOR,),
-                     password_hash="-", created_by="bench", at=now)  # fmt: skip
-            add_user_key(session=session, key_id=public_key_id(key.public_key()), user_id=user_id,
-                         wrapped="-", certificate_pem=certificate_pem(cert), valid_from=now)  # fmt: skip
-    return keys
-
-
-def fill(engine: Engine, keys: dict[str, Ed25519PrivateKey], made: Recipe, batch_id: str) -> int:
-    header = BatchHeader(
-        batch_id=batch_id, batch_number=batch_id, recipe_code=made.code,
-        recipe_version=made.version, recipe_hash=made.content_hash(), product_code="BENCH-1",
-        planned_quantity=Quantity(value=Decimal("100"), unit="kg"), created_by="olga",
-        created_at=datetime.now(UTC),
-    )  # fmt: skip
-    seq, head = 0, GENESIS
-    with session_scope(engine) as session:
-        save_recipe(
-            session=session, recipe=made, source="-", loaded_by="bench", at=header.created_at
-        )
-        insert_batch(session=session, header=header, steps_total=len(list(made.steps())))
-        for n, step in enumerate(made.steps(), start=1):
-            entered: dict[str, Any] = {f"v{i}": f"{(n + i) % 11}.{i}" for i in range(VALUES)}
-            plan = [("olga", Meaning.PERFORMED, entered)]
-            if step.verify:
-                plan.append(("omar", Meaning.VERIFIED, {}))
-            if n % 25 == 0:
-                plan.append(("olga", Meaning.CORRECTED, {**entered, "v0": "5.5"}))
-            for user_id, meaning, raw in plan:
-                seq += 1
-                head = _record(
-                    session,
-                    keys[user_id],
-                    made,
-                    batch_id,
-                    step.id,
-                    seq,
-                    head,
-                    user_id,
-                    meaning,
-                    raw,
-                )
-    return seq
-
-
-def _record(session: Session, key: Ed25519PrivateKey, made: Recipe, batch_id: str, step_id: str,
-            seq: int, head: str, user_id: str, meaning: Meaning, raw: dict[str, Any]) -> str:  # fmt: skip
-    step = made.step(step_id)
-    assert step is not None
-    corrected = meaning is Meaning.CORRECTED
-    payload = RecordPayload(
-        batch_id=batch_id, recipe_hash=made.content_hash(), seq=seq, prev_hash=head,
-        step_id=step_id, execution=1, meaning=meaning,
-        values=validate_values(step, raw) if raw else (),
-        reason="reading misread" if corrected else None,
-        corrects=f"{batch_id}/{step_id}/1/performed" if corrected else None,
-        signer=Signer(user_id=user_id, full_name=PEOPLE[user_id]), station="line-1",
-        signed_at=datetime.now(UTC),
-    )  # fmt: skip
-    data, signature = sign_payload(key, payload.signable())
-    digest = __import__("hashlib").sha256(data).hexdigest()
-    signed = SignedPayload(payload=data.decode(), record_hash=digest, prev_hash=head,
-                           signature=base64.b64encode(signature.value).decode(), key_id=signature.key_id)  # fmt: skip
-    record = payload.to_record()
-    insert_step_record(session=session, record=record, signed=signed, corrects=payload.corrects)
-    audit(session, event_key=f"{record.record_id}/signed", at=payload.signed_at, actor=user_id,
-          station="line-1", action="record_corrected" if corrected else "record_signed",
-          entity="step_record", entity_id=record.record_id, batch_id=batch_id,
-          new_value={"step_id": step_id, "meaning": meaning.value, "values": [v.model_dump(mode="json") for v in payload.values],
-                     "comment": None, "record_hash": digest}, reason=payload.reason)  # fmt: skip
-    return digest
 
 
 def measure(
