@@ -18,7 +18,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.model import VENDOR
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
@@ -100,6 +102,7 @@ def sign_pdf(
     )
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
+        _same_producer(writer)
         out = signers.sign_pdf(writer, meta, signer=signer)
     except PdfError as exc:
         raise BadDocumentSignature(f"the document cannot be signed: {exc}") from exc
@@ -163,6 +166,21 @@ def verify_pdf_signature(
         signed_at=claimed,
         coverage=status.coverage.name,
     )
+
+
+def _same_producer(writer: IncrementalPdfFileWriter) -> None:
+    """Make the Info dictionary's /Producer pyHanko's name before pyHanko updates metadata.
+
+    pyHanko writes its name alone into the XMP pdf:Producer but appends it to an Info /Producer
+    it finds ("WeasyPrint 70.0; pyHanko ..."); PDF/A requires the two to be equivalent.
+    """
+    try:
+        current = writer.prev.trailer_view["/Info"]
+    except KeyError:
+        return
+    info = generic.DictionaryObject(dict(current.items()))  # type: ignore[no-untyped-call]  # unannotated upstream
+    info[generic.NameObject("/Producer")] = generic.TextStringObject(VENDOR)
+    writer.set_info(info)
 
 
 def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:

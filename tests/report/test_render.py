@@ -76,6 +76,9 @@ def test_pdf_a_3b_metadata_and_associated_files(report: Report) -> None:
     }
     assert {str(spec["/AFRelationship"]) for spec in associated} == {"/Data"}
     assert "/OutputIntents" in catalog
+    # PDF/A: the Info dictionary says what the XMP says, also after pyHanko signed.
+    assert reader.metadata is not None and reader.metadata.producer == xmp.pdf_producer
+    assert reader.metadata.title == "Batch record B-C"
 
 
 def test_the_attachments_hold_the_signed_evidence(report: Report) -> None:
