@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ebr.report.verify_pdf import PdfRefused, verify_report_pdf
 from ebr.settings import Settings
 from ebr.verification.files import ca_path, read_certificate
 from ebr.verification.report import SetupProblem
@@ -41,6 +40,9 @@ def verify_pdf(
     except OSError as exc:
         errors.print(f"[red]error:[/] cannot read {escape(str(pdf))}: {escape(exc.strerror or '')}")
         raise typer.Exit(code=2) from None
+    # Imported here: pyHanko and pypdf take a while to load, and every ebr command loads cli.py.
+    from ebr.report.verify_pdf import PdfRefused, verify_report_pdf
+
     try:
         result = verify_report_pdf(data, anchor)
     except PdfRefused as refused:

@@ -11,6 +11,8 @@ from ebr.domain.records import Meaning
 from ebr.domain.values import RecordedValue
 
 __all__ = [
+    "APPENDIX_TITLE",
+    "ATTACHMENTS",
     "AuditLine",
     "BatchHistory",
     "EventLine",
@@ -22,6 +24,11 @@ __all__ = [
     "ValueLine",
     "display_value",
 ]
+
+ATTACHMENTS = ("records.json", "audit.json", "certificates.pem")
+"""The files a report embeds, as PDF/A-3 associated files."""
+APPENDIX_TITLE = "Appendix: audit trail of batch"
+"""The heading after which ``verify-pdf`` stops looking for record content."""
 
 
 class _Frozen(BaseModel):

@@ -11,7 +11,7 @@ import weasyprint  # type: ignore[import-untyped]  # WeasyPrint ships no type in
 from cryptography import x509
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ebr.report.history import BatchHistory, Manifestation
+from ebr.report.history import APPENDIX_TITLE, ATTACHMENTS, BatchHistory, Manifestation
 from signatures.ca import certificate_pem
 
 __all__ = [
@@ -25,8 +25,6 @@ __all__ = [
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_FORMAT = "ebr.report/1"
-ATTACHMENTS = ("records.json", "audit.json", "certificates.pem")
-APPENDIX_TITLE = "Appendix: audit trail of batch"
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True

@@ -25,8 +25,7 @@ from ebr.report.evidence_check import (
     check_certificates,
     check_records_file,
 )
-from ebr.report.history import display_value
-from ebr.report.render import APPENDIX_TITLE, ATTACHMENTS
+from ebr.report.history import APPENDIX_TITLE, ATTACHMENTS, display_value
 from signatures.pdf import BadDocumentSignature, DocumentSignature, verify_pdf_signature
 
 __all__ = ["PdfRefused", "PdfVerification", "verify_report_pdf"]
