@@ -17,6 +17,7 @@ from ebr.audit import audit_recipe_loaded
 from ebr.domain.errors import DomainError
 from ebr.domain.recipe_loading import parse_recipe
 from ebr.domain.roles import Role
+from ebr.report import commands as report_commands
 from ebr.settings import Settings
 from ebr.store.db import session_scope
 from ebr.store.errors import StoreError
@@ -40,6 +41,7 @@ app.add_typer(ca_app, name="ca")
 app.command("verify")(verification_commands.verify)
 app.command("export")(verification_commands.export)
 app.command("checkpoint")(verification_commands.checkpoint)
+app.command("verify-pdf")(report_commands.verify_pdf)
 
 console = Console()
 errors = Console(stderr=True)

@@ -153,3 +153,14 @@ def test_the_command(report: Report, tmp_path: Path, rogue: Rogue) -> None:
     assert "document signature: expected exactly one document signature, found 2" in failed.output
     missing = runner.invoke(app, [str(tmp_path / "none.pdf"), "--ca", str(ca)])
     assert missing.exit_code == 2
+
+
+def test_ebr_verify_pdf_is_a_command(report: Report, tmp_path: Path) -> None:
+    from ebr.cli import app
+
+    ca = tmp_path / "ca-cert.pem"
+    ca.write_text(certificate_pem(report.ca))
+    good = tmp_path / "good.pdf"
+    good.write_bytes(report.signed)
+    result = CliRunner().invoke(app, ["verify-pdf", str(good), "--ca", str(ca)])
+    assert result.exit_code == 0, result.output
