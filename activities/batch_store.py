@@ -14,11 +14,11 @@ from temporalio.exceptions import ApplicationError
 
 from ebr.audit import audit
 from ebr.domain.records import StepRecord
-from ebr.store.batches import insert_batch, update_batch_progress
+from ebr.store.batches import insert_batch, set_batch_status, update_batch_progress
 from ebr.store.db import session_scope
 from ebr.store.errors import Conflict
 from ebr.store.records import StepRecordRow, insert_step_record, record_of
-from workflows.messages import CreateBatchInput, PersistRecordInput
+from workflows.messages import CreateBatchInput, PersistHoldInput, PersistRecordInput
 
 
 class BatchStoreActivities:
@@ -77,6 +77,33 @@ class BatchStoreActivities:
                 seq=record.seq,
             )
         return record
+
+    @activity.defn(name="persist_hold")
+    def persist_hold(self, request: PersistHoldInput) -> None:
+        """Audit a hold placed or lifted and set the batch's status, in one transaction.
+
+        The audit entry is keyed by the hold id and the action, so a retry or a replay appends it
+        once; the status write is idempotent.
+        """
+        hold = request.hold
+        placed = request.action == "hold_placed"
+        with session_scope(self._engine) as session:
+            audit(
+                session,
+                event_key=f"{hold.batch_id}/hold/{hold.hold_id}/{'placed' if placed else 'lifted'}",
+                at=request.at,
+                actor=request.actor.user_id,
+                station=request.actor.station,
+                action=request.action,
+                entity="hold",
+                entity_id=hold.hold_id,
+                batch_id=hold.batch_id,
+                new_value=hold.model_dump(mode="json"),
+                reason=hold.reason if placed else hold.lift_reason,
+            )
+            set_batch_status(
+                session=session, batch_id=hold.batch_id, status=request.status, at=request.at
+            )
 
 
 def _as_already_stored(session: Session, request: PersistRecordInput) -> PersistRecordInput:

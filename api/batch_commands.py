@@ -29,6 +29,9 @@ from workflows.batch import BatchWorkflow, search_attributes_for
 from workflows.messages import (
     BatchOutcome,
     CompleteStepInput,
+    HoldChanged,
+    LiftHoldInput,
+    PlaceHoldInput,
     SignedAction,
     StartBatch,
     StepRecorded,
@@ -135,6 +138,22 @@ async def sign(
     """Send a signed action to its batch; the workflow records it exactly as signed, or refuses."""
     handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
     return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.sign, action))
+
+
+async def place_hold(
+    *, client: Client, engine: Engine, batch_id: str, request: PlaceHoldInput
+) -> HoldChanged:
+    """Put a batch on hold through its workflow; refused unless supervisor or QA, with a reason."""
+    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
+    return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.place_hold, request))
+
+
+async def lift_hold(
+    *, client: Client, engine: Engine, batch_id: str, request: LiftHoldInput
+) -> HoldChanged:
+    """Lift a batch's hold through its workflow; refused unless QA, with a reason."""
+    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
+    return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.lift_hold, request))
 
 
 async def _update(engine: Engine, batch_id: str, call: Awaitable[T]) -> T:

@@ -166,6 +166,28 @@ class StepCorrection(BaseModel):
     signature: SignatureBody
 
 
+class HoldPlacement(BaseModel):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class HoldLift(BaseModel):
+    """Lift ``hold_id``, or the batch's earliest active hold; recorded with QA's identity."""
+
+    reason: str = Field(min_length=1, max_length=4000)
+    hold_id: str | None = None
+
+
+class HoldResult(BaseModel):
+    hold_id: str
+    reason: str
+    placed_by: str
+    placed_at: datetime
+    lifted_by: str | None
+    lifted_at: datetime | None
+    lift_reason: str | None
+    batch_status: BatchStatus
+
+
 class PasswordChange(BaseModel):
     old_password: str = Field(min_length=1, repr=False)
     new_password: str = Field(min_length=1, repr=False)

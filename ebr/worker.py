@@ -39,6 +39,7 @@ def build_worker(client: Client, engine: Engine, *, task_queue: str, trust: Site
         activities=[
             store.create_batch,
             store.persist_record,
+            store.persist_hold,
             signed.persist_signed_record,
             audit_log.write_checkpoint,
         ],

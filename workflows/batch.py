@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio import workflow
-from temporalio.common import (
-    RetryPolicy,
-    SearchAttributeKey,
-    SearchAttributePair,
-    TypedSearchAttributes,
-)
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
+
+from workflows.holding import HoldUpdates
 
 with workflow.unsafe.imports_passed_through():
     from activities.batch_store import BatchStoreActivities
     from activities.signed_records import SignedRecordActivities
-    from ebr import search_attributes
-    from ebr.domain import execution, signed
+    from ebr.domain import execution, holds, signed
     from ebr.domain.batch import BatchState, BatchStatus, StepProgress
     from ebr.domain.errors import DomainError
+    from ebr.domain.holds import Hold
     from ebr.domain.records import Meaning, StepRecord
     from ebr.domain.signed import RecordPayload
     from ebr.domain.values import RecordedValue
+    from workflows.calls import (
+        RECIPE_KEY,
+        STATUS_KEY,
+        STORE_RETRY,
+        STORE_WRITE_GIVE_UP,
+        STORE_WRITE_TIMEOUT,
+        refusal,
+    )
     from workflows.messages import (
         BatchOutcome,
         CompleteStepInput,
@@ -34,17 +37,6 @@ with workflow.unsafe.imports_passed_through():
         StepRecorded,
         VerifyStepInput,
     )
-
-STATUS_KEY = SearchAttributeKey.for_keyword(search_attributes.BATCH_STATUS)
-RECIPE_KEY = SearchAttributeKey.for_keyword(search_attributes.RECIPE_CODE)
-
-STORE_WRITE_TIMEOUT = timedelta(seconds=10)
-STORE_WRITE_GIVE_UP = timedelta(minutes=5)
-STORE_RETRY = RetryPolicy(
-    initial_interval=timedelta(milliseconds=200),
-    maximum_interval=timedelta(seconds=10),
-    non_retryable_error_types=["store_conflict"],
-)
 
 
 def search_attributes_for(recipe_code: str, status: BatchStatus) -> TypedSearchAttributes:
@@ -58,15 +50,17 @@ def search_attributes_for(recipe_code: str, status: BatchStatus) -> TypedSearchA
 
 
 @workflow.defn
-class BatchWorkflow:
+class BatchWorkflow(HoldUpdates):
     """Executes one batch (workflow id = batch id) against a snapshot of its master recipe.
 
     Guarantees: steps are completed strictly in recipe order, each by a person holding the step's
     role; a step that calls for verification is verified by a second, qualified person before the
     next step can start; a refused request (update validator) writes nothing; each accepted action
-    is stored exactly once, keyed by its record id, before the caller hears it was accepted. The
+    is stored exactly once, keyed by its record id, before the caller hears it was accepted. A
+    supervisor or QA may put the batch on hold with a reason; while any hold is active no step is
+    performed or verified (``batch_on_hold``), and only QA lifts a hold, with a reason. The
     workflow is the only writer of the batch's state. It ends when every step is done, leaving the
-    batch awaiting review; long batches continue as new with their state carried over.
+    batch awaiting review; long batches continue as new with their state and holds carried over.
     """
 
     @workflow.init
@@ -79,6 +73,8 @@ class BatchWorkflow:
         self._updates_this_run = 0
         self._updates_per_run = start.updates_per_run
         self._signatures_required = start.signatures_required
+        self._holds: list[Hold] = list(start.holds)
+        self._lifting: set[str] = set()
 
     @workflow.run
     async def run(self, start: StartBatch) -> BatchOutcome:
@@ -106,6 +102,7 @@ class BatchWorkflow:
                     last_seq=self._last_seq,
                     updates_per_run=self._updates_per_run,
                     signatures_required=self._signatures_required,
+                    holds=tuple(self._holds),
                 )
             )
         return BatchOutcome(
@@ -214,6 +211,8 @@ class BatchWorkflow:
 
     def _check_signed(self, action: SignedAction) -> None:
         try:
+            if action.payload.meaning in (Meaning.PERFORMED, Meaning.VERIFIED):
+                holds.check_not_on_hold(holds.active_hold(self._holds))
             signed.check_signed_action(
                 self._state,
                 self._recipe,
@@ -224,7 +223,7 @@ class BatchWorkflow:
                 busy=frozenset(self._busy),
             )
         except DomainError as exc:
-            raise _refusal(exc) from None
+            raise refusal(exc) from None
 
     def _steps_done_after(self, payload: RecordPayload) -> int:
         step = self._recipe.step(payload.step_id)
@@ -267,13 +266,15 @@ class BatchWorkflow:
                 actor=request.actor,
                 values=request.values,
                 busy=frozenset(self._busy),
+                hold=holds.active_hold(self._holds),
             )
         except DomainError as exc:
-            raise _refusal(exc) from None
+            raise refusal(exc) from None
 
     def _check_verify(self, request: VerifyStepInput) -> None:
         self._require_unsigned_allowed()
         try:
+            holds.check_not_on_hold(holds.active_hold(self._holds))
             execution.check_verify(
                 self._state,
                 self._recipe,
@@ -282,7 +283,7 @@ class BatchWorkflow:
                 busy=frozenset(self._busy),
             )
         except DomainError as exc:
-            raise _refusal(exc) from None
+            raise refusal(exc) from None
 
     async def _record(
         self,
@@ -357,20 +358,10 @@ class BatchWorkflow:
             self._busy.discard(step_id)
 
     def _finished(self) -> bool:
-        return self._state.status is not BatchStatus.IN_PROGRESS
+        return self._state.status not in (BatchStatus.IN_PROGRESS, BatchStatus.ON_HOLD)
 
     def _run_is_long(self) -> bool:
         return (
             self._updates_this_run >= self._updates_per_run
             or workflow.info().is_continue_as_new_suggested()
         )
-
-
-def _refusal(error: DomainError) -> ApplicationError:
-    """A domain refusal as a Temporal failure the API can translate: type = the error's code."""
-    return ApplicationError(
-        error.message,
-        {"kind": error.kind.value, "details": error.details},
-        type=error.code,
-        non_retryable=True,
-    )

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ebr.domain.batch import Actor, BatchHeader, BatchState, BatchStatus, StepProgress
+from ebr.domain.holds import Hold
 from ebr.domain.recipe import Recipe
 from ebr.domain.records import StepRecord
 from ebr.domain.signed import RecordPayload
@@ -35,6 +36,8 @@ class StartBatch(_Message):
     signatures_required: bool = False
     # Where the batch was started from, for its audit entry.
     station: str = "unknown"
+    # The batch's holds, active and lifted, carried over continue-as-new.
+    holds: tuple[Hold, ...] = ()
 
 
 class CompleteStepInput(_Message):
@@ -109,3 +112,35 @@ class PersistSignedInput(_Message):
 
 class SignedStored(_Message):
     record_hash: str
+
+
+class PlaceHoldInput(_Message):
+    """A supervisor's or QA's request to put the batch on hold, with the reason."""
+
+    actor: Actor
+    reason: str = Field(max_length=4000)
+
+
+class LiftHoldInput(_Message):
+    """QA's request to lift a hold (``hold_id``, or the earliest active one), with the reason."""
+
+    actor: Actor
+    reason: str = Field(max_length=4000)
+    hold_id: str | None = None
+
+
+class HoldChanged(_Message):
+    """A hold as placed or lifted, and the batch's status after it."""
+
+    hold: Hold
+    batch_status: BatchStatus
+
+
+class PersistHoldInput(_Message):
+    """A hold placed or lifted: its audit entry and the batch's status, in one transaction."""
+
+    hold: Hold
+    action: str  # "hold_placed" or "hold_lifted"
+    status: BatchStatus
+    actor: Actor
+    at: datetime

@@ -1,4 +1,4 @@
-"""Batches: start one, list them, read one, and complete or verify its steps."""
+"""Batches: start one, list them, read one, complete or verify its steps, hold and lift them."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from api.schemas import (
     BatchCreate,
     BatchDetail,
     BatchSummary,
+    HoldLift,
+    HoldPlacement,
+    HoldResult,
     RecordView,
     StepCompletion,
     StepCorrection,
@@ -21,15 +24,19 @@ from api.schemas import (
 )
 from api.signing import SignedStep, sign_step
 from ebr.domain.batch import BatchStatus
+from ebr.domain.holds import Hold
 from ebr.domain.records import Meaning
 from ebr.domain.roles import Role
 from ebr.store.batches import list_batches
 from ebr.store.db import session_scope
 from ebr.store.users import UserRow
+from workflows.messages import HoldChanged, LiftHoldInput, PlaceHoldInput
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])
 
 BatchStarter = Annotated[UserRow, Depends(RequireRole(Role.SUPERVISOR, Role.ADMIN))]
+HoldPlacer = Annotated[UserRow, Depends(RequireRole(Role.SUPERVISOR, Role.QA))]
+QualityAssurance = Annotated[UserRow, Depends(RequireRole(Role.QA))]
 
 
 @router.post("", response_model=BatchDetail, status_code=201)
@@ -125,6 +132,44 @@ async def correct(
     return _result(recorded)
 
 
+@router.post("/{batch_id}/hold", response_model=HoldResult)
+async def place_hold(
+    batch_id: str,
+    body: HoldPlacement,
+    _: HoldPlacer,
+    actor: ActorDep,
+    context: ContextDep,
+    temporal: TemporalDep,
+) -> HoldResult:
+    """Put the batch on hold with a reason: no step is performed or verified until QA lifts it."""
+    changed = await batch_commands.place_hold(
+        client=temporal,
+        engine=context.reads,
+        batch_id=batch_id,
+        request=PlaceHoldInput(actor=actor, reason=body.reason),
+    )
+    return _hold_result(changed)
+
+
+@router.post("/{batch_id}/hold/lift", response_model=HoldResult)
+async def lift_hold(
+    batch_id: str,
+    body: HoldLift,
+    _: QualityAssurance,
+    actor: ActorDep,
+    context: ContextDep,
+    temporal: TemporalDep,
+) -> HoldResult:
+    """Lift a hold (QA, with a reason; recorded with QA's identity, not yet a signature)."""
+    changed = await batch_commands.lift_hold(
+        client=temporal,
+        engine=context.reads,
+        batch_id=batch_id,
+        request=LiftHoldInput(actor=actor, reason=body.reason, hold_id=body.hold_id),
+    )
+    return _hold_result(changed)
+
+
 @router.get("/{batch_id}/records", response_model=list[RecordView])
 def records(batch_id: str, _: CurrentUser, session: ReadSessionDep) -> list[RecordView]:
     """Every record of the batch in order, with its manifestation and signature."""
@@ -139,4 +184,18 @@ def _result(signed: SignedStep) -> StepResult:
         batch_status=recorded.batch_status,
         steps_done=recorded.steps_done,
         steps_total=recorded.steps_total,
+    )
+
+
+def _hold_result(changed: HoldChanged) -> HoldResult:
+    hold: Hold = changed.hold
+    return HoldResult(
+        hold_id=hold.hold_id,
+        reason=hold.reason,
+        placed_by=hold.placed_by,
+        placed_at=hold.placed_at,
+        lifted_by=hold.lifted_by,
+        lifted_at=hold.lifted_at,
+        lift_reason=hold.lift_reason,
+        batch_status=changed.batch_status,
     )

@@ -146,6 +146,23 @@ def update_batch_progress(
     return row
 
 
+def set_batch_status(
+    *, session: Session, batch_id: str, status: BatchStatus, at: datetime
+) -> BatchRow:
+    """Set only the batch's status projection (a hold placed or lifted); progress is untouched.
+
+    Idempotent: writing the status a row already has changes nothing but ``updated_at``.
+    """
+    row = get_batch(session=session, batch_id=batch_id)
+    if row is None:
+        raise NotFound(f"batch {batch_id!r} does not exist", {"batch_id": batch_id})
+    row.status = BatchStatus(status).value
+    row.updated_at = as_utc(at)
+    session.add(row)
+    session.flush()
+    return row
+
+
 def get_batch(*, session: Session, batch_id: str) -> BatchRow | None:
     return session.get(BatchRow, batch_id)
 

@@ -13,23 +13,33 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from temporalio.client import WorkflowHandle
+
 from ebr.domain.batch import Actor, BatchStatus
 from ebr.domain.records import Meaning
 from ebr.store.db import make_engine, migrate
 from ebr.worker import build_worker
-from tests.factories import OPERATOR, SUPERVISOR, header_for, small_recipe
+from tests.factories import OPERATOR, QA, SUPERVISOR, header_for, small_recipe
 from tests.signing import desk_for
 from tests.temporal_envs import start_time_skipping
 from tests.workflows.test_batch_workflow import complete, run_whole_batch
 from workflows.batch import BatchWorkflow, search_attributes_for
-from workflows.messages import StartBatch
+from workflows.messages import (
+    BatchOutcome,
+    LiftHoldInput,
+    PlaceHoldInput,
+    SignedAction,
+    StartBatch,
+)
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 
 
 async def record(label: str) -> Path:
-    """``v1-*``: unsigned steps as the first release recorded them; ``v2-*``: signed steps."""
-    signed = label.startswith("v2")
+    """``v1-*``: unsigned steps as the first release recorded them; ``v2-*``: signed steps;
+    ``v3-*``: signed steps with a hold placed, a step refused during it, and the hold lifted."""
+    held = label.startswith("v3")
+    signed = label.startswith("v2") or held
     env = await start_time_skipping()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/ebr.db"
@@ -54,6 +64,8 @@ async def record(label: str) -> Path:
                 await complete(handle, "weigh-api", values={"weight": 25})
             except Exception:  # the refusal is part of the history we want
                 pass
+            if held:
+                await hold_and_lift(handle, desk.action(recipe, handle.id, "read-sop", OPERATOR))
             if signed:
                 plan: list[tuple[str, Actor, Meaning, dict[str, Any]]] = [
                     ("read-sop", OPERATOR, Meaning.PERFORMED, {}),
@@ -79,6 +91,22 @@ async def record(label: str) -> Path:
     path = HISTORIES / f"{label}.json"
     path.write_text(history.to_json())
     return path
+
+
+async def hold_and_lift(
+    handle: WorkflowHandle[BatchWorkflow, BatchOutcome], refused: SignedAction
+) -> None:
+    """Hold the batch, have ``refused`` (a signed action) refused on hold, and lift the hold."""
+    await handle.execute_update(
+        BatchWorkflow.place_hold, PlaceHoldInput(actor=SUPERVISOR, reason="scale alarm")
+    )
+    try:
+        await handle.execute_update(BatchWorkflow.sign, refused)
+    except Exception:  # the refusal (batch_on_hold) is part of the history we want
+        pass
+    await handle.execute_update(
+        BatchWorkflow.lift_hold, LiftHoldInput(actor=QA, reason="scale recalibrated")
+    )
 
 
 if __name__ == "__main__":
