@@ -11,8 +11,9 @@ from signatures.errors import WrongPassword
 from signatures.keys import unwrap_key
 from signatures.wrapped import WrappedKey
 from tests.api.harness import Ebr
-from tests.api.people import audit_entries, key_row, new_user, user_row
+from tests.api.people import audit_entries, key_row, user_row
 from tests.api.steps import assert_error, started
+from tests.people import new_user
 
 pytestmark = pytest.mark.e2e
 

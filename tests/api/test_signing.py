@@ -13,8 +13,9 @@ from ebr.store.db import session_scope
 from ebr.store.records import list_step_records
 from ebr.trust import SiteTrust
 from tests.api.harness import Ebr, sign
-from tests.api.people import audit_entries, new_user, user_row
+from tests.api.people import audit_entries, user_row
 from tests.api.steps import assert_error, complete, started
+from tests.people import new_user
 
 pytestmark = pytest.mark.e2e
 

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from playwright.async_api import Browser, Locator, Page, Response, ViewportSize
 
-from ebr.accounts import provision_key
 from ebr.domain.roles import Role
-from ebr.passwords import hash_password
-from ebr.store import accounts as store_accounts
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
 from ebr.store.records import list_step_records
-from ebr.store.users import add_user, get_user
+from ebr.store.users import get_user
+from tests.people import new_user
 from tests.web.site import Site
 
 TABLET: ViewportSize = {"width": 1180, "height": 820}
@@ -39,29 +36,15 @@ def new_person(
 ) -> str:
     """A user of this test alone: with a signing key under ``password``, or (``admin_set``) with
     a password an administrator set, no key, and a change required at the next sign-in."""
-    user_id = f"u{uuid.uuid4().hex[:8]}"
-    now = datetime.now(UTC)
-    with session_scope(site.engine) as session:
-        add_user(
-            session=session,
-            user_id=user_id,
-            full_name=f"Test Person {user_id[1:5].upper()}",
-            roles=roles,
-            password_hash=hash_password(password),
-            created_by="adam",
-            at=now,
-        )
-        if admin_set:
-            store_accounts.set_password(
-                session=session,
-                user_id=user_id,
-                password_hash=hash_password(password),
-                at=now,
-                must_change=True,
-            )
-    if not admin_set:
-        provision_key(site.engine, site.trust.ca, user_id=user_id, password=password, now=now)
-    return user_id
+    return new_user(
+        site.engine,
+        site.trust,
+        password=password,
+        roles=roles,
+        with_key=not admin_set,
+        must_change=admin_set,
+        prefix="person",
+    )
 
 
 def is_locked(site: Site, user_id: str) -> bool:
