@@ -12,10 +12,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ebr.domain.batch import Actor, BatchHeader, BatchState, BatchStatus, StepProgress
+from ebr.domain.deviations import Classification, Deviation
 from ebr.domain.holds import Hold
 from ebr.domain.recipe import Recipe
 from ebr.domain.records import StepRecord
+from ebr.domain.review import ReviewException, ReviewMark
 from ebr.domain.signed import RecordPayload
+from ebr.domain.timing import TimerBreach
 
 
 class _Message(BaseModel):
@@ -38,6 +41,15 @@ class StartBatch(_Message):
     station: str = "unknown"
     # The batch's holds, active and lifted, carried over continue-as-new.
     holds: tuple[Hold, ...] = ()
+    # What else the batch carries over continue-as-new: its deviations (as last seen), timer
+    # breaches, the exceptions its records raised and QA's review marks, everyone who performed
+    # or verified a step (segregation of duties), and when its clocks last restarted (rework).
+    deviations: tuple[Deviation, ...] = ()
+    breaches: tuple[TimerBreach, ...] = ()
+    record_exceptions: tuple[ReviewException, ...] = ()
+    marks: tuple[ReviewMark, ...] = ()
+    executors: tuple[str, ...] = ()
+    not_before: datetime | None = None
 
 
 class CompleteStepInput(_Message):
@@ -144,3 +156,107 @@ class PersistHoldInput(_Message):
     status: BatchStatus
     actor: Actor
     at: datetime
+
+
+class Decided(_Message):
+    """A signed decision as recorded, and what it changed: the batch's status, the deviation
+    closed or the hold lifted, and the steps a rework opened again."""
+
+    record: StepRecord
+    batch_status: BatchStatus
+    deviation: Deviation | None = None
+    hold: Hold | None = None
+    reopened: tuple[str, ...] = ()
+
+
+class OpenDeviationInput(_Message):
+    """Anyone's report of a deviation, by hand: a description, and the step it concerns if any."""
+
+    actor: Actor
+    description: str = Field(max_length=4000)
+    step_id: str | None = None
+
+
+class DeviationStart(_Message):
+    """Starts a deviation's child workflow (workflow id = deviation id)."""
+
+    deviation: Deviation
+    recipe: Recipe
+    batch_workflow_id: str
+
+
+class InvestigateInput(_Message):
+    actor: Actor
+    root_cause: str = Field(max_length=4000)
+    impact: str = Field(max_length=4000)
+    affected_steps: tuple[str, ...] = ()
+
+
+class ClassifyInput(_Message):
+    actor: Actor
+    classification: Classification
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class CapaInput(_Message):
+    actor: Actor
+    capa_ref: str = Field(max_length=200)
+
+
+class DeviationChanged(_Message):
+    """A deviation's new version: an update's answer, and the child's signal to its batch."""
+
+    deviation: Deviation
+
+
+class PersistDeviationInput(_Message):
+    """A deviation's new version, audited (entity ``deviation``) under the action that made it."""
+
+    deviation: Deviation
+    action: str  # deviation_opened, deviation_investigated, deviation_classified, ...
+    actor_id: str
+    station: str
+    at: datetime
+    reason: str | None = None
+
+
+class MarkReviewedInput(_Message):
+    """QA's mark that one exception of the review was looked at."""
+
+    actor: Actor
+    exception_id: str
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class ReviewMarked(_Message):
+    mark: ReviewMark
+    exception: ReviewException
+    unreviewed: int
+
+
+class PersistReviewMarkInput(_Message):
+    batch_id: str
+    mark: ReviewMark
+    exception: ReviewException
+    station: str
+
+
+class PersistBreachInput(_Message):
+    batch_id: str
+    breach: TimerBreach
+
+
+class IssueReportInput(_Message):
+    """Render, sign and store a batch's report: the final one once (at release or rejection), or
+    a watermarked draft on request."""
+
+    batch_id: str
+    final: bool = True
+    requested_by: str = "ebr"
+
+
+class ReportIssued(_Message):
+    report_id: str
+    sha256: str
+    pages: int
+    created: bool

@@ -106,6 +106,14 @@ class ChainMoved(DomainError):
     kind = ErrorKind.CONFLICT
 
 
+class ExecutionMoved(DomainError):
+    """The step was opened again (rework) since the record was signed: sign for the new execution
+    (details: ``step_id``, ``execution``)."""
+
+    code = "execution_moved"
+    kind = ErrorKind.CONFLICT
+
+
 class SignatureRequired(DomainError):
     code = "signature_required"
     kind = ErrorKind.FORBIDDEN

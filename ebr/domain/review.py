@@ -30,6 +30,8 @@ __all__ = [
     "ReviewMark",
     "check_mark_reviewed",
     "exception_report",
+    "record_exceptions",
+    "report_of",
     "unreviewed",
 ]
 
@@ -95,7 +97,27 @@ def exception_report(
     late_after_minutes: int = LATE_VERIFICATION_MINUTES,
 ) -> ExceptionReport:
     """Every exception of the batch, in time order (then by id)."""
-    found = _from_records(records, timedelta(minutes=late_after_minutes))
+    performed = {(r.step_id, r.execution): r for r in records if r.meaning is Meaning.PERFORMED}
+    found: list[ReviewException] = []
+    for r in records:
+        done = performed.get((r.step_id, r.execution))
+        found += record_exceptions(
+            r,
+            performed_at=done.recorded_at if done else None,
+            late_after_minutes=late_after_minutes,
+        )
+    return report_of(found, deviations, holds, breaches)
+
+
+def report_of(
+    from_records: Sequence[ReviewException],
+    deviations: Sequence[Deviation] = (),
+    holds: Sequence[Hold] = (),
+    breaches: Sequence[TimerBreach] = (),
+) -> ExceptionReport:
+    """The report from the exceptions already found in the records (``record_exceptions``, as
+    the workflow collects them one record at a time) and the batch's other events."""
+    found = list(from_records)
     for dev in deviations:
         text = f"deviation {dev.id} ({dev.origin.value}, {dev.stage.value}): {dev.description}"
         found.append(
@@ -118,34 +140,40 @@ def exception_report(
     return ExceptionReport(exceptions=tuple(sorted(found, key=lambda e: (e.at, e.id))))
 
 
-def _from_records(records: Sequence[StepRecord], late: timedelta) -> list[ReviewException]:
+def record_exceptions(
+    r: StepRecord,
+    *,
+    performed_at: datetime | None,
+    late_after_minutes: int = LATE_VERIFICATION_MINUTES,
+) -> list[ReviewException]:
+    """The exceptions one step record raises; ``performed_at`` is when the step (in the same
+    execution) was completed, for a verification's lateness. Decisions raise none."""
+    if r.step_id.startswith("@"):
+        return []
     found: list[ReviewException] = []
-    performed = {(r.step_id, r.execution): r for r in records if r.meaning is Meaning.PERFORMED}
-    for r in records:
 
-        def add(kind: ExceptionKind, ref: str, text: str, r: StepRecord = r) -> None:
-            found.append(_exc(kind, ref, r.recorded_at, text, r.step_id, r.execution))
+    def add(kind: ExceptionKind, ref: str, text: str) -> None:
+        found.append(_exc(kind, ref, r.recorded_at, text, r.step_id, r.execution))
 
-        out = [v for v in r.values if v.in_spec is False]
-        note = f" (comment: {r.comment})" if r.comment else ""
-        for v in out:
-            value = f"{v.value} {v.unit}" if v.unit else str(v.value)
-            text = f"{v.name} = {value} out of limits at step {r.step_id!r}, by {r.user_id}{note}"
-            add(ExceptionKind.OUT_OF_LIMIT, f"{r.record_id}:{v.name}", text)
-        if r.meaning is Meaning.CORRECTED:
-            text = f"values of step {r.step_id!r} corrected by {r.user_id}"
-            add(ExceptionKind.CORRECTION, r.record_id, text)
-        if r.comment and r.comment.strip() and not out:
-            add(
-                ExceptionKind.COMMENT,
-                r.record_id,
-                f"{r.user_id} on step {r.step_id!r}: {r.comment}",
-            )
-        done = performed.get((r.step_id, r.execution))
-        if r.meaning is Meaning.VERIFIED and done and r.recorded_at - done.recorded_at > late:
-            after = _minutes(r.recorded_at - done.recorded_at)
-            text = f"step {r.step_id!r} verified by {r.user_id} {after} min after its completion"
-            add(ExceptionKind.LATE_VERIFICATION, r.record_id, text)
+    out = [v for v in r.values if v.in_spec is False]
+    note = f" (comment: {r.comment})" if r.comment else ""
+    for v in out:
+        value = f"{v.value} {v.unit}" if v.unit else str(v.value)
+        text = f"{v.name} = {value} out of limits at step {r.step_id!r}, by {r.user_id}{note}"
+        add(ExceptionKind.OUT_OF_LIMIT, f"{r.record_id}:{v.name}", text)
+    if r.meaning is Meaning.CORRECTED:
+        add(
+            ExceptionKind.CORRECTION,
+            r.record_id,
+            f"values of step {r.step_id!r} corrected by {r.user_id}",
+        )
+    if r.comment and r.comment.strip() and not out:
+        add(ExceptionKind.COMMENT, r.record_id, f"{r.user_id} on step {r.step_id!r}: {r.comment}")
+    late = timedelta(minutes=late_after_minutes)
+    if r.meaning is Meaning.VERIFIED and performed_at and r.recorded_at - performed_at > late:
+        after = _minutes(r.recorded_at - performed_at)
+        text = f"step {r.step_id!r} verified by {r.user_id} {after} min after its completion"
+        add(ExceptionKind.LATE_VERIFICATION, r.record_id, text)
     return found
 
 

@@ -14,11 +14,35 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ebr.domain.batch import Actor, BatchState
-from ebr.domain.errors import ChainMoved, PayloadMismatch
+from ebr.domain.errors import ChainMoved, ExecutionMoved, PayloadMismatch
 from ebr.domain.execution import check_complete, check_correct, check_verify
 from ebr.domain.recipe import Recipe
 from ebr.domain.records import Meaning, StepRecord
 from ebr.domain.values import RecordedValue
+
+BATCH_SUBJECT = "@batch"
+"""The ``step_id`` of a release or rejection: the whole batch. Recipe step ids never start
+with ``@``, so a decision's subject cannot be mistaken for a step."""
+
+
+def deviation_subject(deviation_id: str) -> str:
+    """The ``step_id`` of a deviation's signed disposition."""
+    return f"@deviation:{deviation_id}"
+
+
+def hold_subject(hold_id: str) -> str:
+    """The ``step_id`` of QA's signed lifting of a hold."""
+    return f"@hold:{hold_id}"
+
+
+def is_decision_subject(step_id: str) -> bool:
+    return step_id.startswith("@")
+
+
+def subject_ref(step_id: str) -> str:
+    """The deviation or hold id a decision's subject names (the batch subject names none)."""
+    return step_id.split(":", 1)[1] if ":" in step_id else ""
+
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of a batch's first record."""
@@ -53,6 +77,9 @@ class RecordPayload(BaseModel):
     signer: Signer
     station: str
     signed_at: datetime
+    # A decision's structured content (a disposition's decision and rework steps); absent from
+    # step records, whose signed form stays exactly as it was before decisions existed.
+    detail: dict[str, Any] | None = None
 
     @field_validator("signed_at")
     @classmethod
@@ -63,7 +90,12 @@ class RecordPayload(BaseModel):
 
     def signable(self) -> dict[str, Any]:
         """The JSON value whose RFC 8785 form is signed; every field is spelled out."""
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", exclude={"detail"} if self.detail is None else None)
+
+    @property
+    def is_decision(self) -> bool:
+        """A batch-level decision (release, rejection, disposition, hold lift), not a step record."""
+        return is_decision_subject(self.step_id)
 
     def record_id(self) -> str:
         """Deterministic; a correction is told apart by its sequence number."""
@@ -104,27 +136,40 @@ def check_signed_action(
     the recipe make of it; last, that it was signed on the batch's current chain head (a
     ``ChainMoved`` refusal asks the caller to sign again on the new head).
     """
-    header = state.header
-    if (payload.batch_id, payload.recipe_hash) != (header.batch_id, header.recipe_hash):
-        raise PayloadMismatch("the signature was made for another batch or recipe version")
-    if (payload.signer.user_id, payload.signer.full_name, payload.station) != (
-        actor.user_id,
-        actor.full_name,
-        actor.station,
-    ):
-        raise PayloadMismatch("the signed record names someone other than the person signing")
+    if payload.is_decision or payload.detail is not None:
+        raise PayloadMismatch("a decision is recorded by the decide update, not as a step record")
+    _check_frame(state, actor=actor, payload=payload)
     expected = _values_for(state, recipe, actor=actor, payload=payload, entered=entered, busy=busy)
     if payload.values != expected:
         raise PayloadMismatch("the signed values are not the values entered for this step")
     progress = state.progress(payload.step_id)
     assert progress is not None  # the rules above found the step
     if payload.execution != progress.execution:
-        raise PayloadMismatch(f"step {payload.step_id!r} is in execution {progress.execution}")
+        raise ExecutionMoved(
+            f"step {payload.step_id!r} is in execution {progress.execution}; sign again",
+            {"step_id": payload.step_id, "execution": progress.execution},
+        )
+    check_chain(state, payload, last_seq=last_seq)
+
+
+def check_chain(state: BatchState, payload: RecordPayload, *, last_seq: int) -> None:
+    """The record was signed on the batch's current chain head, or ``ChainMoved`` says where the
+    head is now, so the caller can sign again on it."""
     if payload.seq != last_seq + 1 or payload.prev_hash != state.chain_head:
         raise ChainMoved(
             "the batch recorded something else meanwhile; sign again",
             {"seq": last_seq + 1, "prev_hash": state.chain_head},
         )
+
+
+def check_signed_decision(state: BatchState, *, actor: Actor, payload: RecordPayload) -> None:
+    """The framing every signed decision shares: this batch and recipe version, the person
+    signing, the first execution. What the decision itself needs is checked by its own rules."""
+    if not payload.is_decision:
+        raise PayloadMismatch("a step record is recorded by the sign update, not as a decision")
+    _check_frame(state, actor=actor, payload=payload)
+    if payload.execution != 1 or payload.values or payload.corrects is not None:
+        raise PayloadMismatch("a decision carries no values, correction or execution")
 
 
 def _values_for(
@@ -170,3 +215,15 @@ def _values_for(
 def _no_correction_fields(payload: RecordPayload) -> None:
     if payload.corrects is not None or payload.reason is not None:
         raise PayloadMismatch("only a correction carries a reason and the record it corrects")
+
+
+def _check_frame(state: BatchState, *, actor: Actor, payload: RecordPayload) -> None:
+    header = state.header
+    if (payload.batch_id, payload.recipe_hash) != (header.batch_id, header.recipe_hash):
+        raise PayloadMismatch("the signature was made for another batch or recipe version")
+    if (payload.signer.user_id, payload.signer.full_name, payload.station) != (
+        actor.user_id,
+        actor.full_name,
+        actor.station,
+    ):
+        raise PayloadMismatch("the signed record names someone other than the person signing")
