@@ -18,30 +18,46 @@ from temporalio.worker import Worker
 
 from activities.audit_log import AuditLogActivities
 from activities.batch_store import BatchStoreActivities
+from activities.reports import ReportActivities
 from activities.signed_records import SignedRecordActivities
+from ebr.report.signing_key import DocumentKey
 from ebr.trust import SiteTrust
 from workflows.batch import BatchWorkflow
 from workflows.checkpoints import CHECKPOINT_SCHEDULE_ID, CheckpointWorkflow
+from workflows.reports import ReportWorkflow
 
 # Store writes are synchronous (SQLModel); they run on this many threads per worker.
 ACTIVITY_THREADS = 16
 
 
-def build_worker(client: Client, engine: Engine, *, task_queue: str, trust: SiteTrust) -> Worker:
-    """A worker for every ebr workflow and activity; the caller runs it and shuts it down."""
+def build_worker(
+    client: Client,
+    engine: Engine,
+    *,
+    task_queue: str,
+    trust: SiteTrust,
+    document_key: DocumentKey | None = None,
+) -> Worker:
+    """A worker for every ebr workflow and activity; the caller runs it and shuts it down.
+
+    ``document_key`` signs batch reports (``ebr.report.signing_key``); without one, the worker
+    makes its own in memory, certified by the site CA.
+    """
     store = BatchStoreActivities(engine)
     signed = SignedRecordActivities(engine, trust.ca.certificate)
     audit_log = AuditLogActivities(engine, trust)
+    reports = ReportActivities(engine, trust, document_key)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[BatchWorkflow, CheckpointWorkflow],
+        workflows=[BatchWorkflow, CheckpointWorkflow, ReportWorkflow],
         activities=[
             store.create_batch,
             store.persist_record,
             store.persist_hold,
             signed.persist_signed_record,
             audit_log.write_checkpoint,
+            reports.issue_report,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
         max_concurrent_activities=ACTIVITY_THREADS,

@@ -32,9 +32,17 @@ _env = Environment(
 
 
 def render_html(
-    history: BatchHistory, *, site: str = "", zone: tzinfo = UTC, generated_at: datetime
+    history: BatchHistory,
+    *,
+    site: str = "",
+    zone: tzinfo = UTC,
+    generated_at: datetime,
+    draft: bool | None = None,
 ) -> str:
-    """The report's HTML: cover, exceptions, optional sections, one table per step, audit trail."""
+    """The report's HTML: cover, exceptions, optional sections, one table per step, audit trail.
+
+    ``draft`` (default: the batch is neither released nor rejected) marks every page NOT RELEASED.
+    """
 
     def when(moment: datetime) -> str:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -61,6 +69,7 @@ def render_html(
         appendix=APPENDIX_TITLE,
         zone=generated_at.astimezone(zone).strftime("%Z") or str(zone),
         generated_at=generated_at,
+        draft=not history.final if draft is None else draft,
     )
 
 
@@ -93,15 +102,21 @@ def render_pdf(
     zone: tzinfo = UTC,
     generated_at: datetime | None = None,
     files: dict[str, bytes] | None = None,
+    draft: bool | None = None,
 ) -> bytes:
     """Render the report as an A4 PDF/A-3b whose attachments are PDF/A-3 associated files.
 
     ``files`` replaces the attachments (``attachments_of``) and exists for tests that forge a
     document; a real report never passes it. WeasyPrint marks each attachment in the catalog's
-    ``/AF`` array with ``/AFRelationship /Data``, as PDF/A-3 asks.
+    ``/AF`` array with ``/AFRelationship /Data``, as PDF/A-3 asks. ``draft``: as in
+    ``render_html``.
     """
     html = render_html(
-        history, site=site, zone=zone, generated_at=generated_at or datetime.now(UTC)
+        history,
+        site=site,
+        zone=zone,
+        generated_at=generated_at or datetime.now(UTC),
+        draft=draft,
     )
     embedded = (
         files if files is not None else attachments_of(history, ca_certificate=ca_certificate)

@@ -23,7 +23,13 @@ from signatures.ca import (
     load_certificate_pem,
 )
 
-__all__ = ["DOCUMENT_CERT_FILE", "DOCUMENT_KEY_FILE", "DocumentKey", "load_or_create_document_key"]
+__all__ = [
+    "DOCUMENT_CERT_FILE",
+    "DOCUMENT_KEY_FILE",
+    "DocumentKey",
+    "load_or_create_document_key",
+    "transient_document_key",
+]
 
 DOCUMENT_KEY_FILE = "document-key.pem"
 DOCUMENT_CERT_FILE = "document-cert.pem"
@@ -64,6 +70,19 @@ def load_or_create_document_key(
     certificate = load_certificate_pem((directory / DOCUMENT_CERT_FILE).read_bytes())
     if certificate.public_key() != key.public_key():
         raise ValueError(f"{directory / DOCUMENT_CERT_FILE} does not certify the document key")
+    return DocumentKey(key=key, certificate=certificate)
+
+
+def transient_document_key(ca: SiteCA) -> DocumentKey:
+    """A document-signing key certified by ``ca`` and kept only in memory.
+
+    For a process that was given no data directory: its reports verify against the CA like any
+    other (auditors trust the CA, not one key), but each such process signs with its own key.
+    """
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = issue_site_signing_certificate(
+        ca, purpose=PURPOSE, public_key=key.public_key(), now=datetime.now(UTC)
+    )
     return DocumentKey(key=key, certificate=certificate)
 
 
