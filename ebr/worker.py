@@ -17,6 +17,7 @@ from temporalio.client import (
 from temporalio.worker import Worker
 
 from activities.audit_log import AuditLogActivities
+from activities.batch_events import BatchEventActivities
 from activities.batch_store import BatchStoreActivities
 from activities.reports import ReportActivities
 from activities.signed_records import SignedRecordActivities
@@ -24,6 +25,7 @@ from ebr.report.signing_key import DocumentKey
 from ebr.trust import SiteTrust
 from workflows.batch import BatchWorkflow
 from workflows.checkpoints import CHECKPOINT_SCHEDULE_ID, CheckpointWorkflow
+from workflows.deviation import DeviationWorkflow
 from workflows.reports import ReportWorkflow
 
 # Store writes are synchronous (SQLModel); they run on this many threads per worker.
@@ -47,10 +49,11 @@ def build_worker(
     signed = SignedRecordActivities(engine, trust.ca.certificate)
     audit_log = AuditLogActivities(engine, trust)
     reports = ReportActivities(engine, trust, document_key)
+    events = BatchEventActivities(engine)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[BatchWorkflow, CheckpointWorkflow, ReportWorkflow],
+        workflows=[BatchWorkflow, CheckpointWorkflow, DeviationWorkflow, ReportWorkflow],
         activities=[
             store.create_batch,
             store.persist_record,
@@ -58,6 +61,9 @@ def build_worker(
             signed.persist_signed_record,
             audit_log.write_checkpoint,
             reports.issue_report,
+            events.persist_deviation,
+            events.persist_breach,
+            events.persist_review_mark,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
         max_concurrent_activities=ACTIVITY_THREADS,

@@ -86,6 +86,8 @@ class Desk:
         values: tuple[RecordedValue, ...] | None = None,
         payload_changes: dict[str, Any] | None = None,
         head: tuple[int, str] | None = None,
+        execution: int = 1,
+        comment: str | None = None,
     ) -> SignedAction:
         """A signed action on the batch's current head (or ``head``), as the API would send it."""
         self.enrol(actor)
@@ -106,12 +108,13 @@ class Desk:
             seq=seq + 1,
             prev_hash=prev,
             step_id=step_id,
-            execution=1,
+            execution=execution,
             meaning=meaning,
             values=typed,
+            comment=comment,
             reason=reason,
             corrects=(
-                StepRecord.make_id(batch_id, step_id, 1, Meaning.PERFORMED)
+                StepRecord.make_id(batch_id, step_id, execution, Meaning.PERFORMED)
                 if meaning is Meaning.CORRECTED
                 else None
             ),
@@ -119,6 +122,48 @@ class Desk:
             station=actor.station,
             signed_at=datetime.now(UTC),
         )
+        return self._signed(actor, payload, entered, payload_changes)
+
+    def decision(
+        self,
+        recipe: Recipe,
+        batch_id: str,
+        subject: str,
+        actor: Actor,
+        meaning: Meaning,
+        *,
+        reason: str | None = None,
+        comment: str | None = None,
+        detail: dict[str, Any] | None = None,
+        head: tuple[int, str] | None = None,
+    ) -> SignedAction:
+        """A signed decision (``subject``: BATCH_SUBJECT, deviation_subject(..), hold_subject(..))."""
+        self.enrol(actor)
+        seq, prev = head or self.head(batch_id)
+        payload = RecordPayload(
+            batch_id=batch_id,
+            recipe_hash=recipe.content_hash(),
+            seq=seq + 1,
+            prev_hash=prev,
+            step_id=subject,
+            execution=1,
+            meaning=meaning,
+            comment=comment,
+            reason=reason,
+            detail=detail,
+            signer=Signer(user_id=actor.user_id, full_name=actor.full_name),
+            station=actor.station,
+            signed_at=datetime.now(UTC),
+        )
+        return self._signed(actor, payload, {}, None)
+
+    def _signed(
+        self,
+        actor: Actor,
+        payload: RecordPayload,
+        entered: dict[str, Any],
+        payload_changes: dict[str, Any] | None,
+    ) -> SignedAction:
         _, signature = sign_payload(self.keys[actor.user_id], payload.signable())
         if payload_changes:
             payload = payload.model_copy(update=payload_changes)

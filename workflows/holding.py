@@ -8,7 +8,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.batch_store import BatchStoreActivities
     from ebr.domain import holds
     from ebr.domain.batch import Actor, BatchState, BatchStatus
-    from ebr.domain.errors import DomainError, HoldNotActive, TransitionNotAllowed
+    from ebr.domain.errors import (
+        DomainError,
+        HoldNotActive,
+        SignatureRequired,
+        TransitionNotAllowed,
+    )
     from ebr.domain.holds import Hold
     from ebr.domain.status import BatchEvent, check_transition, resume_event
     from workflows.calls import (
@@ -34,6 +39,7 @@ class HoldUpdates:
     _busy: set[str]
     _created: bool
     _updates_this_run: int
+    _v2: bool
 
     @workflow.update
     async def place_hold(self, request: PlaceHoldInput) -> HoldChanged:
@@ -119,6 +125,11 @@ class HoldUpdates:
 
     def _check_lift(self, request: LiftHoldInput) -> Hold:
         try:
+            if self._v2:
+                raise SignatureRequired(
+                    "lifting a hold is a signed decision in this batch: use the decide update",
+                    {"hold_id": request.hold_id},
+                )
             if request.hold_id is None:
                 held = holds.active_hold(h for h in self._holds if h.hold_id not in self._lifting)
                 if held is None:

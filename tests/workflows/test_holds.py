@@ -9,6 +9,7 @@ from temporalio.client import WorkflowHandle
 from ebr.domain.batch import Actor, BatchStatus, StepStatus
 from ebr.domain.records import Meaning
 from ebr.domain.roles import Role
+from ebr.domain.signed import hold_subject
 from ebr.store.audit import list_audit
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
@@ -101,7 +102,20 @@ async def test_signed_completion_during_a_hold_is_refused(plant: Plant, desk: De
     action = desk.action(RECIPE, handle.id, "read-sop", OPERATOR, Meaning.PERFORMED, {})
     refused = await refusal(sign(handle, action))
     assert refused.type == "batch_on_hold"
-    await lift(handle, "pressure back in range")
+    unsigned = await refusal(lift(handle, "pressure back in range"))
+    assert unsigned.type == "signature_required"
+    lift_signed = desk.decision(
+        RECIPE,
+        handle.id,
+        hold_subject("B-HOLD-3-H1"),
+        QA,
+        Meaning.APPROVED,
+        reason="pressure back in range",
+    )
+    decided = await handle.execute_update(BatchWorkflow.decide, lift_signed)
+    assert decided.hold is not None and decided.hold.lifted_by == QA.user_id
+    assert decided.batch_status is BatchStatus.IN_PROGRESS
+    assert decided.record.record_id == "B-HOLD-3/@hold:B-HOLD-3-H1/1/approved"
     recorded = await sign(
         handle, desk.action(RECIPE, handle.id, "read-sop", OPERATOR, Meaning.PERFORMED, {})
     )

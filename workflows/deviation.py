@@ -1,0 +1,164 @@
+"""DeviationWorkflow: one deviation's life, from opening to QA's disposition, as a child of its batch.
+
+The batch opens it (workflow id = deviation id) and keeps a copy of it; this workflow takes the
+investigation (a supervisor), the classification (QA) and CAPA references, audits each new version,
+and tells the batch (signal ``deviation_changed``), which decides what the deviation does to the
+batch (a hold for a major or critical one). The disposition is a signature in the batch's record
+chain, so the batch records it and closes this workflow (signal ``closed``) with the final version;
+a batch that ends first closes it too.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.batch_events import BatchEventActivities
+    from ebr.domain import deviations
+    from ebr.domain.batch import Actor
+    from ebr.domain.deviations import Deviation, Investigation, Stage
+    from ebr.domain.errors import DeviationStateError, DomainError
+    from workflows.calls import STORE_RETRY, STORE_WRITE_GIVE_UP, STORE_WRITE_TIMEOUT, refusal
+    from workflows.messages import (
+        CapaInput,
+        ClassifyInput,
+        DeviationChanged,
+        DeviationStart,
+        InvestigateInput,
+        PersistDeviationInput,
+    )
+
+
+@workflow.defn
+class DeviationWorkflow:
+    """Guarantees: stages go open → investigated → classified → closed, each by its role
+    (``ebr.domain.deviations``); a refused request writes nothing; each accepted change is
+    audited before the caller hears of it, and before the batch is told; one change at a time."""
+
+    @workflow.init
+    def __init__(self, start: DeviationStart) -> None:
+        self._dev = start.deviation
+        self._recipe = start.recipe
+        self._batch = start.batch_workflow_id
+        self._changing = False
+
+    @workflow.run
+    async def run(self, start: DeviationStart) -> Deviation:
+        await workflow.wait_condition(lambda: self._dev.stage is Stage.CLOSED)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._dev
+
+    @workflow.query
+    def deviation(self) -> Deviation:
+        return self._dev
+
+    @workflow.signal
+    def closed(self, changed: DeviationChanged) -> None:
+        """The batch recorded the disposition (or ended): this is the deviation's last version."""
+        self._dev = changed.deviation
+
+    @workflow.update
+    async def investigate(self, request: InvestigateInput) -> DeviationChanged:
+        found = self._investigation(request)
+        return await self._change(
+            deviations.apply_investigate(self._dev, found), "deviation_investigated", request.actor
+        )
+
+    @investigate.validator
+    def _validate_investigate(self, request: InvestigateInput) -> None:
+        self._investigation(request)
+
+    def _investigation(self, request: InvestigateInput) -> Investigation:
+        self._check_free()
+        found = Investigation(
+            root_cause=request.root_cause.strip(),
+            impact=request.impact.strip(),
+            affected_steps=request.affected_steps,
+            by=request.actor.user_id,
+            at=workflow.now(),
+        )
+        try:
+            deviations.check_investigate(self._dev, self._recipe, actor=request.actor, found=found)
+        except DomainError as exc:
+            raise refusal(exc) from None
+        return found
+
+    @workflow.update
+    async def classify(self, request: ClassifyInput) -> DeviationChanged:
+        self._check_classify(request)
+        changed = deviations.apply_classify(
+            self._dev, actor=request.actor, classification=request.classification, at=workflow.now()
+        )
+        return await self._change(
+            changed, "deviation_classified", request.actor, reason=request.comment
+        )
+
+    @classify.validator
+    def _validate_classify(self, request: ClassifyInput) -> None:
+        self._check_classify(request)
+
+    def _check_classify(self, request: ClassifyInput) -> None:
+        self._check_free()
+        try:
+            deviations.check_classify(self._dev, actor=request.actor)
+        except DomainError as exc:
+            raise refusal(exc) from None
+
+    @workflow.update
+    async def attach_capa(self, request: CapaInput) -> DeviationChanged:
+        self._check_capa(request)
+        changed = deviations.apply_capa(self._dev, capa_ref=request.capa_ref)
+        return await self._change(changed, "capa_attached", request.actor)
+
+    @attach_capa.validator
+    def _validate_capa(self, request: CapaInput) -> None:
+        self._check_capa(request)
+
+    def _check_capa(self, request: CapaInput) -> None:
+        self._check_free()
+        try:
+            if self._dev.stage is Stage.CLOSED:
+                raise DeviationStateError(
+                    f"deviation {self._dev.id} is closed: its CAPA went with the disposition",
+                    {"deviation_id": self._dev.id, "stage": self._dev.stage.value},
+                )
+            deviations.check_capa(self._dev, actor=request.actor, capa_ref=request.capa_ref)
+        except DomainError as exc:
+            raise refusal(exc) from None
+
+    def _check_free(self) -> None:
+        if self._changing:
+            raise refusal(
+                DeviationStateError(
+                    f"deviation {self._dev.id} is being changed by another request; try again",
+                    {"deviation_id": self._dev.id, "stage": self._dev.stage.value},
+                )
+            )
+
+    async def _change(
+        self, changed: Deviation, action: str, actor: Actor, *, reason: str | None = None
+    ) -> DeviationChanged:
+        """Audit the new version, then adopt it, then tell the batch."""
+        self._changing = True
+        try:
+            await workflow.execute_local_activity_method(
+                BatchEventActivities.persist_deviation,
+                PersistDeviationInput(
+                    deviation=changed,
+                    action=action,
+                    actor_id=actor.user_id,
+                    station=actor.station,
+                    at=workflow.now(),
+                    reason=reason,
+                ),
+                start_to_close_timeout=STORE_WRITE_TIMEOUT,
+                schedule_to_close_timeout=STORE_WRITE_GIVE_UP,
+                retry_policy=STORE_RETRY,
+            )
+            self._dev = changed
+        finally:
+            self._changing = False
+        message = DeviationChanged(deviation=changed)
+        batch = workflow.get_external_workflow_handle(self._batch)
+        await batch.signal("deviation_changed", message)
+        return message
