@@ -29,9 +29,13 @@ from workflows.batch import BatchWorkflow, search_attributes_for
 from workflows.messages import (
     BatchOutcome,
     CompleteStepInput,
+    Decided,
+    DeviationChanged,
     HoldChanged,
-    LiftHoldInput,
+    MarkReviewedInput,
+    OpenDeviationInput,
     PlaceHoldInput,
+    ReviewMarked,
     SignedAction,
     StartBatch,
     StepRecorded,
@@ -148,30 +152,36 @@ async def place_hold(
     return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.place_hold, request))
 
 
-async def lift_hold(
-    *, client: Client, engine: Engine, batch_id: str, request: LiftHoldInput
-) -> HoldChanged:
-    """Lift a batch's hold through its workflow; refused unless QA, with a reason."""
+async def decide(*, client: Client, engine: Engine, batch_id: str, action: SignedAction) -> Decided:
+    """Send a signed decision (release, rejection, disposition, hold lift) to its batch."""
     handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
-    return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.lift_hold, request))
+    return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.decide, action))
+
+
+async def open_deviation(
+    *, client: Client, engine: Engine, batch_id: str, request: OpenDeviationInput
+) -> DeviationChanged:
+    """Open a deviation by hand (anyone, with a description); the batch starts its child."""
+    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
+    return await _update(
+        engine, batch_id, handle.execute_update(BatchWorkflow.open_deviation, request)
+    )
+
+
+async def mark_reviewed(
+    *, client: Client, engine: Engine, batch_id: str, request: MarkReviewedInput
+) -> ReviewMarked:
+    """QA's mark that one exception of the batch's review was looked at (audited by the batch)."""
+    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
+    return await _update(
+        engine, batch_id, handle.execute_update(BatchWorkflow.mark_reviewed, request)
+    )
 
 
 async def _update(engine: Engine, batch_id: str, call: Awaitable[T]) -> T:
     """Run one update and translate the workflow's refusals into answers a person can act on."""
     try:
-        return await _answered(call)
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        if isinstance(cause, ActivityError) and isinstance(cause.cause, ApplicationError):
-            cause = cause.cause  # refused by the store activity (bad signature, conflict)
-        if isinstance(cause, ApplicationError) and cause.type:
-            if cause.type in ACTIVITY_REFUSALS:
-                http_status, code = ACTIVITY_REFUSALS[cause.type]
-                raise ApiError(http_status, code, cause.message) from None
-            info = cause.details[0] if cause.details else {}
-            details = info.get("details") if isinstance(info, dict) else None
-            raise refusal(cause.type, cause.message, details) from None
-        raise ApiError(500, "update_failed", f"the batch could not record this: {exc}") from None
+        return await answered_update(call)
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
             # Temporal knows no running batch by that id: ask the store whether it ever existed.
@@ -189,6 +199,25 @@ async def _update(engine: Engine, batch_id: str, call: Awaitable[T]) -> T:
                 {"status": status},
             ) from None
         raise
+
+
+async def answered_update(call: Awaitable[T]) -> T:
+    """Await one workflow update; a refusal (an update failure whose type is a domain error code,
+    or a store activity's refusal) becomes the ApiError a person can act on."""
+    try:
+        return await _answered(call)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ActivityError) and isinstance(cause.cause, ApplicationError):
+            cause = cause.cause  # refused by the store activity (bad signature, conflict)
+        if isinstance(cause, ApplicationError) and cause.type:
+            if cause.type in ACTIVITY_REFUSALS:
+                http_status, code = ACTIVITY_REFUSALS[cause.type]
+                raise ApiError(http_status, code, cause.message) from None
+            info = cause.details[0] if cause.details else {}
+            details = info.get("details") if isinstance(info, dict) else None
+            raise refusal(cause.type, cause.message, details) from None
+        raise ApiError(500, "update_failed", f"the batch could not record this: {exc}") from None
 
 
 async def _answered(call: Awaitable[T]) -> T:

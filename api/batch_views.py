@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 
 from sqlmodel import Session
 
@@ -16,11 +17,13 @@ from api.schemas import (
     SignatureView,
     StepView,
 )
-from ebr.domain.batch import BatchStatus, StepStatus
+from ebr.domain.batch import BatchHeader, BatchState, BatchStatus, StepStatus
+from ebr.domain.deviations import Decision, Deviation
 from ebr.domain.recipe import Quantity, Recipe
 from ebr.domain.records import Meaning, StepRecord
 from ebr.domain.signed import RecordPayload
-from ebr.store.batches import BatchRow, get_batch
+from ebr.store.batch_events import load_batch_events
+from ebr.store.batches import BatchRow, get_batch, header_of
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
 from ebr.store.records import StepRecordRow, list_step_records, record_of
 
@@ -118,24 +121,58 @@ def batch_detail(*, session: Session, batch_id: str) -> BatchDetail:
         raise ApiError(500, "recipe_missing", f"the recipe of batch {batch_id} is missing")
     recipe = recipe_of(recipe_row)
     rows = list_step_records(session=session, batch_id=batch_id)
-    steps = _step_views(recipe, [record_of(r) for r in rows], [row_view(r) for r in rows])
+    records = [record_of(r) for r in rows]
+    events = load_batch_events(session=session, batch_id=batch_id)
+    state = progress_of(header_of(row), recipe, records, events.deviations)
+    steps = _step_views(recipe, state, [row_view(r) for r in rows])
     next_step = next((s.step_id for s in steps if s.status is not StepStatus.DONE), None)
     return BatchDetail(**batch_summary(row).model_dump(), next_step=next_step, steps=steps)
 
 
-def _step_views(
-    recipe: Recipe, records: list[StepRecord], views_of: list[RecordView]
-) -> list[StepView]:
-    by_step: dict[str, list[StepRecord]] = {}
+def progress_of(
+    header: BatchHeader,
+    recipe: Recipe,
+    records: Sequence[StepRecord],
+    deviations: Sequence[Deviation],
+) -> BatchState:
+    """Each step's progress as the store shows it, for pages and the review (not for deciding:
+    the workflow decides on its own state, and writes records before it moves on).
+
+    A step's current execution is 1 plus the rework dispositions that named it (each opens the
+    step again as the next execution, ``status.apply_reopen``); its status comes from that
+    execution's records alone, so a step opened again is pending until it is done again.
+    """
+    state = BatchState.start(header, recipe)
+    for dev in deviations:
+        ruling = dev.disposition
+        if ruling is not None and ruling.decision is Decision.REWORK:
+            for progress in state.steps:
+                if progress.step_id in set(ruling.rework_steps):
+                    progress.execution += 1
+    by_execution: dict[tuple[str, int], list[StepRecord]] = {}
+    for r in records:
+        by_execution.setdefault((r.step_id, r.execution), []).append(r)
+    for progress in state.steps:
+        step = recipe.step(progress.step_id)
+        assert step is not None
+        mine = by_execution.get((progress.step_id, progress.execution), [])
+        progress.status = _status(step.verify, mine)
+        for r in mine:
+            if r.meaning is Meaning.PERFORMED:
+                progress.performed_by, progress.performed_at = r.user_id, r.recorded_at
+            elif r.meaning is Meaning.VERIFIED:
+                progress.verified_by, progress.verified_at = r.user_id, r.recorded_at
+    return state
+
+
+def _step_views(recipe: Recipe, state: BatchState, views_of: list[RecordView]) -> list[StepView]:
     shown: dict[str, list[RecordView]] = {}
-    for record, view in zip(records, views_of, strict=True):
-        by_step.setdefault(record.step_id, []).append(record)
-        shown.setdefault(record.step_id, []).append(view)
+    for view in views_of:
+        shown.setdefault(view.step_id, []).append(view)
     views: list[StepView] = []
     for unit in recipe.procedure:
         for operation in unit.operations:
             for step in operation.steps:
-                mine = by_step.get(step.id, [])
                 views.append(
                     StepView(
                         step_id=step.id,
@@ -147,11 +184,17 @@ def _step_views(
                         operation=operation.name,
                         instructions=step.instructions,
                         inputs=[spec.model_dump(mode="json") for spec in step.inputs],
-                        status=_status(step.verify, mine),
+                        status=_current_status(state, step.id),
                         records=shown.get(step.id, []),
                     )
                 )
     return views
+
+
+def _current_status(state: BatchState, step_id: str) -> StepStatus:
+    progress = state.progress(step_id)
+    assert progress is not None
+    return progress.status
 
 
 def records_of_batch(*, session: Session, batch_id: str) -> list[RecordView]:
@@ -162,7 +205,7 @@ def records_of_batch(*, session: Session, batch_id: str) -> list[RecordView]:
     return [row_view(r) for r in list_step_records(session=session, batch_id=batch_id)]
 
 
-def _status(needs_verification: bool, records: list[StepRecord]) -> StepStatus:
+def _status(needs_verification: bool, records: Sequence[StepRecord]) -> StepStatus:
     """A step's status as its records show it; the workflow writes records before it moves on."""
     meanings = {r.meaning for r in records}
     if Meaning.PERFORMED not in meanings:

@@ -22,6 +22,11 @@ STATUS_OF_KIND = {
 }
 
 
+# Codes whose HTTP status is not their kind's: a rework naming no step, or one that cannot be
+# redone, is a bad request body (its ``details.field`` says which), not a conflict with the batch.
+STATUS_OF_CODE = {"rework_invalid": 422}
+
+
 class ApiError(Exception):
     """An error raised by the API layer itself, with its HTTP status."""
 
@@ -32,7 +37,8 @@ class ApiError(Exception):
 
 def refusal(code: str, message: str, details: Any = None) -> ApiError:
     """A workflow's refusal (an update failure whose type is a domain error code) as an ApiError."""
-    return ApiError(STATUS_OF_KIND[kind_of(code)], code, message, details)
+    status = STATUS_OF_CODE.get(code) or STATUS_OF_KIND[kind_of(code)]
+    return ApiError(status, code, message, details)
 
 
 def body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -46,7 +52,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        status = STATUS_OF_KIND[exc.kind]
+        status = STATUS_OF_CODE.get(exc.code) or STATUS_OF_KIND[exc.kind]
         return JSONResponse(body(exc.code, exc.message, exc.details), status_code=status)
 
     @app.exception_handler(AccountError)

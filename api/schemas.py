@@ -8,8 +8,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ebr.domain.batch import BatchStatus, StepStatus
+from ebr.domain.deviations import Classification, Decision, Deviation
+from ebr.domain.holds import Hold
 from ebr.domain.recipe import Quantity, Recipe
 from ebr.domain.records import Meaning
+from ebr.domain.review import ExceptionKind, ReviewException, ReviewMark
 from ebr.domain.roles import Role
 from ebr.domain.values import RecordedValue
 
@@ -171,10 +174,12 @@ class HoldPlacement(BaseModel):
 
 
 class HoldLift(BaseModel):
-    """Lift ``hold_id``, or the batch's earliest active hold; recorded with QA's identity."""
+    """Lift ``hold_id``, or the batch's earliest active hold placed by a person: QA's signature
+    (meaning ``approved``) with a reason."""
 
     reason: str = Field(min_length=1, max_length=4000)
     hold_id: str | None = None
+    signature: SignatureBody
 
 
 class HoldResult(BaseModel):
@@ -218,3 +223,100 @@ class StepResult(BaseModel):
     batch_status: BatchStatus
     steps_done: int
     steps_total: int
+
+
+class DeviationOpening(BaseModel):
+    """Anyone's report of a deviation: what happened, and the step it concerns if any."""
+
+    description: str = Field(min_length=1, max_length=4000)
+    step_id: str | None = None
+
+
+class DeviationInvestigation(BaseModel):
+    """A supervisor's investigation: root cause, impact, and the steps it affected."""
+
+    root_cause: str = Field(min_length=1, max_length=4000)
+    impact: str = Field(min_length=1, max_length=4000)
+    affected_steps: list[str] = Field(default_factory=list)
+
+
+class DeviationClassification(BaseModel):
+    classification: Classification
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class CapaReference(BaseModel):
+    capa_ref: str = Field(min_length=1, max_length=200)
+
+
+class DeviationDisposition(BaseModel):
+    """QA's signed disposition (meaning ``approved``): accept, rework the named steps, or reject."""
+
+    decision: Decision
+    reason: str = Field(min_length=1, max_length=4000)
+    rework_steps: list[str] = Field(default_factory=list)
+    capa_ref: str | None = Field(default=None, max_length=200)
+    comment: str | None = Field(default=None, max_length=4000)
+    signature: SignatureBody
+
+
+class BatchRelease(BaseModel):
+    """QA's signed release (meaning ``released``)."""
+
+    comment: str | None = Field(default=None, max_length=4000)
+    signature: SignatureBody
+
+
+class BatchRejection(BaseModel):
+    """QA's signed rejection (meaning ``rejected``), with its reason."""
+
+    reason: str = Field(min_length=1, max_length=4000)
+    comment: str | None = Field(default=None, max_length=4000)
+    signature: SignatureBody
+
+
+class DecisionResult(BaseModel):
+    """A signed decision as recorded, and what it changed."""
+
+    record: RecordView
+    batch_status: BatchStatus
+    deviation: Deviation | None = None
+    hold: Hold | None = None
+    reopened: list[str] = Field(default_factory=list)
+
+
+class ReviewMarking(BaseModel):
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class ReviewItem(BaseModel):
+    """One exception of the batch's record, and whether (by whom, when) QA reviewed it."""
+
+    id: str
+    kind: ExceptionKind
+    at: datetime
+    summary: str
+    step_id: str | None
+    execution: int | None
+    reviewed: bool
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    review_comment: str | None = None
+
+
+class ReviewView(BaseModel):
+    """Review by exception: only what QA must look at, and what still stands before release."""
+
+    batch_id: str
+    status: BatchStatus
+    none: bool
+    message: str
+    exceptions: list[ReviewItem]
+    unreviewed: int
+    release_blocked: list[dict[str, Any]]
+
+
+class ReviewMarkResult(BaseModel):
+    mark: ReviewMark
+    exception: ReviewException
+    unreviewed: int

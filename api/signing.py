@@ -1,23 +1,25 @@
 """Signed actions over HTTP: the password opens the signer's key for this request only, the
-record is signed on the batch's current chain head, and the workflow records it as signed."""
+record is signed on the batch's current chain head, and the workflow records it as signed.
+
+Step records (``sign_step``) and batch-level decisions (``sign_decision``: release, rejection,
+a deviation's disposition, lifting a hold) go through the same loop, ``_sign_on_head``."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 from base64 import b64encode
-from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Engine
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from api import batch_commands
+from api import signing_hints as hints
 from api.batch_views import signed_view
 from api.context import ApiContext
 from api.errors import ApiError
@@ -28,17 +30,14 @@ from ebr.domain.errors import InvalidValues, UnknownStep
 from ebr.domain.execution import check_complete, check_correct
 from ebr.domain.recipe import Recipe
 from ebr.domain.records import Meaning, StepRecord
-from ebr.domain.signed import GENESIS, RecordPayload, Signer
+from ebr.domain.signed import RecordPayload, Signer
 from ebr.domain.values import RecordedValue, validate_values
-from ebr.store.batches import get_batch
-from ebr.store.db import session_scope
-from ebr.store.recipes import get_recipe_by_hash, recipe_of
-from ebr.store.records import latest_record_hash
 from signatures.records import sign_payload
 from workflows.batch import BatchWorkflow
-from workflows.messages import BatchOutcome, SignedAction, StepRecorded
+from workflows.messages import BatchOutcome, Decided, SignedAction, StepRecorded
 
 V = TypeVar("V")
+A = TypeVar("A")
 
 # A concurrent record moves the chain head; the signature is made again on the new head.
 SIGNING_ATTEMPTS = 4
@@ -53,6 +52,27 @@ class SignedStep:
     view: RecordView
 
 
+@dataclass(frozen=True)
+class SignedDecision:
+    """A signed batch-level decision as the workflow recorded it, and its record as stored."""
+
+    decided: Decided
+    view: RecordView
+
+
+@dataclass(frozen=True)
+class _Content:
+    """What a person signs, apart from where the batch's chain stands and the step's execution."""
+
+    step_id: str
+    meaning: Meaning
+    values: tuple[RecordedValue, ...] = ()
+    comment: str | None = None
+    reason: str | None = None
+    detail: dict[str, Any] | None = None
+    entered: dict[str, Any] = field(default_factory=dict)
+
+
 async def sign_step(
     *,
     context: ApiContext,
@@ -65,6 +85,102 @@ async def sign_step(
     comment: str | None = None,
     reason: str | None = None,
 ) -> SignedStep:
+    """Sign a step record (performed, verified or corrected) as ``actor`` and have it recorded.
+
+    Checked here, before the password is tried: the signature's meaning is the action's, and the
+    entered values fit the recipe (a value error on a step that may not be done now reports why
+    it may not). The record is signed for the step's current execution: this process's last
+    knowledge of it, or for a correction the store's (a correction names the record it corrects);
+    an ``execution_moved`` refusal (a rework opened the step again) names the execution to sign.
+
+    Raises ApiError (wrong meaning, unknown batch, the workflow's refusals), DomainError (values,
+    unknown step) and AccountError (wrong password, locked account, expired signing session).
+    """
+    _check_meaning(signature, meaning)
+    recipe_hash = hints.recipe_hash(context.reads, batch_id)
+    recipe = hints.recipe(context.reads, recipe_hash)
+    try:
+        values = _typed_values(recipe, step_id, meaning, entered or {})
+    except InvalidValues:
+        await _refuse_by_rules_first(context, actor, batch_id, recipe, step_id, meaning)
+        raise
+    content = _Content(
+        step_id=step_id,
+        meaning=meaning,
+        values=values,
+        comment=comment,
+        reason=reason,
+        entered=entered or {},
+    )
+    if meaning is Meaning.CORRECTED:
+        execution = hints.stored_execution(context.reads, batch_id, step_id)
+    else:
+        execution = hints.EXECUTIONS.get(f"{batch_id}\n{step_id}") or 1
+
+    async def send(action: SignedAction) -> StepRecorded:
+        return await batch_commands.sign(
+            client=context.temporal, engine=context.reads, batch_id=batch_id, action=action
+        )
+
+    recorded, view = await _sign_on_head(
+        context=context,
+        actor=actor,
+        batch_id=batch_id,
+        recipe_hash=recipe_hash,
+        content=content,
+        execution=execution,
+        signature=signature,
+        send=send,
+    )
+    hints.EXECUTIONS.put(f"{batch_id}\n{step_id}", recorded.record.execution)
+    return SignedStep(recorded=recorded, view=view)
+
+
+async def sign_decision(
+    *,
+    context: ApiContext,
+    actor: Actor,
+    batch_id: str,
+    subject: str,
+    meaning: Meaning,
+    signature: SignatureBody,
+    comment: str | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> SignedDecision:
+    """Sign a batch-level decision as ``actor`` and have the batch's workflow decide it.
+
+    ``subject`` is the decision's ``step_id`` (``ebr.domain.signed``: the batch, a deviation or
+    a hold); the record is signed exactly as a step record is (same chain, same retry), for
+    execution 1, with no values and with ``detail`` when the decision has structured content.
+    Whether the decision may be taken (role, segregation of duties, what is missing, reason) is
+    the workflow's to say; its refusals come back as ApiError.
+    """
+    _check_meaning(signature, meaning)
+    recipe_hash = hints.recipe_hash(context.reads, batch_id)
+    content = _Content(
+        step_id=subject, meaning=meaning, comment=comment, reason=reason, detail=detail
+    )
+
+    async def send(action: SignedAction) -> Decided:
+        return await batch_commands.decide(
+            client=context.temporal, engine=context.reads, batch_id=batch_id, action=action
+        )
+
+    decided, view = await _sign_on_head(
+        context=context,
+        actor=actor,
+        batch_id=batch_id,
+        recipe_hash=recipe_hash,
+        content=content,
+        execution=1,
+        signature=signature,
+        send=send,
+    )
+    return SignedDecision(decided=decided, view=view)
+
+
+def _check_meaning(signature: SignatureBody, meaning: Meaning) -> None:
     if signature.meaning is not meaning:
         raise ApiError(
             422,
@@ -72,14 +188,23 @@ async def sign_step(
             f"this action is signed as {meaning.value!r}, not {signature.meaning.value!r}",
             {"field": "signature.meaning"},
         )
+
+
+async def _sign_on_head(
+    *,
+    context: ApiContext,
+    actor: Actor,
+    batch_id: str,
+    recipe_hash: str,
+    content: _Content,
+    execution: int,
+    signature: SignatureBody,
+    send: Callable[[SignedAction], Awaitable[A]],
+) -> tuple[A, RecordView]:
+    """The one signing loop: open the signer's key with the password, sign ``content`` on the
+    batch's chain head, send it; when the workflow answers ``chain_moved`` (another record came
+    first) or ``execution_moved`` (the step was opened again), sign again where it says."""
     now = datetime.now(UTC)
-    recipe_hash = _recipe_hash(context.reads, batch_id)
-    recipe = _recipe(context.reads, recipe_hash)
-    try:
-        values = _typed_values(recipe, step_id, meaning, entered or {})
-    except InvalidValues:
-        await _refuse_by_rules_first(context, actor, batch_id, recipe, step_id, meaning)
-        raise
     key = await run_in_threadpool(
         open_signing_key,
         context.engine,
@@ -90,28 +215,29 @@ async def sign_step(
         now=now,
         controls=Controls.of(context.settings),
     )
-    corrects = (
-        StepRecord.make_id(batch_id, step_id, 1, Meaning.PERFORMED)
-        if meaning is Meaning.CORRECTED
-        else None
-    )
-    seq, head = _CHAIN_HEADS.get(batch_id) or _stored_head(context.reads, batch_id)
+    seq, head = hints.CHAIN_HEADS.get(batch_id) or hints.stored_head(context.reads, batch_id)
     for attempt in range(SIGNING_ATTEMPTS):
+        corrects = (
+            StepRecord.make_id(batch_id, content.step_id, execution, Meaning.PERFORMED)
+            if content.meaning is Meaning.CORRECTED
+            else None
+        )
         payload = RecordPayload(
             batch_id=batch_id,
             recipe_hash=recipe_hash,
             seq=seq + 1,
             prev_hash=head,
-            step_id=step_id,
-            execution=1,
-            meaning=meaning,
-            values=values,
-            comment=comment,
-            reason=reason,
+            step_id=content.step_id,
+            execution=execution,
+            meaning=content.meaning,
+            values=content.values,
+            comment=content.comment,
+            reason=content.reason,
             corrects=corrects,
             signer=Signer(user_id=actor.user_id, full_name=actor.full_name),
             station=actor.station,
             signed_at=now,
+            detail=content.detail,
         )
         canonical, signed = sign_payload(key.key, payload.signable())
         action = SignedAction(
@@ -119,26 +245,35 @@ async def sign_step(
             payload=payload,
             key_id=key.key_id,
             signature=b64encode(signed.value).decode("ascii"),
-            entered=entered or {},
+            entered=content.entered,
         )
         try:
-            recorded = await batch_commands.sign(
-                client=context.temporal, engine=context.reads, batch_id=batch_id, action=action
-            )
+            answer = await send(action)
         except ApiError as exc:
-            if exc.code != "chain_moved" or attempt == SIGNING_ATTEMPTS - 1:
+            if attempt == SIGNING_ATTEMPTS - 1:
                 raise
-            # The workflow says where its chain stands: sign again on that head (after a moment:
-            # a record still being stored has taken its number but not yet given its hash).
-            seq, head = exc.details["seq"] - 1, exc.details["prev_hash"]
-            await asyncio.sleep(0.02 * (attempt + 1))
-            continue
-        _CHAIN_HEADS.put(batch_id, (payload.seq, hashlib.sha256(canonical).hexdigest()))
+            if exc.code == "chain_moved":
+                # The workflow says where its chain stands: sign again on that head (after a
+                # moment: a record still being stored has taken its number but not its hash).
+                seq, head = exc.details["seq"] - 1, exc.details["prev_hash"]
+                await asyncio.sleep(0.02 * (attempt + 1))
+                continue
+            if exc.code == "execution_moved" and _names_step(exc.details, content.step_id):
+                execution = int(exc.details["execution"])
+                continue
+            raise
+        hints.CHAIN_HEADS.put(batch_id, (payload.seq, hashlib.sha256(canonical).hexdigest()))
         view = signed_view(
             payload, canonical=canonical, signature=action.signature, key_id=key.key_id
         )
-        return SignedStep(recorded=recorded, view=view)
+        return answer, view
     raise AssertionError("unreachable")
+
+
+def _names_step(details: Any, step_id: str) -> bool:
+    return (
+        isinstance(details, dict) and details.get("step_id") == step_id and "execution" in details
+    )
 
 
 async def _refuse_by_rules_first(
@@ -166,68 +301,6 @@ async def _refuse_by_rules_first(
             check_complete(state, recipe, step_id=step_id, actor=actor, values={})
     except InvalidValues:
         return  # the rules allow the action: the caller reports its own value errors
-
-
-class _Recent(Generic[V]):
-    """A small least-recently-used map (the API serves one event loop: no lock is needed)."""
-
-    def __init__(self, size: int) -> None:
-        self._items: OrderedDict[str, V] = OrderedDict()
-        self._size = size
-
-    def get(self, key: str) -> V | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: str, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-
-# Where each batch's chain stood after this process's last signature on it. Only a hint: the
-# workflow checks the head of every signed record, and a stale hint costs one refused update,
-# whose refusal carries the true head.
-_CHAIN_HEADS: _Recent[tuple[int, str]] = _Recent(4096)
-# A batch's recipe version never changes.
-_RECIPE_HASHES: _Recent[str] = _Recent(4096)
-
-
-def _stored_head(engine: Engine, batch_id: str) -> tuple[int, str]:
-    with session_scope(engine) as session:
-        seq, head = latest_record_hash(session=session, batch_id=batch_id)
-    return seq, head or GENESIS
-
-
-def _recipe_hash(engine: Engine, batch_id: str) -> str:
-    known = _RECIPE_HASHES.get(batch_id)
-    if known is not None:
-        return known
-    with session_scope(engine) as session:
-        batch = get_batch(session=session, batch_id=batch_id)
-    if batch is None:
-        raise ApiError(
-            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
-        )
-    _RECIPE_HASHES.put(batch_id, batch.recipe_hash)
-    return batch.recipe_hash
-
-
-@lru_cache(maxsize=64)
-def _cached_recipe(engine: Engine, recipe_hash: str) -> Recipe:
-    with session_scope(engine) as session:
-        row = get_recipe_by_hash(session=session, content_hash=recipe_hash)
-        if row is None:
-            raise ApiError(500, "recipe_missing", f"no recipe has the hash {recipe_hash}")
-        return recipe_of(row)
-
-
-def _recipe(engine: Engine, recipe_hash: str) -> Recipe:
-    """Recipes are immutable by their hash, so one read per process is enough."""
-    return _cached_recipe(engine, recipe_hash)
 
 
 def _typed_values(

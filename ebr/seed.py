@@ -42,6 +42,8 @@ DEMO_USERS = (
     DemoUser("omar", "Omar Haddad", (Role.OPERATOR,)),
     DemoUser("sam", "Sam Lindqvist", (Role.SUPERVISOR, Role.OPERATOR)),
     DemoUser("quinn", "Quinn Moreau", (Role.QA,)),
+    # A second QA who performs and verifies no step, so she may release (segregation of duties).
+    DemoUser("rita", "Rita Serrano", (Role.QA,)),
     DemoUser("aude", "Aude Laurent", (Role.AUDITOR,)),
     DemoUser("adam", "Adam Novak", (Role.ADMIN,)),
 )

@@ -1,0 +1,100 @@
+"""What the signing layer remembers between requests, and reads from the store to sign: where a
+batch's chain stands, which execution a step is in, a batch's recipe. Every hint is checked by the
+workflow, and a stale one costs one refused update whose refusal says what is true now."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from functools import lru_cache
+from typing import Generic, TypeVar
+
+from sqlalchemy import Engine, func
+from sqlmodel import select
+
+from api.errors import ApiError
+from ebr.domain.recipe import Recipe
+from ebr.domain.records import Meaning
+from ebr.domain.signed import GENESIS
+from ebr.store.batches import get_batch
+from ebr.store.db import session_scope
+from ebr.store.recipes import get_recipe_by_hash, recipe_of
+from ebr.store.records import StepRecordRow, latest_record_hash
+
+V = TypeVar("V")
+
+
+class _Recent(Generic[V]):
+    """A small least-recently-used map (the API serves one event loop: no lock is needed)."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[str, V] = OrderedDict()
+        self._size = size
+
+    def get(self, key: str) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: str, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+# The execution of each step this process last signed for: a rework opens a step again as the
+# next execution, which the workflow names when it refuses a stale one (``execution_moved``).
+EXECUTIONS: _Recent[int] = _Recent(65536)
+# Where each batch's chain stood after this process's last signature on it. Only a hint: the
+# workflow checks the head of every signed record, and a stale hint costs one refused update,
+# whose refusal carries the true head.
+CHAIN_HEADS: _Recent[tuple[int, str]] = _Recent(4096)
+# A batch's recipe version never changes.
+RECIPE_HASHES: _Recent[str] = _Recent(4096)
+
+
+def stored_head(engine: Engine, batch_id: str) -> tuple[int, str]:
+    with session_scope(engine) as session:
+        seq, head = latest_record_hash(session=session, batch_id=batch_id)
+    return seq, head or GENESIS
+
+
+def stored_execution(engine: Engine, batch_id: str, step_id: str) -> int:
+    """The execution of the step's latest completion in the store: the one a correction corrects."""
+    query = select(func.max(StepRecordRow.execution)).where(
+        StepRecordRow.batch_id == batch_id,
+        StepRecordRow.step_id == step_id,
+        StepRecordRow.meaning == Meaning.PERFORMED.value,
+    )
+    with session_scope(engine) as session:
+        latest = session.exec(query).one()
+    return int(latest) if latest else 1
+
+
+def recipe_hash(engine: Engine, batch_id: str) -> str:
+    known = RECIPE_HASHES.get(batch_id)
+    if known is not None:
+        return known
+    with session_scope(engine) as session:
+        batch = get_batch(session=session, batch_id=batch_id)
+    if batch is None:
+        raise ApiError(
+            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
+        )
+    RECIPE_HASHES.put(batch_id, batch.recipe_hash)
+    return batch.recipe_hash
+
+
+@lru_cache(maxsize=64)
+def cached_recipe(engine: Engine, recipe_hash: str) -> Recipe:
+    with session_scope(engine) as session:
+        row = get_recipe_by_hash(session=session, content_hash=recipe_hash)
+        if row is None:
+            raise ApiError(500, "recipe_missing", f"no recipe has the hash {recipe_hash}")
+        return recipe_of(row)
+
+
+def recipe(engine: Engine, recipe_hash: str) -> Recipe:
+    """Recipes are immutable by their hash, so one read per process is enough."""
+    return cached_recipe(engine, recipe_hash)
