@@ -88,6 +88,7 @@ class Desk:
         head: tuple[int, str] | None = None,
         execution: int = 1,
         comment: str | None = None,
+        at: datetime | None = None,
     ) -> SignedAction:
         """A signed action on the batch's current head (or ``head``), as the API would send it."""
         self.enrol(actor)
@@ -120,7 +121,7 @@ class Desk:
             ),
             signer=Signer(user_id=actor.user_id, full_name=actor.full_name),
             station=actor.station,
-            signed_at=datetime.now(UTC),
+            signed_at=at or datetime.now(UTC),
         )
         return self._signed(actor, payload, entered, payload_changes)
 
@@ -136,6 +137,7 @@ class Desk:
         comment: str | None = None,
         detail: dict[str, Any] | None = None,
         head: tuple[int, str] | None = None,
+        at: datetime | None = None,
     ) -> SignedAction:
         """A signed decision (``subject``: BATCH_SUBJECT, deviation_subject(..), hold_subject(..))."""
         self.enrol(actor)
@@ -153,7 +155,7 @@ class Desk:
             detail=detail,
             signer=Signer(user_id=actor.user_id, full_name=actor.full_name),
             station=actor.station,
-            signed_at=datetime.now(UTC),
+            signed_at=at or datetime.now(UTC),
         )
         return self._signed(actor, payload, {}, None)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.deciding import DecisionUpdates
 from workflows.deviating import THE_RULES
@@ -130,12 +130,12 @@ class BatchWorkflow(DecisionUpdates):
         await workflow.wait_condition(workflow.all_handlers_finished)
         if not self._finished():
             workflow.continue_as_new(self._carried(start))
-        if self._v2:
-            await self._close_the_record()
+        report = await self._close_the_record() if self._v2 else None
         return BatchOutcome(
             batch_id=self._state.header.batch_id,
             status=self._state.status,
             completed_at=self._state.completed_at,
+            report_sha256=report,
         )
 
     @workflow.query
@@ -159,9 +159,9 @@ class BatchWorkflow(DecisionUpdates):
             not_before=self._not_before,
         )
 
-    async def _close_the_record(self) -> None:
+    async def _close_the_record(self) -> str | None:
         """The batch is decided: end its open deviations' workflows, sign a checkpoint of the
-        audit log that now holds the decision, and issue the final report."""
+        audit log that now holds the decision, and issue the final report (its SHA-256)."""
         for dev in self._deviations:
             if dev.stage is not Stage.CLOSED:
                 await self._close_deviation_workflow(dev)
@@ -170,13 +170,22 @@ class BatchWorkflow(DecisionUpdates):
             start_to_close_timeout=STORE_WRITE_GIVE_UP,
             retry_policy=STORE_RETRY,
         )
-        await workflow.execute_activity(
-            "issue_report",
-            IssueReportInput(batch_id=self._state.header.batch_id, final=True),
-            result_type=ReportIssued,
-            start_to_close_timeout=REPORT_TIMEOUT,
-            heartbeat_timeout=REPORT_HEARTBEAT,
-        )
+        try:
+            issued = await workflow.execute_activity(
+                "issue_report",
+                IssueReportInput(batch_id=self._state.header.batch_id, final=True),
+                result_type=ReportIssued,
+                start_to_close_timeout=REPORT_TIMEOUT,
+                heartbeat_timeout=REPORT_HEARTBEAT,
+            )
+        except ActivityError as exc:
+            # The decision stands and is signed; a report that cannot be made from the stored
+            # record (retries cannot help) is reported here and made again on request.
+            workflow.logger.error(
+                "the final report of %s failed: %s", self._state.header.batch_id, exc.cause
+            )
+            return None
+        return issued.sha256
 
     @workflow.update
     async def opened(self) -> BatchState:

@@ -79,6 +79,9 @@ class BatchOutcome(_Message):
     batch_id: str
     status: BatchStatus
     completed_at: datetime | None
+    # The SHA-256 of the final report issued at release or rejection (None before that existed,
+    # or when it could not be issued).
+    report_sha256: str | None = None
 
 
 class CreateBatchInput(_Message):

@@ -1,0 +1,188 @@
+"""What the exception-branch tests share: a signed batch started at the test server's time, a
+desk that signs at that time, and readers of what the store holds."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from ebr.domain.batch import Actor, BatchState, BatchStatus
+from ebr.domain.deviations import Deviation
+from ebr.domain.recipe import Recipe
+from ebr.domain.records import Meaning
+from ebr.domain.review import ExceptionReport, exception_report
+from ebr.domain.roles import Role
+from ebr.domain.signed import BATCH_SUBJECT, deviation_subject
+from ebr.store.batch_events import BatchEvents, load_batch_events
+from ebr.store.db import session_scope
+from ebr.store.recipes import save_recipe
+from ebr.store.records import list_step_records, record_of
+from tests.factories import header_for
+from tests.signing import Desk
+from tests.workflows.conftest import Plant
+from workflows.batch import BatchWorkflow, search_attributes_for
+from workflows.deviation import DeviationWorkflow
+from workflows.messages import (
+    BatchOutcome,
+    ClassifyInput,
+    Decided,
+    DeviationChanged,
+    InvestigateInput,
+    MarkReviewedInput,
+    StartBatch,
+    StepRecorded,
+)
+
+Handle = WorkflowHandle[BatchWorkflow, BatchOutcome]
+QA_2 = Actor(user_id="rita", full_name="Rita Release", roles=(Role.QA,), station="qa-office")
+
+
+@dataclass
+class Bench:
+    """A signed batch on the test server, with a desk that signs at the server's time."""
+
+    plant: Plant
+    env: WorkflowEnvironment
+    desk: Desk
+    recipe: Recipe
+    handle: Handle
+
+    @property
+    def batch_id(self) -> str:
+        return self.handle.id
+
+    async def now(self) -> datetime:
+        return await self.env.get_current_time()
+
+    async def sign(
+        self,
+        step_id: str,
+        actor: Actor,
+        meaning: Meaning = Meaning.PERFORMED,
+        entered: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> StepRecorded:
+        action = self.desk.action(
+            self.recipe,
+            self.batch_id,
+            step_id,
+            actor,
+            meaning,
+            entered,
+            at=await self.now(),
+            **kwargs,
+        )
+        return await self.handle.execute_update(BatchWorkflow.sign, action)
+
+    async def decide(self, subject: str, actor: Actor, meaning: Meaning, **kwargs: Any) -> Decided:
+        action = self.desk.decision(
+            self.recipe, self.batch_id, subject, actor, meaning, at=await self.now(), **kwargs
+        )
+        return await self.handle.execute_update(BatchWorkflow.decide, action)
+
+    async def release(self, actor: Actor = QA_2) -> Decided:
+        return await self.decide(BATCH_SUBJECT, actor, Meaning.RELEASED)
+
+    async def dispose(
+        self,
+        dev_id: str,
+        actor: Actor,
+        decision: str,
+        reason: str = "assessed",
+        rework: tuple[str, ...] = (),
+    ) -> Decided:
+        detail = {"decision": decision, "rework_steps": list(rework), "capa_ref": None}
+        return await self.decide(
+            deviation_subject(dev_id), actor, Meaning.APPROVED, reason=reason, detail=detail
+        )
+
+    def deviation_handle(self, dev_id: str) -> WorkflowHandle[DeviationWorkflow, Deviation]:
+        return self.plant.client.get_workflow_handle(dev_id, result_type=Deviation)
+
+    async def investigate(self, dev_id: str, actor: Actor, *steps: str) -> DeviationChanged:
+        request = InvestigateInput(
+            actor=actor, root_cause="scale drift", impact="one weighing", affected_steps=steps
+        )
+        return await self.deviation_handle(dev_id).execute_update(
+            DeviationWorkflow.investigate, request
+        )
+
+    async def classify(self, dev_id: str, actor: Actor, classification: str) -> DeviationChanged:
+        request = ClassifyInput.model_validate(
+            {"actor": actor.model_dump(), "classification": classification}
+        )
+        return await self.deviation_handle(dev_id).execute_update(
+            DeviationWorkflow.classify, request
+        )
+
+    async def mark(self, exception_id: str, actor: Actor) -> None:
+        await self.handle.execute_update(
+            BatchWorkflow.mark_reviewed, MarkReviewedInput(actor=actor, exception_id=exception_id)
+        )
+
+    async def mark_all(self, actor: Actor) -> None:
+        for item in self.review().exceptions:
+            if item.id not in {m.exception_id for m in self.events().marks}:
+                await self.mark(item.id, actor)
+
+    async def state(self) -> BatchState:
+        return await self.handle.query(BatchWorkflow.state)
+
+    async def status(self) -> BatchStatus:
+        return (await self.state()).status
+
+    def events(self) -> BatchEvents:
+        with session_scope(self.plant.engine) as session:
+            return load_batch_events(session=session, batch_id=self.batch_id)
+
+    def review(self) -> ExceptionReport:
+        """The review as a reader of the store builds it."""
+        events = self.events()
+        with session_scope(self.plant.engine) as session:
+            records = [
+                record_of(r) for r in list_step_records(session=session, batch_id=self.batch_id)
+            ]
+        return exception_report(records, events.deviations, events.holds, events.breaches)
+
+    def records(self) -> list[tuple[str, int, str]]:
+        with session_scope(self.plant.engine) as session:
+            rows = list_step_records(session=session, batch_id=self.batch_id)
+            return [(r.step_id, r.execution, r.meaning) for r in rows]
+
+
+async def open_bench(
+    plant: Plant, env: WorkflowEnvironment, desk: Desk, recipe: Recipe, prefix: str = "B-EXC"
+) -> Bench:
+    """A signed batch whose start (and so its clocks) is the test server's present."""
+    number = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    now = await env.get_current_time()
+    with session_scope(plant.engine) as session:  # the report reads the recipe from the store
+        save_recipe(session=session, recipe=recipe, source="test", loaded_by="test", at=now)
+    header = header_for(recipe, number).model_copy(update={"created_at": now})
+    handle: Handle = await plant.client.start_workflow(
+        BatchWorkflow.run,
+        StartBatch(header=header, recipe=recipe, signatures_required=True),
+        id=number,
+        task_queue=plant.task_queue,
+        search_attributes=search_attributes_for(recipe.code, BatchStatus.IN_PROGRESS),
+    )
+    return Bench(plant=plant, env=env, desk=desk, recipe=recipe, handle=handle)
+
+
+async def refused(call: Any) -> ApplicationError:
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await call
+    cause = info.value.cause
+    assert isinstance(cause, ApplicationError)
+    return cause
+
+
+def minutes(n: float) -> timedelta:
+    return timedelta(minutes=n)
