@@ -8,7 +8,9 @@ from fastapi import APIRouter, Depends, Query
 
 from api import batch_commands
 from api.batch_views import batch_detail, batch_summary, records_of_batch
+from api.context import ApiContext
 from api.deps import ActorDep, ContextDep, CurrentUser, ReadSessionDep, RequireRole, TemporalDep
+from api.errors import ApiError
 from api.schemas import (
     BatchCreate,
     BatchDetail,
@@ -22,21 +24,22 @@ from api.schemas import (
     StepResult,
     StepVerification,
 )
-from api.signing import SignedStep, sign_step
+from api.signing import SignedStep, sign_decision, sign_step
 from ebr.domain.batch import BatchStatus
-from ebr.domain.holds import Hold
+from ebr.domain.holds import Hold, active_hold
 from ebr.domain.records import Meaning
 from ebr.domain.roles import Role
-from ebr.store.batches import list_batches
+from ebr.domain.signed import hold_subject
+from ebr.store.batch_events import load_batch_events
+from ebr.store.batches import get_batch, list_batches
 from ebr.store.db import session_scope
 from ebr.store.users import UserRow
-from workflows.messages import HoldChanged, LiftHoldInput, PlaceHoldInput
+from workflows.messages import HoldChanged, PlaceHoldInput
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])
 
 BatchStarter = Annotated[UserRow, Depends(RequireRole(Role.SUPERVISOR, Role.ADMIN))]
 HoldPlacer = Annotated[UserRow, Depends(RequireRole(Role.SUPERVISOR, Role.QA))]
-QualityAssurance = Annotated[UserRow, Depends(RequireRole(Role.QA))]
 
 
 @router.post("", response_model=BatchDetail, status_code=201)
@@ -153,21 +156,24 @@ async def place_hold(
 
 @router.post("/{batch_id}/hold/lift", response_model=HoldResult)
 async def lift_hold(
-    batch_id: str,
-    body: HoldLift,
-    _: QualityAssurance,
-    actor: ActorDep,
-    context: ContextDep,
-    temporal: TemporalDep,
+    batch_id: str, body: HoldLift, actor: ActorDep, context: ContextDep
 ) -> HoldResult:
-    """Lift a hold (QA, with a reason; recorded with QA's identity, not yet a signature)."""
-    changed = await batch_commands.lift_hold(
-        client=temporal,
-        engine=context.reads,
+    """Lift a hold: QA's signature (meaning ``approved``) with a reason, recorded in the batch's
+    signed record. ``hold_id`` names the hold; without it, the batch's earliest active hold
+    placed by a person (a deviation's hold ends with the deviation's disposition)."""
+    hold_id = body.hold_id or _hold_to_lift(context, batch_id)
+    signed = await sign_decision(
+        context=context,
+        actor=actor,
         batch_id=batch_id,
-        request=LiftHoldInput(actor=actor, reason=body.reason, hold_id=body.hold_id),
+        subject=hold_subject(hold_id),
+        meaning=Meaning.APPROVED,
+        signature=body.signature,
+        reason=body.reason,
     )
-    return _hold_result(changed)
+    decided = signed.decided
+    assert decided.hold is not None, "lifting a hold answers with the hold"
+    return _hold_result(HoldChanged(hold=decided.hold, batch_status=decided.batch_status))
 
 
 @router.get("/{batch_id}/records", response_model=list[RecordView])
@@ -185,6 +191,24 @@ def _result(signed: SignedStep) -> StepResult:
         steps_done=recorded.steps_done,
         steps_total=recorded.steps_total,
     )
+
+
+def _hold_to_lift(context: ApiContext, batch_id: str) -> str:
+    with session_scope(context.reads) as session:
+        if get_batch(session=session, batch_id=batch_id) is None:
+            raise ApiError(
+                404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
+            )
+        active = [
+            h for h in load_batch_events(session=session, batch_id=batch_id).holds if h.active
+        ]
+    by_people = [h for h in active if h.deviation_id is None]
+    earliest = active_hold(by_people or active)
+    if earliest is None:
+        raise ApiError(
+            409, "hold_not_active", "the batch has no active hold to lift", {"hold_id": None}
+        )
+    return earliest.hold_id
 
 
 def _hold_result(changed: HoldChanged) -> HoldResult:

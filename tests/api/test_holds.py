@@ -1,15 +1,22 @@
-"""Holds over HTTP: a supervisor or QA holds a batch with a reason, only QA lifts it."""
+"""Holds over HTTP: a supervisor or QA holds a batch with a reason; only QA lifts it, with a
+signature (meaning ``approved``) recorded in the batch's signed record."""
 
 from __future__ import annotations
 
 import pytest
 
+from ebr.domain.roles import Role
 from ebr.store.audit import list_audit
 from ebr.store.db import session_scope
+from ebr.trust import SiteTrust
+from tests.api.decisions import lift
 from tests.api.harness import Ebr
 from tests.api.steps import DEMO_SHORT, assert_error, complete, run_steps, started
+from tests.people import new_user
 
 pytestmark = pytest.mark.e2e
+
+PASSWORD = "a-qa-password-of-22-chars"
 
 
 async def test_a_held_batch_refuses_steps_until_qa_lifts_the_hold(ebr: Ebr) -> None:
@@ -31,15 +38,24 @@ async def test_a_held_batch_refuses_steps_until_qa_lifts_the_hold(ebr: Ebr) -> N
     assert body["details"]["reason"] == "spill"
     assert "spill" in body["message"]
 
-    lift = await ebr.post(
-        "sam", f"/api/batches/{batch_id}/hold/lift", json={"reason": "cleaned up"}
+    assert_error(await lift(ebr, batch_id, user="sam"), 403, "role_not_allowed")
+    answer = await lift(ebr, batch_id)
+    assert answer.status_code == 200, answer.text
+    lifted = answer.json()
+    assert (lifted["lifted_by"], lifted["lift_reason"], lifted["batch_status"]) == (
+        "quinn",
+        "cleaned up",
+        "in_progress",
     )
-    assert lift.status_code == 403, lift.text
-    lift = await ebr.post(
-        "quinn", f"/api/batches/{batch_id}/hold/lift", json={"reason": "cleaned up"}
+    records = (await ebr.get("aude", f"/api/batches/{batch_id}/records")).json()
+    signed_lift = records[-1]
+    assert (signed_lift["step_id"], signed_lift["meaning"], signed_lift["reason"]) == (
+        f"@hold:{placed['hold_id']}",
+        "approved",
+        "cleaned up",
     )
-    assert lift.status_code == 200, lift.text
-    assert (lift.json()["lifted_by"], lift.json()["batch_status"]) == ("quinn", "in_progress")
+    assert signed_lift["manifestation"]["user_id"] == "quinn"
+    assert signed_lift["signed"] is not None
     with session_scope(ebr.engine) as session:
         entries = list_audit(session=session, batch_id=batch_id, entity="hold")
         assert [(e.action, e.actor, e.reason) for e in entries] == [
@@ -55,7 +71,40 @@ async def test_holds_need_a_reason_and_the_right_role(ebr: Ebr) -> None:
     assert answer.status_code == 403, answer.text
     answer = await ebr.post("quinn", f"/api/batches/{batch_id}/hold", json={"reason": "   "})
     assert_error(answer, 422, "reason_required")
-    answer = await ebr.post("quinn", f"/api/batches/{batch_id}/hold/lift", json={"reason": "x"})
-    assert_error(answer, 409, "hold_not_active")
+    assert_error(await lift(ebr, batch_id), 409, "hold_not_active")
     answer = await ebr.post("quinn", "/api/batches/B-NOPE/hold", json={"reason": "x"})
     assert_error(answer, 404, "batch_not_found")
+
+
+async def test_lifting_a_hold_needs_qas_signature(ebr: Ebr, trust: SiteTrust) -> None:
+    batch_id = await started(ebr)
+    placed = await ebr.post("sam", f"/api/batches/{batch_id}/hold", json={"reason": "audit"})
+    assert placed.status_code == 200, placed.text
+    hold_id = placed.json()["hold_id"]
+    qa = new_user(ebr.engine, trust, password=PASSWORD, roles=(Role.QA,), prefix="qa-lift")
+    await ebr.token(qa, PASSWORD)
+    wrong = await lift(ebr, batch_id, user=qa, password="not-the-password", hold_id=hold_id)
+    assert_error(wrong, 401, "signature_refused")
+    unsigned = await ebr.post(
+        qa, f"/api/batches/{batch_id}/hold/lift", json={"reason": "audit done"}
+    )
+    body = assert_error(unsigned, 422, "invalid_request")
+    assert body["details"][0]["field"] == "signature"
+    wrong_meaning = await ebr.post(
+        qa,
+        f"/api/batches/{batch_id}/hold/lift",
+        json={
+            "reason": "x",
+            "signature": {"meaning": "released", "user_id": qa, "password": PASSWORD},
+        },
+    )
+    assert_error(wrong_meaning, 422, "wrong_meaning")
+    assert (await ebr.get("aude", f"/api/batches/{batch_id}")).json()["status"] == "on_hold"
+    assert_error(await lift(ebr, batch_id, hold_id="nope"), 404, "unknown_hold")
+    assert_error(await lift(ebr, batch_id, reason="   "), 422, "reason_required")
+
+    answer = await lift(ebr, batch_id, user=qa, password=PASSWORD, reason="audit done")
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["hold_id"], answer.json()["batch_status"]) == (hold_id, "in_progress")
+    assert_error(await lift(ebr, batch_id, hold_id=hold_id), 409, "hold_not_active")
+    await run_steps(ebr, batch_id)

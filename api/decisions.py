@@ -1,0 +1,17 @@
+"""A signed decision (release, rejection, disposition, hold lift) as the API answers it."""
+
+from __future__ import annotations
+
+from api.schemas import DecisionResult
+from api.signing import SignedDecision
+
+
+def decision_result(signed: SignedDecision) -> DecisionResult:
+    decided = signed.decided
+    return DecisionResult(
+        record=signed.view,
+        batch_status=decided.batch_status,
+        deviation=decided.deviation,
+        hold=decided.hold,
+        reopened=list(decided.reopened),
+    )
