@@ -15,6 +15,7 @@ from workflows.deviating import THE_RULES
 with workflow.unsafe.imports_passed_through():
     from activities.audit_log import AuditLogActivities
     from activities.batch_store import BatchStoreActivities
+    from activities.reports import ReportActivities
     from activities.signed_records import SignedRecordActivities
     from ebr.domain import execution, holds, review, signed, timing
     from ebr.domain.batch import BatchState, BatchStatus, StepProgress
@@ -40,7 +41,6 @@ with workflow.unsafe.imports_passed_through():
         IssueReportInput,
         PersistRecordInput,
         PersistSignedInput,
-        ReportIssued,
         SignedAction,
         StartBatch,
         StepRecorded,
@@ -171,10 +171,9 @@ class BatchWorkflow(DecisionUpdates):
             retry_policy=STORE_RETRY,
         )
         try:
-            issued = await workflow.execute_activity(
-                "issue_report",
+            issued = await workflow.execute_activity_method(
+                ReportActivities.issue_report,
                 IssueReportInput(batch_id=self._state.header.batch_id, final=True),
-                result_type=ReportIssued,
                 start_to_close_timeout=REPORT_TIMEOUT,
                 heartbeat_timeout=REPORT_HEARTBEAT,
             )
