@@ -15,11 +15,16 @@ __all__ = [
     "ATTACHMENTS",
     "AuditLine",
     "BatchHistory",
+    "DecisionLine",
+    "DeviationHistory",
     "EventLine",
     "ExceptionLine",
+    "HoldHistory",
     "Manifestation",
     "OperationHistory",
     "RecordLine",
+    "ReviewLine",
+    "SECTIONS",
     "StepHistory",
     "ValueLine",
     "display_value",
@@ -29,6 +34,16 @@ ATTACHMENTS = ("records.json", "audit.json", "certificates.pem")
 """The files a report embeds, as PDF/A-3 associated files."""
 APPENDIX_TITLE = "Appendix: audit trail of batch"
 """The heading after which ``verify-pdf`` stops looking for record content."""
+SECTIONS = {
+    "cover": "Batch record:",
+    "exceptions": "Summary of exceptions",
+    "deviations": "Deviations and their dispositions",
+    "holds": "Holds placed on the batch",
+    "timers": "Timer events",
+    "materials": "Materials",
+    "procedure": "Procedure",
+}
+"""The report's headings in order: ``verify-pdf`` looks for a decision in its own section."""
 
 
 class _Frozen(BaseModel):
@@ -126,6 +141,54 @@ class EventLine(_Frozen):
     detail: str = ""
 
 
+class DecisionLine(_Frozen):
+    """A signed decision on the batch (release, rejection), a deviation (disposition) or a hold
+    (QA's lift): its manifestation, reason and structured detail, as signed."""
+
+    record_id: str
+    subject: str
+    manifestation: Manifestation
+    reason: str | None = None
+    detail: dict[str, Any] | None = None
+    signed: bool = True
+
+
+class DeviationHistory(_Frozen):
+    """One deviation, its latest version: a short table of its stages and QA's signed decision."""
+
+    deviation_id: str
+    title: str
+    lines: tuple[EventLine, ...]
+    decision: DecisionLine | None = None
+
+
+class HoldHistory(_Frozen):
+    """One hold: who placed it and why, who lifted it and why, how long it lasted."""
+
+    hold_id: str
+    placed_at: datetime
+    placed_by: str
+    reason: str
+    deviation_id: str | None = None
+    lifted_at: datetime | None = None
+    lifted_by: str | None = None
+    lift_reason: str | None = None
+    duration: str
+    decision: DecisionLine | None = None
+
+
+class ReviewLine(_Frozen):
+    """An exception the review by exception lists, and QA's mark on it (if any)."""
+
+    exception_id: str
+    kind: str
+    at: datetime
+    summary: str
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    comment: str | None = None
+
+
 class BatchHistory(_Frozen):
     """Everything the batch-history report shows, and the raw evidence it attaches."""
 
@@ -141,14 +204,16 @@ class BatchHistory(_Frozen):
     actual_quantity: str | None = None
     status: str
     decision: Manifestation | None = None
+    decision_reason: str | None = None
     created_by: str
     created_at: datetime
     completed_at: datetime | None = None
     operations: tuple[OperationHistory, ...]
     exceptions: tuple[ExceptionLine, ...] = ()
     audit: tuple[AuditLine, ...] = ()
-    deviations: tuple[EventLine, ...] = ()
-    holds: tuple[EventLine, ...] = ()
+    reviews: tuple[ReviewLine, ...] = ()
+    deviations: tuple[DeviationHistory, ...] = ()
+    holds: tuple[HoldHistory, ...] = ()
     timer_events: tuple[EventLine, ...] = ()
     materials: tuple[EventLine, ...] = ()
     # The machine-readable evidence embedded in the PDF (records.json, audit.json, PEM).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -10,6 +11,14 @@ from sqlmodel import Session
 from ebr.domain.recipe import CheckInput, NumberInput, Recipe, Step
 from ebr.domain.records import Meaning
 from ebr.domain.values import RecordedValue
+from ebr.report.events import (
+    batch_decision,
+    decisions_of,
+    deviation_sections,
+    hold_sections,
+    review_lines,
+    timer_lines,
+)
 from ebr.report.evidence import audit_evidence, audit_line, certificates_of, record_evidence
 from ebr.report.exceptions import exceptions_of
 from ebr.report.history import (
@@ -21,18 +30,22 @@ from ebr.report.history import (
     ValueLine,
     display_value,
 )
+from ebr.store.batch_events import BatchEvents, load_batch_events
 from ebr.store.batches import BatchRow, get_batch
 from ebr.store.errors import NotFound, StoreError
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
 from ebr.store.records import StepRecordRow, list_step_records, record_of
+from ebr.store.users import get_user
 
 __all__ = ["load_history"]
 
-_DECISIONS = (Meaning.RELEASED, Meaning.REJECTED)
 
-
-def load_history(*, session: Session, batch_id: str) -> BatchHistory:
+def load_history(*, session: Session, batch_id: str, now: datetime | None = None) -> BatchHistory:
     """The batch's history as the report shows it, read from the store.
+
+    Steps show their own records; the signed decisions (``@`` subjects) are shown where they
+    belong: the release or rejection on the cover, a disposition with its deviation, a lift with
+    its hold. The attached evidence carries every record. ``now`` ends an active hold's duration.
 
     Raises:
         NotFound: there is no such batch.
@@ -47,27 +60,43 @@ def load_history(*, session: Session, batch_id: str) -> BatchHistory:
     recipe = recipe_of(recipe_row)
     rows = list_step_records(session=session, batch_id=batch_id)
     operations = _operations(recipe, rows)
-    decision = next(
-        (
-            r.manifestation
-            for o in operations
-            for s in o.steps
-            for r in s.records
-            if r.manifestation.meaning in _DECISIONS
-        ),
-        None,
-    )
+    decisions = decisions_of(rows)
+    decision = batch_decision(decisions)
+    events = load_batch_events(session=session, batch_id=batch_id)
+    names = _names(session, rows, events)
+    steps = {s.step_id: f"{s.position}. {s.name}" for o in operations for s in o.steps}
     audit = audit_evidence(session=session, batch_id=batch_id)
     return BatchHistory(
         **_cover(row, recipe),
-        decision=decision,
+        decision=decision.manifestation if decision else None,
+        decision_reason=decision.reason if decision else None,
         operations=operations,
         exceptions=exceptions_of(operations),
+        reviews=review_lines(rows, events, names=names),
+        deviations=deviation_sections(events.deviations, decisions, names=names, steps=steps),
+        holds=hold_sections(events.holds, decisions, names=names, now=now or datetime.now(UTC)),
+        timer_events=timer_lines(events, steps=steps),
         audit=tuple(audit_line(entry) for entry in audit),
         evidence_records=tuple(record_evidence(r) for r in rows),
         evidence_audit=tuple(audit),
         certificates_pem=certificates_of(session=session, rows=rows),
     )
+
+
+def _names(session: Session, rows: list[StepRecordRow], events: BatchEvents) -> dict[str, str]:
+    """Printed names of everyone the sections name by user id (signers give theirs)."""
+    names = {r.user_id: r.user_name for r in rows}
+    wanted: set[str] = {m.by for m in events.marks} | {h.placed_by for h in events.holds}
+    wanted |= {h.lifted_by for h in events.holds if h.lifted_by}
+    for dev in events.deviations:
+        wanted |= {dev.opened_by, dev.classified_by or ""}
+        wanted |= {dev.investigation.by} if dev.investigation else set()
+        wanted |= {dev.disposition.by} if dev.disposition else set()
+    for user_id in sorted(wanted - set(names) - {""}):
+        user = get_user(session=session, user_id=user_id)
+        if user is not None:
+            names[user_id] = user.full_name
+    return names
 
 
 def _cover(row: BatchRow, recipe: Recipe) -> dict[str, Any]:

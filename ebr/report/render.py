@@ -11,7 +11,7 @@ import weasyprint  # type: ignore[import-untyped]  # WeasyPrint ships no type in
 from cryptography import x509
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ebr.report.history import APPENDIX_TITLE, ATTACHMENTS, BatchHistory, Manifestation
+from ebr.report.history import APPENDIX_TITLE, ATTACHMENTS, SECTIONS, BatchHistory, Manifestation
 from signatures.ca import certificate_pem
 
 __all__ = [
@@ -54,11 +54,11 @@ def render_html(
         )
 
     optional = [
-        ("Deviations", history.deviations),
-        ("Holds", history.holds),
-        ("Timer events", history.timer_events),
-        ("Materials", history.materials),
+        (SECTIONS["timers"], history.timer_events),
+        (SECTIONS["materials"], history.materials),
     ]
+    # The review's own exceptions, and any QA marked; the step exceptions are listed above.
+    reviewed = [r for r in history.reviews if r.reviewed_by or r.kind not in _STEP_KINDS]
     return _env.get_template("report.html").render(
         h=history,
         status=history.status.replace("_", " ").capitalize(),
@@ -66,6 +66,8 @@ def render_html(
         when=when,
         sig=sig,
         optional=optional,
+        reviewed=reviewed,
+        sections=SECTIONS,
         appendix=APPENDIX_TITLE,
         zone=generated_at.astimezone(zone).strftime("%Z") or str(zone),
         generated_at=generated_at,
@@ -138,6 +140,8 @@ def render_pdf(
     assert isinstance(pdf, bytes)
     return pdf
 
+
+_STEP_KINDS = ("out of limit", "correction", "comment")
 
 _DESCRIPTIONS = {
     "records.json": "Every signed record: payload, signature, key id, record hash, previous hash",

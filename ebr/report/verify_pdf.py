@@ -4,11 +4,14 @@ Trusts only the site CA certificate it is given. Checks, in order: the PAdES doc
 (``signatures.pdf.verify_pdf_signature``); the attached certificates (issued by the CA); every
 attached record (payload, Ed25519 signature with its certificate, the batch's hash chain, via
 ``ebr.verification``); the attached audit entries; and that the visible text shows every
-signed record: its signer's name and id with the meaning, and each value as printed.
+signed record: its signer's name and id with the meaning, and each value as printed. A signed
+decision is looked for in its own section: the release or rejection on the cover, a deviation's
+disposition under its deviation, a hold's lift under its hold, each with its reason.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from io import BytesIO
@@ -18,6 +21,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from ebr.domain.records import Meaning
+from ebr.domain.signed import BATCH_SUBJECT, is_decision_subject, subject_ref
 from ebr.domain.values import RecordedValue
 from ebr.report.evidence_check import (
     EvidenceRefused,
@@ -25,7 +29,8 @@ from ebr.report.evidence_check import (
     check_certificates,
     check_records_file,
 )
-from ebr.report.history import APPENDIX_TITLE, ATTACHMENTS, display_value
+from ebr.report.history import APPENDIX_TITLE, ATTACHMENTS, SECTIONS, display_value
+from ebr.verification.evidence import RecordEvidence
 from signatures.pdf import BadDocumentSignature, DocumentSignature, verify_pdf_signature
 
 __all__ = ["PdfRefused", "PdfVerification", "verify_report_pdf"]
@@ -81,8 +86,11 @@ def verify_report_pdf(pdf_bytes: bytes, ca_cert: x509.Certificate) -> PdfVerific
         raise PdfRefused("attachments", f"the PDF cannot be read: {exc}") from None
     if _squash(records.batch_number) not in text:
         raise PdfRefused("visible content", f"batch number {records.batch_number} is not shown")
+    sections = _sections(text)
     for record in records.records:
-        if record.payload is not None:
+        if record.payload is not None and is_decision_subject(record.step_id):
+            _decision_shown(record, sections, text)
+        elif record.payload is not None:
             _shown(
                 record.record_id,
                 record.meaning,
@@ -119,7 +127,7 @@ def _shown(
     record_id: str, meaning: str, name: str, user_id: str, values: object, text: str
 ) -> None:
     """The record's manifestation and values, as the report prints them, are in ``text``."""
-    signed_by = f"{Meaning(meaning).value.capitalize()} by {name} ({user_id})"
+    signed_by = _signed_by(meaning, name, user_id)
     if _squash(signed_by) not in text:
         raise PdfRefused("visible content", f"record {record_id}: '{signed_by}' is not shown")
     for item in values if isinstance(values, list) else []:
@@ -130,6 +138,48 @@ def _shown(
                 "visible content",
                 f"record {record_id}: value {printed!r} of {value.name} is not shown",
             )
+
+
+def _decision_shown(record: RecordEvidence, sections: dict[str, str], text: str) -> None:
+    """A signed decision is shown in its section, naming its subject, with its reason."""
+    signed_by = _signed_by(record.meaning, record.user_name, record.user_id)
+    ref = subject_ref(record.step_id)
+    if record.step_id == BATCH_SUBJECT:
+        where, shown = "cover", signed_by
+    elif record.step_id.startswith("@deviation:"):
+        where, shown = "deviations", f"Signed disposition of {ref}: {signed_by}"
+    elif record.step_id.startswith("@hold:"):
+        where, shown = "holds", f"Signed lift of {ref}: {signed_by}"
+    else:
+        where, shown = "", signed_by
+    section = sections.get(where, "") if where else text
+    if _squash(shown) not in section:
+        place = f"the {SECTIONS[where]!r} section" if where else "the report"
+        raise PdfRefused(
+            "visible content", f"record {record.record_id}: '{shown}' is not shown in {place}"
+        )
+    reason = json.loads(record.payload or "{}").get("reason")
+    if reason and _squash(f"Reason: {reason}") not in section:
+        raise PdfRefused(
+            "visible content", f"record {record.record_id}: its reason {reason!r} is not shown"
+        )
+
+
+def _sections(text: str) -> dict[str, str]:
+    """The squashed text of each section present, cut at the next heading, in report order."""
+    found: list[tuple[str, int]] = []
+    cursor = 0
+    for name, heading in SECTIONS.items():
+        at = text.find(_squash(heading), cursor)
+        if at >= 0:
+            found.append((name, at))
+            cursor = at + len(_squash(heading))
+    ends = [at for _, at in found[1:]] + [len(text)]
+    return {name: text[at:end] for (name, at), end in zip(found, ends, strict=True)}
+
+
+def _signed_by(meaning: str, name: str, user_id: str) -> str:
+    return f"{Meaning(meaning).value.capitalize()} by {name} ({user_id})"
 
 
 def _text(reader: PdfReader) -> str:

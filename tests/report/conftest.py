@@ -18,6 +18,8 @@ from ebr.report.render import render_pdf
 from ebr.report.signing_key import DocumentKey, load_or_create_document_key
 from signatures.ca import SiteCA, create_site_ca, issue_site_signing_certificate
 from signatures.pdf import sign_pdf
+from tests.report.decided import BATCH as DECIDED
+from tests.report.decided import add_decided_batch
 from tests.report.site import BATCH, ReportSite, build_report_site
 from tests.verification.site import SITE_NAME
 
@@ -73,6 +75,17 @@ def report(report_site: ReportSite) -> Report:
         history, ca_certificate=report_site.site.trust.ca.certificate, site=SITE_NAME
     )
     made = Report(report_site, history, key, unsigned, b"")
+    made.signed = made.seal(unsigned)
+    return made
+
+
+@pytest.fixture(scope="session")
+def decided(report: Report) -> Report:
+    """Batch B-D (released after a deviation, holds and a breach), rendered and sealed."""
+    add_decided_batch(report.site)
+    history = history_of(report.site, DECIDED)
+    unsigned = render_pdf(history, ca_certificate=report.ca, site=SITE_NAME)
+    made = Report(report.site, history, report.document_key, unsigned, b"")
     made.signed = made.seal(unsigned)
     return made
 

@@ -1,0 +1,201 @@
+"""The report's sections for what happened besides the steps: decisions, deviations, holds,
+timer events and the review by exception, from the audit log and the batch's decision records.
+
+Deviations, holds, breaches and review marks are read as ``ebr.store.batch_events`` reads them
+(the latest version of each); the signed decisions are the batch's records whose ``step_id`` is
+a decision subject (``ebr.domain.signed``): ``@batch`` (release or rejection, on the cover),
+``@deviation:<id>`` (QA's disposition) and ``@hold:<id>`` (QA's lift of a hold).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from ebr.domain.deviations import Deviation
+from ebr.domain.holds import BY_THE_RULES, Hold
+from ebr.domain.review import exception_report
+from ebr.domain.signed import BATCH_SUBJECT, deviation_subject, hold_subject
+from ebr.report.history import (
+    DecisionLine,
+    DeviationHistory,
+    EventLine,
+    HoldHistory,
+    Manifestation,
+    ReviewLine,
+)
+from ebr.store.batch_events import BatchEvents
+from ebr.store.records import StepRecordRow, record_of
+
+__all__ = [
+    "batch_decision",
+    "decisions_of",
+    "deviation_sections",
+    "hold_sections",
+    "review_lines",
+    "timer_lines",
+]
+
+
+def decisions_of(rows: Iterable[StepRecordRow]) -> dict[str, DecisionLine]:
+    """The signed decisions among a batch's records, by subject (the latest one of each)."""
+    found: dict[str, DecisionLine] = {}
+    for row in rows:
+        if not row.step_id.startswith("@"):
+            continue
+        record = record_of(row)
+        payload: dict[str, Any] = json.loads(row.payload) if row.payload else {}
+        found[row.step_id] = DecisionLine(
+            record_id=record.record_id,
+            subject=row.step_id,
+            manifestation=Manifestation(
+                full_name=record.user_name,
+                user_id=record.user_id,
+                at=record.recorded_at,
+                meaning=record.meaning,
+                station=record.station,
+            ),
+            reason=payload.get("reason"),
+            detail=payload.get("detail"),
+            signed=row.payload is not None,
+        )
+    return found
+
+
+def batch_decision(decisions: Mapping[str, DecisionLine]) -> DecisionLine | None:
+    """The release or rejection of the batch, if it was decided."""
+    return decisions.get(BATCH_SUBJECT)
+
+
+def deviation_sections(
+    deviations: Iterable[Deviation],
+    decisions: Mapping[str, DecisionLine],
+    *,
+    names: Mapping[str, str],
+    steps: Mapping[str, str],
+) -> tuple[DeviationHistory, ...]:
+    """One short table per deviation: opened, investigated, classified, dispositioned, CAPA."""
+    return tuple(_deviation(d, decisions, names, steps) for d in deviations)
+
+
+def _deviation(
+    dev: Deviation,
+    decisions: Mapping[str, DecisionLine],
+    names: Mapping[str, str],
+    steps: Mapping[str, str],
+) -> DeviationHistory:
+    def who(user_id: str | None) -> str:
+        return _who(user_id, names)
+
+    where = f" at step {steps.get(dev.step_id, dev.step_id)}" if dev.step_id else ""
+    origin = dev.origin.value.replace("_", " ")
+    lines = [EventLine(at=dev.opened_at, who=who(dev.opened_by), title="Opened",
+                       detail=f"{origin}{where}: {dev.description}")]  # fmt: skip
+    found = dev.investigation
+    if found is not None:
+        affected = ", ".join(steps.get(s, s) for s in found.affected_steps) or "none named"
+        lines.append(EventLine(at=found.at, who=who(found.by), title="Investigated",
+                               detail=f"Root cause: {found.root_cause}. Impact: {found.impact}. "
+                               f"Affected steps: {affected}."))  # fmt: skip
+    if dev.classification is not None:
+        lines.append(EventLine(at=dev.classified_at, who=who(dev.classified_by),
+                               title="Classified", detail=dev.classification.value))  # fmt: skip
+    ruling = dev.disposition
+    if ruling is not None:
+        rework = ", ".join(steps.get(s, s) for s in ruling.rework_steps)
+        detail = f"{ruling.decision.value.capitalize()}: {ruling.reason}"
+        lines.append(EventLine(at=ruling.at, who=who(ruling.by), title="Disposition",
+                               detail=detail + (f". Rework of: {rework}" if rework else "")))  # fmt: skip
+    if dev.capa_ref:
+        lines.append(EventLine(title="CAPA", detail=dev.capa_ref))
+    state = [dev.classification.value if dev.classification else "not classified",
+             dev.stage.value] + (["critical parameter"] if dev.critical else [])  # fmt: skip
+    return DeviationHistory(
+        deviation_id=dev.id,
+        title=f"{dev.id} · {' · '.join(state)}",
+        lines=tuple(lines),
+        decision=decisions.get(deviation_subject(dev.id)),
+    )
+
+
+def hold_sections(
+    holds: Iterable[Hold],
+    decisions: Mapping[str, DecisionLine],
+    *,
+    names: Mapping[str, str],
+    now: datetime,
+) -> tuple[HoldHistory, ...]:
+    """Each hold with its reason, lift and duration (to ``now`` while it is still active)."""
+    return tuple(
+        HoldHistory(
+            hold_id=hold.hold_id,
+            placed_at=hold.placed_at,
+            placed_by=_who(hold.placed_by, names),
+            reason=hold.reason,
+            deviation_id=hold.deviation_id,
+            lifted_at=hold.lifted_at,
+            lifted_by=_who(hold.lifted_by, names) if hold.lifted_by else None,
+            lift_reason=hold.lift_reason,
+            duration=_span(hold.duration(now)) + ("" if hold.lifted_at else " so far"),
+            decision=decisions.get(hold_subject(hold.hold_id)),
+        )
+        for hold in holds
+    )
+
+
+def timer_lines(events: BatchEvents, *, steps: Mapping[str, str]) -> tuple[EventLine, ...]:
+    """Every deadline breached: when, which step and what the recipe asked."""
+    return tuple(
+        EventLine(
+            at=b.at,
+            who="ebr",
+            title=f"{b.deadline.kind.value.replace('_', ' ')}: "
+            f"{steps.get(b.deadline.step_id, b.deadline.step_id)}",
+            detail=f"due {b.deadline.due_at.isoformat()}: {b.deadline.description}",
+        )
+        for b in events.breaches
+    )
+
+
+def review_lines(
+    rows: Iterable[StepRecordRow], events: BatchEvents, *, names: Mapping[str, str]
+) -> tuple[ReviewLine, ...]:
+    """What the review by exception lists for the batch, each with QA's mark if it was made."""
+    report = exception_report(
+        [record_of(r) for r in rows], events.deviations, events.holds, events.breaches
+    )
+    marks = {m.exception_id: m for m in events.marks}
+    lines: list[ReviewLine] = []
+    for exc in report.exceptions:
+        mark = marks.get(exc.id)
+        lines.append(
+            ReviewLine(
+                exception_id=exc.id,
+                kind=exc.kind.value.replace("_", " "),
+                at=exc.at,
+                summary=exc.summary,
+                reviewed_by=_who(mark.by, names) if mark else None,
+                reviewed_at=mark.at if mark else None,
+                comment=mark.comment if mark else None,
+            )
+        )
+    return tuple(lines)
+
+
+def _who(user_id: str | None, names: Mapping[str, str]) -> str:
+    if not user_id:
+        return "-"
+    if user_id == BY_THE_RULES:
+        return "ebr (by the rules)"
+    name = names.get(user_id)
+    return f"{name} ({user_id})" if name else user_id
+
+
+def _span(span: timedelta) -> str:
+    minutes = max(0, int(span.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = ([f"{days} d"] if days else []) + ([f"{hours} h"] if hours else []) + [f"{mins} min"]
+    return " ".join(parts)
