@@ -66,7 +66,11 @@ def test_audit_and_evidence(report: Report) -> None:
 
 def test_optional_sections_are_empty_until_their_sources_exist(report: Report) -> None:
     history = report.history
-    assert history.deviations == history.holds == history.timer_events == history.materials == ()
+    assert history.deviations == () and history.holds == ()
+    assert [r.kind for r in history.reviews] == ["comment", "out of limit", "correction"]
+    assert not any(r.reviewed_by for r in history.reviews)
+    assert history.timer_events == history.materials == ()
+    assert history.decision is None and history.decision_reason is None
 
 
 def test_an_unsigned_record_is_shown_as_unsigned(report_site: ReportSite) -> None:
