@@ -80,6 +80,14 @@ def demo(
     recipe: Annotated[str, typer.Option(help="Recipe code to run.")] = "GRAN-PCM500",
     version: Annotated[int, typer.Option(help="Recipe version.")] = 1,
     url: Annotated[str | None, typer.Option(help="API base URL.")] = None,
+    with_deviation: Annotated[
+        bool,
+        typer.Option(
+            "--with-deviation",
+            help="Enter one value out of its limits, take its deviation through investigation, "
+            "classification and disposition, review the exceptions and release the batch.",
+        ),
+    ] = False,
 ) -> None:
     """Drive one whole batch through the HTTP API as operator, supervisor and QA."""
     import httpx
@@ -89,7 +97,7 @@ def demo(
     settings = Settings()
     base = url or f"http://{settings.api_host}:{settings.api_port}"
     try:
-        run_demo(base, recipe, version, console)
+        run_demo(base, recipe, version, console, with_deviation=with_deviation)
     except DemoError as exc:
         raise _fail(str(exc)) from None
     except (OSError, httpx.TransportError) as exc:

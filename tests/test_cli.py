@@ -167,6 +167,57 @@ async def test_demo_drives_a_whole_batch_through_the_api(api: Ebr, demo_dir: Pat
     assert all(r["signed"] is not None for r in records), "every demo step is signed"
 
 
+@pytest.mark.e2e
+@pytest.mark.parametrize("recipe", ["DEMO-SHORT", "GRAN-PCM500"])
+async def test_demo_with_a_deviation_ends_released(api: Ebr, demo_dir: Path, recipe: str) -> None:
+    result = await asyncio.to_thread(
+        ebr_cli,
+        "demo",
+        "--with-deviation",
+        "--url",
+        api.base_url,
+        "--recipe",
+        recipe,
+        data_dir=demo_dir,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    line = next(x for x in out.splitlines() if x.startswith("batch DEMO-"))
+    batch_id = line.split()[1].rstrip(":")
+    assert ": released, " in line
+    for said in ("opened by the rules", "investigated", "classified it minor", "accepted it"):
+        assert said in out, out
+    assert "released the batch, signed" in out
+
+    batch = (await api.get("aude", f"/api/batches/{batch_id}")).json()
+    assert batch["status"] == "released"
+    [dev] = (await api.get("aude", f"/api/batches/{batch_id}/deviations")).json()
+    assert (dev["origin"], dev["stage"], dev["classification"]) == (
+        "out_of_limit",
+        "closed",
+        "minor",
+    )
+    assert dev["disposition"]["decision"] == "accept"
+    review = (await api.get("quinn", f"/api/batches/{batch_id}/review")).json()
+    assert review["exceptions"] and all(item["reviewed"] for item in review["exceptions"])
+    assert {item["reviewed_by"] for item in review["exceptions"]} == {"rita"}
+    records = (await api.get("aude", f"/api/batches/{batch_id}/records")).json()
+    assert all(r["signed"] is not None for r in records)
+    decisions = [
+        (r["step_id"], r["meaning"], r["manifestation"]["user_id"])
+        for r in records
+        if r["step_id"].startswith("@")
+    ]
+    assert decisions == [
+        (f"@deviation:{dev['id']}", "approved", "quinn"),
+        ("@batch", "released", "rita"),
+    ]
+    performers = {
+        r["manifestation"]["user_id"] for r in records if not r["step_id"].startswith("@")
+    }
+    assert "rita" not in performers
+
+
 async def test_demo_against_no_api_exits_1(demo_dir: Path) -> None:
     result = await asyncio.to_thread(
         ebr_cli, "demo", "--url", "http://127.0.0.1:9", "--recipe", "DEMO-SHORT", data_dir=demo_dir
