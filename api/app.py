@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, web
 from api.context import ApiContext
-from api.routes import audit, auth, batches, deviations, recipes, review, users
+from api.routes import audit, auth, batches, deviations, recipes, reports, review, users
 
 
 def create_app(context: ApiContext) -> FastAPI:
@@ -23,6 +23,7 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(batches.router)
     app.include_router(deviations.router)
     app.include_router(review.router)
+    app.include_router(reports.router)
     app.include_router(audit.router)
     app.include_router(users.router)
     app.include_router(web.router)
