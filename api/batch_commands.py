@@ -32,6 +32,7 @@ from workflows.messages import (
     Decided,
     DeviationChanged,
     HoldChanged,
+    LiftHoldInput,
     MarkReviewedInput,
     OpenDeviationInput,
     PlaceHoldInput,
@@ -150,6 +151,14 @@ async def place_hold(
     """Put a batch on hold through its workflow; refused unless supervisor or QA, with a reason."""
     handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
     return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.place_hold, request))
+
+
+async def lift_hold(
+    *, client: Client, engine: Engine, batch_id: str, request: LiftHoldInput
+) -> HoldChanged:
+    """Lift a hold unsigned: only a batch started before signed decisions takes this."""
+    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
+    return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.lift_hold, request))
 
 
 async def decide(*, client: Client, engine: Engine, batch_id: str, action: SignedAction) -> Decided:

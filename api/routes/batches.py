@@ -34,7 +34,7 @@ from ebr.store.batch_events import load_batch_events
 from ebr.store.batches import get_batch, list_batches
 from ebr.store.db import session_scope
 from ebr.store.users import UserRow
-from workflows.messages import HoldChanged, PlaceHoldInput
+from workflows.messages import HoldChanged, LiftHoldInput, PlaceHoldInput
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])
 
@@ -156,21 +156,35 @@ async def place_hold(
 
 @router.post("/{batch_id}/hold/lift", response_model=HoldResult)
 async def lift_hold(
-    batch_id: str, body: HoldLift, actor: ActorDep, context: ContextDep
+    batch_id: str, body: HoldLift, actor: ActorDep, context: ContextDep, temporal: TemporalDep
 ) -> HoldResult:
     """Lift a hold: QA's signature (meaning ``approved``) with a reason, recorded in the batch's
     signed record. ``hold_id`` names the hold; without it, the batch's earliest active hold
-    placed by a person (a deviation's hold ends with the deviation's disposition)."""
+    placed by a person (a deviation's hold ends with the deviation's disposition).
+
+    A batch started before signed decisions existed refuses them (``signature_required``): its
+    hold is lifted as it was then, recorded with QA's identity once the password was checked."""
     hold_id = body.hold_id or _hold_to_lift(context, batch_id)
-    signed = await sign_decision(
-        context=context,
-        actor=actor,
-        batch_id=batch_id,
-        subject=hold_subject(hold_id),
-        meaning=Meaning.APPROVED,
-        signature=body.signature,
-        reason=body.reason,
-    )
+    try:
+        signed = await sign_decision(
+            context=context,
+            actor=actor,
+            batch_id=batch_id,
+            subject=hold_subject(hold_id),
+            meaning=Meaning.APPROVED,
+            signature=body.signature,
+            reason=body.reason,
+        )
+    except ApiError as exc:
+        if exc.code != "signature_required":
+            raise
+        changed = await batch_commands.lift_hold(
+            client=temporal,
+            engine=context.reads,
+            batch_id=batch_id,
+            request=LiftHoldInput(actor=actor, reason=body.reason, hold_id=hold_id),
+        )
+        return _hold_result(changed)
     decided = signed.decided
     assert decided.hold is not None, "lifting a hold answers with the hold"
     return _hold_result(HoldChanged(hold=decided.hold, batch_status=decided.batch_status))
