@@ -17,7 +17,7 @@ from tests.api.decisions import (
 )
 from tests.api.harness import Ebr
 from tests.api.people import audit_entries
-from tests.api.steps import DEMO_SHORT, assert_error, complete, run_steps, started
+from tests.api.steps import DEMO_SHORT, assert_error, complete, correct, run_steps, started
 
 pytestmark = pytest.mark.e2e
 
@@ -232,10 +232,16 @@ async def test_a_rework_opens_steps_again_as_new_executions(ebr: Ebr) -> None:
     assert statuses["close-blender"] == "done"
     assert detail["next_step"] == "mix"
 
-    await run_steps(ebr, batch_id, first=MIX)  # mix again, in limits, then the rest
+    await run_steps(ebr, batch_id, first=MIX, stop=MIX + 1)  # mix again, in limits
+    # A correction now corrects the second execution's record.
+    step_id, user, values, _ = DEMO_SHORT[MIX]
+    answer = await correct(ebr, user, batch_id, step_id, {**values, "mix-time": "10.5"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["record"]["corrects"] == f"{batch_id}/mix/2/performed"
+    await run_steps(ebr, batch_id, first=MIX + 1)
     records = (await ebr.get("aude", f"/api/batches/{batch_id}/records")).json()
     mixes = [(r["execution"], r["meaning"]) for r in records if r["step_id"] == "mix"]
-    assert mixes == [(1, "performed"), (2, "performed")], "the first record stays"
+    assert mixes == [(1, "performed"), (2, "performed"), (2, "corrected")], "the first stays"
     second = next(r for r in records if r["step_id"] == "mix" and r["execution"] == 2)
     assert second["record_id"] == f"{batch_id}/mix/2/performed"
     assert '"execution":2' in second["signed"]["payload"]
