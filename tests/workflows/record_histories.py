@@ -10,6 +10,7 @@ import asyncio
 import sys
 import tempfile
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from temporalio.client import WorkflowHandle
 
 from ebr.domain.batch import Actor, BatchStatus
 from ebr.domain.records import Meaning
+from ebr.domain.signed import BATCH_SUBJECT, hold_subject
 from ebr.store.db import make_engine, migrate
 from ebr.worker import build_worker
 from tests.factories import OPERATOR, QA, SUPERVISOR, header_for, small_recipe
@@ -109,5 +111,72 @@ async def hold_and_lift(
     )
 
 
+async def record_decided(label: str) -> list[Path]:
+    """``v4-*``: the batch and deviation workflows of a decided batch. ``v4-released-batch``: a
+    critical value out of limits opens a deviation that holds the batch; it is investigated,
+    classified major and accepted (signed); a person's hold is placed and lifted (signed); QA marks
+    every exception and a second QA releases (signed). ``v4-timed-batch``: a step's maximum
+    duration passes (a timer's deviation) and QA rejects the batch (signed)."""
+    from tests.workflows.conftest import Plant
+    from tests.workflows.exceptions_kit import QA_2, open_bench
+    from tests.workflows.test_timers import timed_recipe
+
+    timed = "timed" in label
+    env = await start_time_skipping()
+    paths: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/ebr.db"
+        migrate(url)
+        engine = make_engine(url)
+        desk = desk_for(engine, Path(tmp) / "data")
+        task_queue = f"record-{uuid.uuid4().hex[:6]}"
+        async with build_worker(env.client, engine, task_queue=task_queue, trust=desk.trust):
+            plant = Plant(client=env.client, task_queue=task_queue, engine=engine)
+            recipe = timed_recipe() if timed else small_recipe()
+            bench = await open_bench(plant, env, desk, recipe, prefix=f"B-{label}")
+            if timed:
+                await env.sleep(timedelta(minutes=61))
+                await bench.decide(BATCH_SUBJECT, QA, Meaning.REJECTED, reason="mixing overran")
+            else:
+                await released(bench, QA_2)
+            await bench.handle.result()
+            histories = [("", await bench.handle.fetch_history())]
+            for dev in bench.events().deviations:
+                child = env.client.get_workflow_handle(dev.id)
+                histories.append(("-deviation", await child.fetch_history()))
+        engine.dispose()
+    await env.shutdown()
+    for suffix, history in histories:
+        path = HISTORIES / f"{label}{suffix}.json"
+        path.write_text(history.to_json())
+        paths.append(path)
+    return paths
+
+
+async def released(bench: Any, releaser: Actor) -> None:
+    await bench.sign("read-sop", OPERATOR)
+    await bench.sign("weigh-api", OPERATOR, entered={"weight": "26.0"}, comment="reads high")
+    dev_id = f"{bench.batch_id}-DEV-001"
+    await bench.investigate(dev_id, SUPERVISOR, "weigh-api")
+    await bench.classify(dev_id, QA, "major")
+    await bench.dispose(dev_id, QA, "accept", reason="within process capability")
+    await bench.sign("weigh-api", SUPERVISOR, Meaning.VERIFIED)
+    await bench.handle.execute_update(
+        BatchWorkflow.place_hold, PlaceHoldInput(actor=SUPERVISOR, reason="HVAC alarm")
+    )
+    await bench.decide(
+        hold_subject(f"{bench.batch_id}-H2"), QA, Meaning.APPROVED, reason="HVAC back in range"
+    )
+    await bench.sign("clean-check", OPERATOR, entered={"clean": True})
+    await bench.sign("mixer", SUPERVISOR, entered={"speed": "low"})
+    await bench.sign("note", OPERATOR)
+    await bench.mark_all(QA)
+    await bench.release(releaser)
+
+
 if __name__ == "__main__":
+    label = sys.argv[1] if len(sys.argv) > 1 else "v1-whole-batch"
+    if label.startswith("v4"):
+        print(asyncio.run(record_decided(label)))
+        sys.exit(0)
     print(asyncio.run(record(sys.argv[1] if len(sys.argv) > 1 else "v1-whole-batch")))
