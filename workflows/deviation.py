@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.batch_events import BatchEventActivities
     from ebr.domain import deviations
     from ebr.domain.batch import Actor
-    from ebr.domain.deviations import Deviation, Investigation, Stage
+    from ebr.domain.deviations import Deviation, Investigation
     from ebr.domain.errors import DeviationStateError, DomainError
     from workflows.calls import STORE_RETRY, STORE_WRITE_GIVE_UP, STORE_WRITE_TIMEOUT, refusal
     from workflows.messages import (
@@ -41,10 +41,11 @@ class DeviationWorkflow:
         self._recipe = start.recipe
         self._batch = start.batch_workflow_id
         self._changing = False
+        self._over = False
 
     @workflow.run
     async def run(self, start: DeviationStart) -> Deviation:
-        await workflow.wait_condition(lambda: self._dev.stage is Stage.CLOSED)
+        await workflow.wait_condition(lambda: self._over)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._dev
 
@@ -56,6 +57,7 @@ class DeviationWorkflow:
     def closed(self, changed: DeviationChanged) -> None:
         """The batch recorded the disposition (or ended): this is the deviation's last version."""
         self._dev = changed.deviation
+        self._over = True
 
     @workflow.update
     async def investigate(self, request: InvestigateInput) -> DeviationChanged:
@@ -117,7 +119,7 @@ class DeviationWorkflow:
     def _check_capa(self, request: CapaInput) -> None:
         self._check_free()
         try:
-            if self._dev.stage is Stage.CLOSED:
+            if self._over:
                 raise DeviationStateError(
                     f"deviation {self._dev.id} is closed: its CAPA went with the disposition",
                     {"deviation_id": self._dev.id, "stage": self._dev.stage.value},
@@ -127,6 +129,13 @@ class DeviationWorkflow:
             raise refusal(exc) from None
 
     def _check_free(self) -> None:
+        if self._over:
+            raise refusal(
+                DeviationStateError(
+                    f"deviation {self._dev.id} is {self._dev.stage.value} and its batch decided",
+                    {"deviation_id": self._dev.id, "stage": self._dev.stage.value},
+                )
+            )
         if self._changing:
             raise refusal(
                 DeviationStateError(
@@ -158,6 +167,7 @@ class DeviationWorkflow:
             self._dev = changed
         finally:
             self._changing = False
+        self._over = False
         message = DeviationChanged(deviation=changed)
         batch = workflow.get_external_workflow_handle(self._batch)
         await batch.signal("deviation_changed", message)

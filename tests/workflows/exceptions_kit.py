@@ -158,7 +158,12 @@ class Bench:
 
 
 async def open_bench(
-    plant: Plant, env: WorkflowEnvironment, desk: Desk, recipe: Recipe, prefix: str = "B-EXC"
+    plant: Plant,
+    env: WorkflowEnvironment,
+    desk: Desk,
+    recipe: Recipe,
+    prefix: str = "B-EXC",
+    updates_per_run: int = 500,
 ) -> Bench:
     """A signed batch whose start (and so its clocks) is the test server's present."""
     number = f"{prefix}-{uuid.uuid4().hex[:6]}"
@@ -168,7 +173,12 @@ async def open_bench(
     header = header_for(recipe, number).model_copy(update={"created_at": now})
     handle: Handle = await plant.client.start_workflow(
         BatchWorkflow.run,
-        StartBatch(header=header, recipe=recipe, signatures_required=True),
+        StartBatch(
+            header=header,
+            recipe=recipe,
+            signatures_required=True,
+            updates_per_run=updates_per_run,
+        ),
         id=number,
         task_queue=plant.task_queue,
         search_attributes=search_attributes_for(recipe.code, BatchStatus.IN_PROGRESS),

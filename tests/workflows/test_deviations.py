@@ -25,6 +25,7 @@ from tests.signing import Desk
 from tests.workflows.conftest import Plant
 from tests.workflows.exceptions_kit import QA_2, Bench, open_bench, refused
 from workflows.batch import BatchWorkflow
+from workflows.calls import STATUS_KEY
 from workflows.deviation import DeviationWorkflow
 from workflows.messages import OpenDeviationInput
 
@@ -276,3 +277,49 @@ async def test_a_lift_of_a_hold_is_a_signed_decision(
     assert decided.hold is not None and decided.hold.lift_reason == "fixed"
     again = await refused(bench.decide(hold_subject(hold_id), QA, Meaning.APPROVED, reason="x"))
     assert again.type == "hold_not_active"
+
+
+async def test_a_rejected_batch_ends_its_open_deviations(
+    plant: Plant, workflow_env: WorkflowEnvironment, desk: Desk
+) -> None:
+    bench = await open_bench(plant, workflow_env, desk, MINOR)
+    await weigh_out_of_limit(bench)
+    dev_id = f"{bench.batch_id}-DEV-001"
+    no_reason = await refused(bench.decide(BATCH_SUBJECT, QA, Meaning.REJECTED, reason=""))
+    assert no_reason.type == "reason_required"
+    decided = await bench.decide(BATCH_SUBJECT, QA, Meaning.REJECTED, reason="scale failed")
+    assert decided.batch_status is BatchStatus.REJECTED
+    assert (await bench.handle.result()).status is BatchStatus.REJECTED
+    assert (await bench.deviation_handle(dev_id).result()).stage is Stage.OPEN
+    described = await bench.handle.describe()
+    assert described.typed_search_attributes.get(STATUS_KEY) == "rejected"
+
+
+async def test_exceptions_marks_and_deviations_survive_continue_as_new(
+    plant: Plant, workflow_env: WorkflowEnvironment, desk: Desk
+) -> None:
+    bench = await open_bench(plant, workflow_env, desk, MINOR, updates_per_run=2)
+    await weigh_out_of_limit(bench)
+    dev_id = f"{bench.batch_id}-DEV-001"
+    await bench.investigate(dev_id, SUPERVISOR)
+    await bench.classify(dev_id, QA, "minor")
+    await bench.sign("weigh", SUPERVISOR, Meaning.VERIFIED)
+    await bench.mark(f"deviation:{dev_id}", QA)
+    await bench.sign("note", OPERATOR_2, entered={"remark": "ok"})
+    await bench.dispose(dev_id, QA, "accept")
+    again = await refused(bench.mark(f"deviation:{dev_id}", QA))
+    assert again.type == "already_reviewed"
+    await bench.mark_all(QA)
+    assert (await refused(bench.release(SUPERVISOR))).type == "role_not_allowed"
+    executed = QA.model_copy(update={"user_id": "sam", "full_name": SUPERVISOR.full_name})
+    assert (await refused(bench.release(executed))).type == "segregation_of_duties"
+    assert (await bench.release(QA_2)).batch_status is BatchStatus.RELEASED
+    runs, run_id = 0, bench.handle.first_execution_run_id
+    while run_id:
+        runs += 1
+        history = await plant.client.get_workflow_handle(
+            bench.batch_id, run_id=run_id
+        ).fetch_history()
+        attrs = history.events[-1].workflow_execution_continued_as_new_event_attributes
+        run_id = attrs.new_execution_run_id or None
+    assert runs >= 3
