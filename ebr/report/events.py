@@ -17,7 +17,7 @@ from typing import Any
 from ebr.domain.deviations import Deviation
 from ebr.domain.holds import BY_THE_RULES, Hold
 from ebr.domain.review import exception_report
-from ebr.domain.signed import BATCH_SUBJECT, deviation_subject, hold_subject
+from ebr.domain.signed import BATCH_SUBJECT, deviation_subject, hold_subject, subject_ref
 from ebr.report.history import (
     DecisionLine,
     DeviationHistory,
@@ -37,6 +37,9 @@ __all__ = [
     "review_lines",
     "timer_lines",
 ]
+
+
+_MISSING = "not found in the audit trail"
 
 
 def decisions_of(rows: Iterable[StepRecordRow]) -> dict[str, DecisionLine]:
@@ -76,8 +79,21 @@ def deviation_sections(
     names: Mapping[str, str],
     steps: Mapping[str, str],
 ) -> tuple[DeviationHistory, ...]:
-    """One short table per deviation: opened, investigated, classified, dispositioned, CAPA."""
-    return tuple(_deviation(d, decisions, names, steps) for d in deviations)
+    """One short table per deviation: opened, investigated, classified, dispositioned, CAPA.
+
+    A signed disposition whose deviation the audit log does not hold is shown all the same,
+    under its id, marked as missing from the audit trail.
+    """
+    found = [_deviation(d, decisions, names, steps) for d in deviations]
+    known = {deviation_subject(d.deviation_id) for d in found}
+    for subject, decision in decisions.items():
+        if subject.startswith("@deviation:") and subject not in known:
+            ref = subject_ref(subject)
+            title = f"{ref} · {_MISSING}"
+            found.append(
+                DeviationHistory(deviation_id=ref, title=title, lines=(), decision=decision)
+            )
+    return tuple(found)
 
 
 def _deviation(
@@ -127,8 +143,9 @@ def hold_sections(
     names: Mapping[str, str],
     now: datetime,
 ) -> tuple[HoldHistory, ...]:
-    """Each hold with its reason, lift and duration (to ``now`` while it is still active)."""
-    return tuple(
+    """Each hold with its reason, lift and duration (to ``now`` while it is still active); a
+    signed lift of a hold the audit log does not hold is shown too, marked as missing."""
+    found = [
         HoldHistory(
             hold_id=hold.hold_id,
             placed_at=hold.placed_at,
@@ -142,7 +159,14 @@ def hold_sections(
             decision=decisions.get(hold_subject(hold.hold_id)),
         )
         for hold in holds
-    )
+    ]
+    known = {hold_subject(h.hold_id) for h in found}
+    for subject, decision in decisions.items():
+        if subject.startswith("@hold:") and subject not in known:
+            at = decision.manifestation.at
+            found.append(HoldHistory(hold_id=subject_ref(subject), placed_at=at, placed_by="-",
+                                     reason=_MISSING, duration="-", decision=decision))  # fmt: skip
+    return tuple(found)
 
 
 def timer_lines(events: BatchEvents, *, steps: Mapping[str, str]) -> tuple[EventLine, ...]:

@@ -148,3 +148,22 @@ def test_pages_of_the_decided_batch_render_to_png(decided: Report) -> None:
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(prefix) + ".pdf", str(prefix)], check=True)
     assert sorted(ARTIFACTS.glob("report-B-D-*.png"))
     assert len(PdfReader(BytesIO(decided.signed)).pages) >= 3
+
+
+def test_a_decision_whose_subject_the_audit_log_lacks_is_still_shown(decided: Report) -> None:
+    """Sections built without the audit's deviations and holds keep the signed decisions."""
+    from sqlmodel import Session
+
+    from ebr.report.events import decisions_of, deviation_sections, hold_sections
+    from ebr.report.render import render_pdf
+    from ebr.store.records import list_step_records
+
+    with Session(decided.site.engine) as session:
+        decisions = decisions_of(list_step_records(session=session, batch_id="B-D"))
+    (orphan,) = deviation_sections([], decisions, names={}, steps={})
+    assert orphan.title == f"{DEVIATION} · not found in the audit trail" and orphan.decision
+    (lift,) = hold_sections([], decisions, names={}, now=decided.history.created_at)
+    assert (lift.hold_id, lift.reason) == (PERSON_HOLD, "not found in the audit trail")
+    bare = decided.history.model_copy(update={"deviations": (orphan,), "holds": (lift,)})
+    sealed = decided.seal(render_pdf(bare, ca_certificate=decided.ca))
+    assert verify_report_pdf(sealed, decided.ca).records_signed == 8
