@@ -4,6 +4,7 @@ review marks, release and its refusals."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -16,8 +17,9 @@ from ebr.domain.deviations import Origin, Stage
 from ebr.domain.recipe import Recipe
 from ebr.domain.recipe_loading import recipe_from_data
 from ebr.domain.records import Meaning
-from ebr.domain.signed import BATCH_SUBJECT
+from ebr.domain.signed import BATCH_SUBJECT, hold_subject
 from ebr.store.audit import list_audit
+from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
 from ebr.store.reports import final_report_id, get_report
 from tests.factories import OPERATOR, OPERATOR_2, QA, SUPERVISOR, _step, small_recipe
@@ -27,7 +29,7 @@ from tests.workflows.exceptions_kit import QA_2, Bench, open_bench, refused
 from workflows.batch import BatchWorkflow
 from workflows.calls import STATUS_KEY
 from workflows.deviation import DeviationWorkflow
-from workflows.messages import OpenDeviationInput
+from workflows.messages import OpenDeviationInput, PlaceHoldInput
 
 CRITICAL = small_recipe()  # weigh-api: weight 24.5-25.5 kg, a critical parameter
 
@@ -260,14 +262,10 @@ async def test_a_lift_of_a_hold_is_a_signed_decision(
     plant: Plant, workflow_env: WorkflowEnvironment, desk: Desk
 ) -> None:
     bench = await open_bench(plant, workflow_env, desk, MINOR)
-    from workflows.messages import PlaceHoldInput
-
     await bench.handle.execute_update(
         BatchWorkflow.place_hold, PlaceHoldInput(actor=SUPERVISOR, reason="HVAC alarm")
     )
     hold_id = f"{bench.batch_id}-H1"
-    from ebr.domain.signed import hold_subject
-
     by_supervisor = await refused(
         bench.decide(hold_subject(hold_id), SUPERVISOR, Meaning.APPROVED, reason="fixed")
     )
@@ -323,3 +321,43 @@ async def test_exceptions_marks_and_deviations_survive_continue_as_new(
         attrs = history.events[-1].workflow_execution_continued_as_new_event_attributes
         run_id = attrs.new_execution_run_id or None
     assert runs >= 3
+
+
+async def test_concurrent_holds_completions_and_releases_stay_consistent(
+    plant: Plant, workflow_env: WorkflowEnvironment, desk: Desk
+) -> None:
+    bench = await open_bench(plant, workflow_env, desk, MINOR)
+    results = await asyncio.gather(
+        bench.sign("weigh", OPERATOR, entered={"weight": "25.0"}),
+        bench.handle.execute_update(
+            BatchWorkflow.place_hold, PlaceHoldInput(actor=SUPERVISOR, reason="race")
+        ),
+        return_exceptions=True,
+    )
+    assert not isinstance(results[1], BaseException)
+    state = await bench.state()
+    weigh = state.progress("weigh")
+    assert weigh is not None
+    recorded = not isinstance(results[0], BaseException)
+    assert (weigh.status is StepStatus.AWAITING_VERIFICATION) is recorded
+    assert (("weigh", 1, "performed") in bench.records()) is recorded
+    assert state.status is BatchStatus.ON_HOLD
+    with session_scope(plant.engine) as session:
+        row = get_batch(session=session, batch_id=bench.batch_id)
+        assert row is not None and row.status == "on_hold"
+
+    hold_id = f"{bench.batch_id}-H1"
+    await bench.decide(hold_subject(hold_id), QA, Meaning.APPROVED, reason="ok")
+    if not recorded:
+        await bench.sign("weigh", OPERATOR, entered={"weight": "25.0"})
+    await bench.sign("weigh", SUPERVISOR, Meaning.VERIFIED)
+    await bench.sign("note", OPERATOR, entered={"remark": "fine"})
+    await bench.mark_all(QA)
+    qa_3 = QA_2.model_copy(update={"user_id": "ravi", "full_name": "Ravi QA"})
+    both = await asyncio.gather(bench.release(QA_2), bench.release(qa_3), return_exceptions=True)
+    won = [r for r in both if not isinstance(r, BaseException)]
+    lost = [r for r in both if isinstance(r, BaseException)]
+    assert len(won) == 1 and len(lost) == 1
+    assert (await bench.handle.result()).status is BatchStatus.RELEASED
+    released = [r for r in bench.records() if r[0] == BATCH_SUBJECT]
+    assert released == [(BATCH_SUBJECT, 1, "released")]
