@@ -139,6 +139,9 @@ async def test_each_stage_is_its_roles_in_order(ebr: Ebr) -> None:
 
     capa = f"/api/batches/{batch_id}/deviations/{dev_id}/capa"
     assert_error(await ebr.post("olga", capa, json={"capa_ref": "CAPA-1"}), 403, "role_not_allowed")
+    assert_error(await ebr.post("sam", capa, json={"capa_ref": "  "}), 422, "reason_required")
+    body = assert_error(await ebr.post("sam", capa, json={}), 422, "invalid_request")
+    assert body["details"][0]["field"] == "capa_ref"
     answer = await ebr.post("sam", capa, json={"capa_ref": "CAPA-2026-017"})
     assert answer.status_code == 200, answer.text
     assert answer.json()["capa_ref"] == "CAPA-2026-017"
@@ -167,6 +170,7 @@ async def test_each_stage_is_its_roles_in_order(ebr: Ebr) -> None:
     assert (closed["stage"], closed["capa_ref"]) == ("closed", "CAPA-2026-017")
     assert_error(await investigate(ebr, batch_id, dev_id), 409, "deviation_state")
     assert_error(await disposition(ebr, batch_id, dev_id), 409, "deviation_state")
+    assert_error(await ebr.post("sam", capa, json={"capa_ref": "CAPA-3"}), 409, "deviation_state")
     actions = [e["action"] for e in await audit_entries(ebr, batch_id=batch_id, entity="deviation")]
     assert actions == [
         "deviation_opened",
