@@ -1,13 +1,17 @@
 """Issuing batch reports: load the history, render the PDF/A-3b, PAdES-sign it, store it once.
 
 A sync activity: WeasyPrint and pyHanko are CPU-bound and run on the worker's thread pool,
-heartbeating between phases. A final report is issued once per batch and never rendered again;
+heartbeating at each phase, and every few seconds within one (a long batch renders for longer
+than the heartbeat timeout). A final report is issued once per batch and never rendered again;
 a draft is stored under an id fixed by its workflow and activity, so a retry stores one draft.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from io import BytesIO
 
@@ -16,6 +20,7 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from ebr.report.history import BatchHistory
 from ebr.report.loading import load_history
 from ebr.report.signing_key import DocumentKey, transient_document_key
 from ebr.store.db import session_scope
@@ -32,6 +37,8 @@ from workflows.messages import IssueReportInput, ReportIssued
 
 __all__ = ["NOT_FINAL", "ReportActivities", "draft_report_id"]
 
+BEAT_SECONDS = 5.0
+"""How often a phase heartbeats while it runs (the workflows' heartbeat timeout is 30 s)."""
 NOT_FINAL = "report_not_final"
 """The failure type of a final report asked for a batch neither released nor rejected."""
 
@@ -79,14 +86,8 @@ class ReportActivities:
             info = activity.info()
             report_id = draft_report_id(batch_id, info.workflow_id or "", info.activity_id)
             kind = ReportKind.DRAFT
-        activity.heartbeat("load")
-        try:
-            with Session(self._engine) as session:
-                history = load_history(session=session, batch_id=batch_id)
-        except NotFound as exc:
-            raise ApplicationError(exc.message, type="batch_not_found", non_retryable=True) from exc
-        except StoreError as exc:
-            raise ApplicationError(exc.message, type="report_failed", non_retryable=True) from exc
+        with _phase("load"):
+            history = self._load(batch_id)
         if request.final and not history.final:
             raise ApplicationError(
                 f"batch {batch_id} is {history.status}: a final report needs it released or "
@@ -95,7 +96,6 @@ class ReportActivities:
                 type=NOT_FINAL,
                 non_retryable=True,
             )
-        activity.heartbeat("render")
         # Imported here: WeasyPrint and pyHanko take seconds to load, and every ebr command
         # imports the worker's modules (ebr.cli -> ebr.runtime -> ebr.worker).
         from pypdf import PdfReader
@@ -104,15 +104,15 @@ class ReportActivities:
         from signatures.pdf import sign_pdf
 
         ca = self._trust.ca.certificate
-        pdf = render_pdf(
-            history, ca_certificate=ca, site=self._trust.origin, draft=not request.final
-        )
-        activity.heartbeat("sign")
-        key = self._key()
-        signed = sign_pdf(pdf, key.key, key.certificate, ca)
-        pages = len(PdfReader(BytesIO(signed)).pages)
-        activity.heartbeat("store")
-        with session_scope(self._engine) as session:
+        with _phase("render"):
+            pdf = render_pdf(
+                history, ca_certificate=ca, site=self._trust.origin, draft=not request.final
+            )
+        with _phase("sign"):
+            key = self._key()
+            signed = sign_pdf(pdf, key.key, key.certificate, ca)
+            pages = len(PdfReader(BytesIO(signed)).pages)
+        with _phase("store"), session_scope(self._engine) as session:
             row, created = insert_report(
                 session=session,
                 report_id=report_id,
@@ -125,9 +125,42 @@ class ReportActivities:
             )
             return _issued(row, created=created)
 
+    def _load(self, batch_id: str) -> BatchHistory:
+        try:
+            with Session(self._engine) as session:
+                return load_history(session=session, batch_id=batch_id)
+        except NotFound as exc:
+            raise ApplicationError(exc.message, type="batch_not_found", non_retryable=True) from exc
+        except StoreError as exc:
+            raise ApplicationError(exc.message, type="report_failed", non_retryable=True) from exc
+
     def _stored_final(self, batch_id: str) -> ReportRow | None:
         with Session(self._engine) as session:
             return final_report(session=session, batch_id=batch_id)
+
+
+@contextmanager
+def _phase(name: str) -> Iterator[None]:
+    """Heartbeat ``name`` now and every ``BEAT_SECONDS`` until the phase ends.
+
+    The beats come from a helper thread running in a copy of this activity's context; a sync
+    activity's heartbeat is handed to the worker's event loop thread-safely.
+    """
+    activity.heartbeat(name)
+    done = threading.Event()
+    context = contextvars.copy_context()
+
+    def beat() -> None:
+        while not done.wait(BEAT_SECONDS):
+            context.run(activity.heartbeat, name)
+
+    beating = threading.Thread(target=beat, name=f"heartbeat-{name}", daemon=True)
+    beating.start()
+    try:
+        yield
+    finally:
+        done.set()
+        beating.join()
 
 
 def _issued(row: ReportRow, *, created: bool) -> ReportIssued:
