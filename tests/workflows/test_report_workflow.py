@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from temporalio.client import Client, WorkflowFailureError
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from ebr.worker import build_worker
 from tests.report.decided import BATCH as RELEASED
@@ -74,3 +76,11 @@ async def test_a_final_report_of_an_undecided_batch_fails_without_retrying(
     assert isinstance(refusal, ApplicationError) and refusal.type == "report_not_final"
     assert activity_error.retry_state is not None
     assert activity_error.retry_state.name == "NON_RETRYABLE_FAILURE"
+
+
+async def test_its_history_replays(workflow_env: WorkflowEnvironment, queue: str) -> None:
+    wf_id = draft_workflow_id(RELEASED, uuid.uuid4().hex)
+    await _run(workflow_env.client, queue, IssueReportInput(batch_id=RELEASED, final=False), wf_id)
+    history = await workflow_env.client.get_workflow_handle(wf_id).fetch_history()
+    replayer = Replayer(workflows=[ReportWorkflow], data_converter=pydantic_data_converter)
+    await replayer.replay_workflow(history, raise_on_replay_failure=True)
