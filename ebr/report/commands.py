@@ -61,5 +61,5 @@ def verify_pdf(
     )
     console.print(f"  audit entries: {result.audit_entries}, each logging what it says")
     console.print(
-        f"  visible content: every signed record and value is shown ({result.pages} pages)"
+        f"  visible content: every signed record, value and decision is shown ({result.pages} pages)"
     )
