@@ -23,7 +23,7 @@ def test_a_clean_store_verifies_and_says_what_it_covered(store: Store) -> None:
     out = flat(result)
     assert "the record store is consistent" in out
     for label, count in [
-        ("users", 6),
+        ("users", 7),
         ("keys (certificates)", 6),
         ("records signed", 12),
         ("records unsigned", 1),

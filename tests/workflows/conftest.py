@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from ebr.domain.batch import BatchStatus
 from ebr.domain.recipe import Recipe
-from ebr.store.db import make_engine, migrate
+from ebr.store.batch_events import load_batch_events
+from ebr.store.db import make_engine, migrate, session_scope
 from ebr.worker import build_worker
 from tests.factories import header_for
 from tests.signing import Desk, desk_for
@@ -38,6 +40,22 @@ class Plant:
     client: Client
     task_queue: str
     engine: Engine
+    started: list[str] = field(default_factory=list)
+
+    async def stop_everything(self) -> None:
+        """Terminate what a test left running (batches and their deviations): on the shared
+        time-skipping server a timer of a workflow whose worker is gone would stop time."""
+        with session_scope(self.engine) as session:
+            devs = [
+                d.id
+                for batch_id in self.started
+                for d in load_batch_events(session=session, batch_id=batch_id).deviations
+            ]
+        for workflow_id in [*self.started, *devs]:
+            try:
+                await self.client.get_workflow_handle(workflow_id).terminate("test over")
+            except RPCError:
+                pass  # already closed
 
     async def start(
         self,
@@ -48,6 +66,7 @@ class Plant:
         signed: bool = False,
     ) -> WorkflowHandle[BatchWorkflow, BatchOutcome]:
         number = batch_number or f"B-{uuid.uuid4().hex[:10]}"
+        self.started.append(number)
         return await self.client.start_workflow(
             BatchWorkflow.run,
             StartBatch(
@@ -73,4 +92,6 @@ async def plant(
 ) -> AsyncIterator[Plant]:
     task_queue = f"tq-{uuid.uuid4().hex[:8]}"
     async with build_worker(workflow_env.client, engine, task_queue=task_queue, trust=desk.trust):
-        yield Plant(client=workflow_env.client, task_queue=task_queue, engine=engine)
+        plant = Plant(client=workflow_env.client, task_queue=task_queue, engine=engine)
+        yield plant
+        await plant.stop_everything()

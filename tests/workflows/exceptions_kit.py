@@ -4,6 +4,7 @@ desk that signs at that time, and readers of what the store holds."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from ebr.store.recipes import save_recipe
 from ebr.store.records import list_step_records, record_of
 from tests.factories import header_for
 from tests.signing import Desk
+from tests.temporal_envs import start_time_skipping
 from tests.workflows.conftest import Plant
 from workflows.batch import BatchWorkflow, search_attributes_for
 from workflows.deviation import DeviationWorkflow
@@ -167,6 +169,7 @@ async def open_bench(
 ) -> Bench:
     """A signed batch whose start (and so its clocks) is the test server's present."""
     number = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    plant.started.append(number)
     now = await env.get_current_time()
     with session_scope(plant.engine) as session:  # the report reads the recipe from the store
         save_recipe(session=session, recipe=recipe, source="test", loaded_by="test", at=now)
@@ -196,3 +199,12 @@ async def refused(call: Any) -> ApplicationError:
 
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
+
+
+async def fresh_clock() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server for one test (its ``workflow_env`` fixture): these tests sign at
+    the server's time, which awaiting a result may move years ahead, past the certificates'
+    validity."""
+    env = await start_time_skipping()
+    yield env
+    await env.shutdown()

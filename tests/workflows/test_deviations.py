@@ -25,13 +25,15 @@ from ebr.store.reports import final_report_id, get_report
 from tests.factories import OPERATOR, OPERATOR_2, QA, SUPERVISOR, _step, small_recipe
 from tests.signing import Desk
 from tests.workflows.conftest import Plant
-from tests.workflows.exceptions_kit import QA_2, Bench, open_bench, refused
+from tests.workflows.exceptions_kit import QA_2, Bench, fresh_clock, open_bench, refused
 from workflows.batch import BatchWorkflow
 from workflows.calls import STATUS_KEY
 from workflows.deviation import DeviationWorkflow
 from workflows.messages import OpenDeviationInput, PlaceHoldInput
 
 CRITICAL = small_recipe()  # weigh-api: weight 24.5-25.5 kg, a critical parameter
+
+workflow_env = pytest.fixture(fresh_clock)
 
 
 def two_step_recipe() -> Recipe:

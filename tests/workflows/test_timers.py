@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
@@ -19,10 +20,12 @@ from ebr.worker import build_worker
 from tests.factories import OPERATOR, SUPERVISOR, _step
 from tests.signing import Desk
 from tests.workflows.conftest import Plant
-from tests.workflows.exceptions_kit import Bench, minutes, open_bench, refused
+from tests.workflows.exceptions_kit import Bench, fresh_clock, minutes, open_bench, refused
 from workflows.batch import BatchWorkflow
 from workflows.deviation import DeviationWorkflow
 from workflows.messages import InvestigateInput, OpenDeviationInput
+
+workflow_env = pytest.fixture(fresh_clock)
 
 
 def timed_recipe() -> Recipe:
