@@ -126,10 +126,16 @@ def deadlines(recipe: Recipe, state: BatchState, *, not_before: datetime) -> lis
     """
     found: list[Deadline] = []
     for step in recipe.steps():
+        if step.max_duration_minutes is None and step.complete_within is None:
+            continue
         progress = state.progress(step.id)
         if progress is None or progress.status is not StepStatus.PENDING:
             continue
-        started = step_started_at(state, step.id, not_before=not_before)
+        started = (
+            None
+            if step.max_duration_minutes is None
+            else step_started_at(state, step.id, not_before=not_before)
+        )
         if step.max_duration_minutes is not None and started is not None:
             n = step.max_duration_minutes
             due = started + timedelta(minutes=n)
