@@ -59,17 +59,27 @@ async def report_pdf(
 ) -> Response:
     """The batch's final report if it was issued (or, for a released or rejected batch, issued
     now, once); otherwise, or with ``draft=true``, a new draft marked NOT RELEASED."""
+    return await report_download(
+        context, batch_id=batch_id, user_id=user.user_id, station=station_of(request), draft=draft
+    )
+
+
+async def report_download(
+    context: ApiContext, *, batch_id: str, user_id: str, station: str, draft: bool = False
+) -> Response:
+    """The report as ``GET .../report.pdf`` answers it, its download audited as ``user_id``'s
+    (also served to the web pages' session)."""
     batch = await asyncio.to_thread(_batch, context, batch_id)
     report = None if draft else await asyncio.to_thread(_final, context, batch_id)
     if report is None:
         final = not draft and batch.status in DECIDED
-        issued = await _issue(context, batch_id, final=final, requested_by=user.user_id)
+        issued = await _issue(context, batch_id, final=final, requested_by=user_id)
         report = await asyncio.to_thread(_report, context, issued.report_id)
     await asyncio.to_thread(
         _audit_download,
         context,
-        user=user,
-        station=station_of(request),
+        user_id=user_id,
+        station=station,
         action="report_downloaded",
         entity="report",
         entity_id=report.report_id,
@@ -98,6 +108,16 @@ async def record_json(
     batch_id: str, request: Request, user: Reader, context: ContextDep
 ) -> Response:
     """The batch's signed records, audit entries (canonical form) and certificates (PEM)."""
+    return await record_download(
+        context, batch_id=batch_id, user_id=user.user_id, station=station_of(request)
+    )
+
+
+async def record_download(
+    context: ApiContext, *, batch_id: str, user_id: str, station: str
+) -> Response:
+    """The record as ``GET .../record.json`` answers it, its download audited as ``user_id``'s
+    (also served to the web pages' session)."""
     batch = await asyncio.to_thread(_batch, context, batch_id)
     record = await asyncio.to_thread(_record, context, batch_id)
     body = record.model_dump_json(indent=1).encode("utf-8")
@@ -105,8 +125,8 @@ async def record_json(
     await asyncio.to_thread(
         _audit_download,
         context,
-        user=user,
-        station=station_of(request),
+        user_id=user_id,
+        station=station,
         action="record_downloaded",
         entity="record",
         entity_id=batch_id,
@@ -193,7 +213,7 @@ def _record(context: ApiContext, batch_id: str) -> BatchRecord:
 def _audit_download(
     context: ApiContext,
     *,
-    user: UserRow,
+    user_id: str,
     station: str,
     action: str,
     entity: str,
@@ -207,7 +227,7 @@ def _audit_download(
             session,
             event_key=f"{entity}/{entity_id}/downloaded/{uuid.uuid4().hex}",
             at=now,
-            actor=user.user_id,
+            actor=user_id,
             station=station,
             action=action,
             entity=entity,

@@ -1,4 +1,5 @@
-"""Server-rendered pages for the shop floor: sign-in, batches, step forms, recipes.
+"""Server-rendered pages: sign-in, batches, step forms, recipes, and the QA side (deviations,
+holds, review by exception, release, downloads).
 
 Mount with ``app.include_router(web.router)`` and
 ``app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")``.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.web.rendering import STATIC_DIR
-from api.web.routes import auth, batches, password, recipes
+from api.web.routes import auth, batches, password, quality, recipes
 
 __all__ = ["STATIC_DIR", "router"]
 
@@ -17,4 +18,5 @@ router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(password.router)
 router.include_router(batches.router)
+router.include_router(quality.router)
 router.include_router(recipes.router)

@@ -1,9 +1,9 @@
-"""The signing block of the step forms (21 CFR 11.50, 11.200): the signature components a form
-carries, the checks made before the password is tried, and the signature itself.
+"""The signing block of the step and decision forms (21 CFR 11.50, 11.200): the signature
+components a form carries, the checks made before the password is tried, and the signature itself.
 
 A form asks for both components, user id and password, every time: that is what 11.200(a)(1)
 requires of the first signing in a session, and is never less than it requires of later ones.
-The password goes to ``api.signing.sign_step`` and nowhere else: it is not kept in the form state,
+The password goes to ``api.signing.sign_step`` (or ``sign_decision``) and nowhere else: it is not kept in the form state,
 written to a page, or logged.
 """
 
@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from api.context import ApiContext
 from api.errors import ApiError
 from api.schemas import SignatureBody
-from api.signing import sign_step
+from api.signing import sign_decision, sign_step
 from api.web.forms import refused, text
 from api.web.session import WebUser
 from api.web.views import FormState
@@ -25,7 +25,7 @@ from ebr.account_errors import AccountError
 from ebr.domain.errors import DomainError
 from ebr.domain.records import Meaning
 
-__all__ = ["PASSWORD_FIELD", "USER_FIELD", "Signing", "sign", "signing_of"]
+__all__ = ["PASSWORD_FIELD", "USER_FIELD", "Signing", "decide", "sign", "signing_of"]
 
 USER_FIELD = "sign_user_id"
 PASSWORD_FIELD = "sign_password"
@@ -113,10 +113,54 @@ async def sign(
             comment=comment,
             reason=reason,
         )
-    except (ApiError, DomainError) as exc:
-        return refused(exc, step_id=step_id, action=action)
-    except AccountError as exc:
-        state = refused(exc, step_id=step_id, action=action)
-        state.field_errors = {_OF_FIELD.get(k, k): v for k, v in state.field_errors.items()}
-        return state
+    except (ApiError, DomainError, AccountError) as exc:
+        return _refused(exc, step_id=step_id, action=action)
     return None
+
+
+async def decide(
+    context: ApiContext,
+    user: WebUser,
+    *,
+    batch_id: str,
+    subject: str,
+    action: str,
+    target: str,
+    meaning: Meaning,
+    signing: Signing,
+    comment: str | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> FormState | None:
+    """Sign one batch-level decision (release, rejection, disposition, hold lift) through
+    ``api.signing.sign_decision``; None when the batch recorded it, else the refusal in words
+    (``target`` names what the form acted on). Refused as ``sign`` refuses, and as the workflow
+    refuses the decision itself (segregation of duties, what is missing for release...)."""
+    state = check_signing(signing, user, step_id="", action=action)
+    if state is None:
+        try:
+            await sign_decision(
+                context=context,
+                actor=user.actor,
+                batch_id=batch_id,
+                subject=subject,
+                meaning=meaning,
+                signature=SignatureBody(
+                    meaning=meaning, password=signing.password, user_id=signing.user_id
+                ),
+                comment=comment,
+                reason=reason,
+                detail=detail,
+            )
+        except (ApiError, DomainError, AccountError) as exc:
+            state = _refused(exc, step_id="", action=action)
+    if state is not None:
+        state.target, state.signer_id = target, signing.user_id
+    return state
+
+
+def _refused(exc: ApiError | DomainError | AccountError, *, step_id: str, action: str) -> FormState:
+    state = refused(exc, step_id=step_id, action=action)
+    if isinstance(exc, AccountError):
+        state.field_errors = {_OF_FIELD.get(k, k): v for k, v in state.field_errors.items()}
+    return state

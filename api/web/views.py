@@ -1,4 +1,5 @@
-"""What the pages show, read from the store through ``api.batch_views``: never written here."""
+"""What the pages show, read from the store through ``api.batch_views`` and the audited batch
+events (deviations, holds): never written here."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from sqlalchemy import Engine
 from api.batch_views import batch_detail, batch_summary
 from api.schemas import BatchDetail, BatchSummary, RecordView, StepView
 from ebr.domain.batch import BatchStatus, StepStatus
+from ebr.domain.deviations import Deviation, Stage
 from ebr.domain.execution import VERIFYING_ROLES
+from ebr.domain.holds import Hold
 from ebr.domain.records import Meaning
 from ebr.domain.roles import Role
+from ebr.domain.status import TERMINAL
+from ebr.store.batch_events import load_batch_events
 from ebr.store.batches import list_batches
 from ebr.store.db import session_scope
 from ebr.store.recipes import get_recipe_by_hash
@@ -20,7 +25,10 @@ from ebr.store.recipes import get_recipe_by_hash
 
 @dataclass
 class FormState:
-    """A refused form, shown again beside its step with what was entered and why it was refused."""
+    """A refused form, shown again beside its step with what was entered and why it was refused.
+
+    The forms of the QA side leave ``step_id`` empty and name what they act on in ``target`` (a
+    deviation, a hold, an exception, or the batch)."""
 
     step_id: str
     action: str
@@ -32,6 +40,7 @@ class FormState:
     comment: str = ""
     reason: str = ""
     signer_id: str = ""  # the user id typed in the signing block; the password is never kept
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,10 +61,33 @@ class BatchPage:
     product_name: str
     groups: list[UnitGroup]
     current: StepView | None
+    deviations: list[Deviation] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
         return self.batch.status is BatchStatus.IN_PROGRESS
+
+    @property
+    def decided(self) -> bool:
+        """Released, rejected or cancelled: nothing more is recorded."""
+        return self.batch.status in TERMINAL
+
+    @property
+    def active_holds(self) -> list[Hold]:
+        return [h for h in self.holds if h.active]
+
+    @property
+    def open_deviations(self) -> list[Deviation]:
+        return [d for d in self.deviations if d.stage is not Stage.CLOSED]
+
+    def done_steps(self) -> list[StepView]:
+        """The steps a rework may open again: done or awaiting verification."""
+        return [
+            s
+            for s in self.batch.steps
+            if s.status in (StepStatus.DONE, StepStatus.AWAITING_VERIFICATION)
+        ]
 
     @property
     def out_of_spec(self) -> list[StepView]:
@@ -141,11 +173,17 @@ def batch_page(*, engine: Engine, batch_id: str) -> BatchPage:
         detail = batch_detail(session=session, batch_id=batch_id)
         recipe = get_recipe_by_hash(session=session, content_hash=detail.recipe_hash)
         product_name = recipe.product_name if recipe else ""
+        events = load_batch_events(session=session, batch_id=batch_id)
     current = None
     if detail.status is BatchStatus.IN_PROGRESS:
         current = next((s for s in detail.steps if s.status is not StepStatus.DONE), None)
     return BatchPage(
-        batch=detail, product_name=product_name, groups=grouped(detail.steps), current=current
+        batch=detail,
+        product_name=product_name,
+        groups=grouped(detail.steps),
+        current=current,
+        deviations=list(events.deviations),
+        holds=list(events.holds),
     )
 
 

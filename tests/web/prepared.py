@@ -33,3 +33,13 @@ async def cleared(site: Site, number: str) -> None:
         check = {"csrf_token": await http_sign_in(sam, "sam"), **signature("sam")}
         verified = await sam.post(f"{action}/verify", data=check)
         assert done.status_code == verified.status_code == 303
+
+
+async def signed_step(
+    site: Site, number: str, user_id: str, step_id: str, action: str, fields: dict[str, str]
+) -> None:
+    """One step action signed by ``user_id`` over plain HTTP (``v-<input>`` fields, comment)."""
+    async with httpx.AsyncClient(base_url=site.base_url, timeout=60) as http:
+        form = {"csrf_token": await http_sign_in(http, user_id), **fields, **signature(user_id)}
+        answer = await http.post(f"/batches/{number}/steps/{step_id}/{action}", data=form)
+        assert answer.status_code == 303, answer.text

@@ -12,7 +12,7 @@ from api.context import ApiContext
 from api.deps import ContextDep
 from api.errors import ApiError
 from api.schemas import StepView
-from api.web import actions
+from api.web import actions, quality
 from api.web.recipe_views import recipe_choices, start_units
 from api.web.rendering import WebRoute, page
 from api.web.session import WebUser, WebUserDep, require_csrf
@@ -54,7 +54,15 @@ def _batch(
         shown=shown,
         state=state,
         recorded=request.query_params.get("recorded", ""),
+        done=quality.DONE.get(request.query_params.get("done", ""), ""),
     )
+
+
+def batch_view(
+    request: Request, context: ApiContext, user: WebUser, batch_id: str, state: FormState | None
+) -> HTMLResponse:
+    """The batch page as stored now, with a refused form shown again (for the QA side's forms)."""
+    return _batch(request, user, batch_page(engine=context.reads, batch_id=batch_id), state)
 
 
 async def _read(context: ApiContext, batch_id: str) -> BatchPage:
