@@ -269,10 +269,16 @@ async def test_html_in_a_deviation_is_shown_as_text(
     browser: Browser, site: Site, screenshots: Path
 ) -> None:
     number = await started(site)
-    async with httpx.AsyncClient(base_url=site.base_url, timeout=60) as omar:
-        form = {"csrf_token": await http_sign_in(omar, "omar"), "description": XSS}
-        opened = await omar.post(f"/batches/{number}/deviations", data=form)
-        assert opened.status_code == 303
+    omar = await sign_in(browser, site, "omar")  # any user opens a deviation by hand
+    await omar.goto(f"/batches/{number}")
+    await omar.click("#deviations details.open-deviation summary")
+    opening = omar.locator(".open-deviation-form")
+    await opening.get_by_label("What happened").fill(XSS)
+    await opening.get_by_label("Step it concerns").select_option("weigh-powder")
+    assert (await post(omar, ".open-deviation-form button")).status == 303
+    await expect(omar.locator("#done")).to_have_text("Deviation opened.")
+    await omar.context.close()
+
     quinn = await sign_in(browser, site, "quinn")
     dialogs: list[str] = []
     quinn.on("dialog", lambda dialog: dialogs.append(dialog.message))
@@ -284,8 +290,35 @@ async def test_html_in_a_deviation_is_shown_as_text(
         await expect(quinn.locator("script")).to_have_count(0)
     await expect(quinn.locator("table.exceptions")).to_contain_text(XSS)
     await quinn.goto(f"/batches/{number}")
-    await expect(quinn.locator(f"#dev-{number}-DEV-001 .description")).to_have_text(XSS)
+    box = quinn.locator(f"#dev-{number}-DEV-001")
+    await expect(box.locator(".description")).to_have_text(XSS)
+    await expect(box).to_contain_text("by omar · Weigh the powder")
     await quinn.locator("#deviations").scroll_into_view_if_needed()
     await shot(quinn, screenshots, "quality-deviation-escaped")
     assert dialogs == []
     await quinn.context.close()
+
+
+async def test_a_rejection_needs_its_reason_and_a_signature(
+    browser: Browser, site: Site, screenshots: Path
+) -> None:
+    number = await started(site)
+    rita = await sign_in(browser, site, "rita")
+    await rita.goto(f"/batches/{number}/review")
+    await expect(rita.locator(".release-form")).to_have_count(0)  # steps remain to be done
+    await expect(rita.locator("#missing")).to_contain_text("Step 1 (Line clearance) is not done")
+    await rita.click("#decision details.reject summary")
+    reject = rita.locator(".reject-form")
+    await expect(reject.locator(".signing-as")).to_contain_text("meaning: rejected")
+    await reject.get_by_label("Reason for the rejection").fill("   ")
+    await fill_signature(reject, "rita")
+    assert (await post(rita, ".reject-form button")).status == 422
+    await expect(rita.locator("#refusal")).to_contain_text("The reason is required")
+    assert status_of(site, number) == "in_progress"
+    await reject.get_by_label("Reason for the rejection").fill("Wrong powder lot dispensed.")
+    await fill_signature(reject, "rita")
+    assert (await post(rita, ".reject-form button")).status == 303
+    await expect(rita.locator("#decided")).to_have_text("This batch is rejected.")
+    assert status_of(site, number) == "rejected"
+    await shot(rita, screenshots, "quality-rejected")
+    await rita.context.close()

@@ -92,14 +92,14 @@ async def test_a_correction_with_its_reason_shows_both_values(
     await olga.goto(f"/batches/{number}")
     weigh = olga.locator(f"{step('weigh-powder')} .complete-form")
     await weigh.get_by_label("Powder lot number").fill("PL-2291")
-    await weigh.get_by_label("Net mass of powder").fill("10.20")
+    await weigh.get_by_label("Net mass of powder").fill("10.04")
     await fill_signature(weigh, "olga")
     assert (await post(olga, f"{step('weigh-powder')} .complete-form button")).status == 303
 
     fix = olga.locator(f"{step('weigh-powder')} .correct-form")
     await olga.locator(f"{step('weigh-powder')} details.correction summary").click()
     await expect(fix.get_by_label("Powder lot number")).to_have_value("PL-2291")
-    await expect(fix.get_by_label("Net mass of powder")).to_have_value("10.20")
+    await expect(fix.get_by_label("Net mass of powder")).to_have_value("10.04")
     await expect(fix.locator(".signing-as")).to_contain_text("meaning: corrected")
     await fix.get_by_label("Net mass of powder").fill("10.02")
     await fill_signature(fix, "olga")
@@ -118,7 +118,7 @@ async def test_a_correction_with_its_reason_shows_both_values(
     assert (await post(olga, fix_button)).status == 303
     weighed = olga.locator(step("weigh-powder"))
     original = weighed.locator(".record.superseded")
-    await expect(original.locator("del")).to_contain_text(["PL-2291", "10.20 kg"])
+    await expect(original.locator("del")).to_contain_text(["PL-2291", "10.04 kg"])
     await expect(original.locator(".corrected-by")).to_contain_text(
         "Corrected by Olga Okafor (olga)"
     )
