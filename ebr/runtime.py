@@ -18,6 +18,7 @@ from api.app import create_app
 from api.context import ApiContext
 from api.tokens import load_secret
 from ebr import devserver
+from ebr.report.signing_key import DocumentKey, load_or_create_document_key
 from ebr.seed import seed_demo, store_is_new
 from ebr.settings import Settings
 from ebr.store.db import make_engine, migrate
@@ -41,11 +42,23 @@ def site_trust(settings: Settings) -> SiteTrust:
     )
 
 
+def document_key(settings: Settings, trust: SiteTrust) -> DocumentKey:
+    """The site's document-signing key (``pki/``, made once), with which workers sign reports."""
+    return load_or_create_document_key(
+        settings.resolved_data_dir, ca=trust.ca, passphrase=settings.ca_passphrase
+    )
+
+
 async def run_worker(settings: Settings) -> None:
     engine = prepare_store(settings)
     client = await connect(settings)
+    trust = site_trust(settings)
     worker = build_worker(
-        client, engine, task_queue=settings.task_queue, trust=site_trust(settings)
+        client,
+        engine,
+        task_queue=settings.task_queue,
+        trust=trust,
+        document_key=document_key(settings, trust),
     )
     await ensure_checkpoint_schedule(
         client, task_queue=settings.task_queue, every=timedelta(minutes=settings.checkpoint_minutes)
@@ -86,7 +99,13 @@ async def run_all(settings: Settings, *, demo: bool) -> None:
             task_queue=settings.task_queue,
             every=timedelta(minutes=settings.checkpoint_minutes),
         )
-        async with build_worker(client, engine, task_queue=settings.task_queue, trust=trust):
+        async with build_worker(
+            client,
+            engine,
+            task_queue=settings.task_queue,
+            trust=trust,
+            document_key=document_key(settings, trust),
+        ):
             console.print(
                 f"[green]ebr is up[/]: API http://{settings.api_host}:{settings.api_port}"
                 f"/docs · Temporal UI http://127.0.0.1:{settings.temporal_ui_port}"

@@ -182,7 +182,7 @@ def test_downgrade_removes_the_guards_and_upgrade_restores_them(store_url: str) 
     engine = make_engine(store_url)
     try:
         guards = _guards(engine)
-        assert len(guards) == (11 if engine.dialect.name == "postgresql" else 10)
+        assert len(guards) == (13 if engine.dialect.name == "postgresql" else 12)
         with engine.begin() as connection:
             config = alembic_config()
             config.attributes["connection"] = connection
