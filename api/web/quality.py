@@ -180,10 +180,10 @@ async def classify(
     chosen = text(form, "classification")
     if state is None and chosen not in set(Classification):
         message = "choose the classification: minor, major or critical"
+        field, names = "classification", CLASSIFY_FIELDS
         state = _state(
-            "classify", deviation_id, "invalid_request", message, 422, "classification", form,
-            CLASSIFY_FIELDS,
-        )  # fmt: skip
+            "classify", deviation_id, "invalid_request", message, 422, field, form, names
+        )
     if state is not None:
         return state
     request = ClassifyInput(

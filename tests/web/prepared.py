@@ -43,3 +43,11 @@ async def signed_step(
         form = {"csrf_token": await http_sign_in(http, user_id), **fields, **signature(user_id)}
         answer = await http.post(f"/batches/{number}/steps/{step_id}/{action}", data=form)
         assert answer.status_code == 303, answer.text
+
+
+async def posted(site: Site, user_id: str, action: str, fields: dict[str, str]) -> None:
+    """One of the pages' forms posted by ``user_id`` over plain HTTP, and recorded (303)."""
+    async with httpx.AsyncClient(base_url=site.base_url, timeout=60) as http:
+        form = {"csrf_token": await http_sign_in(http, user_id), **fields}
+        answer = await http.post(action, data=form)
+        assert answer.status_code == 303, answer.text

@@ -25,7 +25,7 @@ from tests.web.pages import (
     status_of,
     step,
 )
-from tests.web.prepared import cleared, signed_step, started
+from tests.web.prepared import cleared, posted, signed_step, started
 from tests.web.site import Site
 
 pytestmark = pytest.mark.e2e
@@ -322,3 +322,41 @@ async def test_a_rejection_needs_its_reason_and_a_signature(
     assert status_of(site, number) == "rejected"
     await shot(rita, screenshots, "quality-rejected")
     await rita.context.close()
+
+
+async def test_a_rework_disposition_opens_the_chosen_step_again(
+    browser: Browser, site: Site, screenshots: Path
+) -> None:
+    number = await started(site)
+    await cleared(site, number)
+    weighing = {"v-powder-lot": "PL-1", "v-powder-mass": "10.30", "comment": "Overfilled."}
+    await signed_step(site, number, "olga", "weigh-powder", "complete", weighing)
+    dev = f"/batches/{number}/deviations/{number}-DEV-001"
+    await posted(site, "sam", f"{dev}/investigate", {"root_cause": "Overfill", "impact": "Mass"})
+    await posted(site, "quinn", f"{dev}/classify", {"classification": "major"})
+    assert status_of(site, number) == "on_hold"  # a major deviation holds until its disposition
+
+    quinn = await sign_in(browser, site, "quinn")
+    await quinn.goto(f"/batches/{number}")
+    box = f"#dev-{number}-DEV-001"
+    form = quinn.locator(f"{box} .disposition-form")
+    await form.get_by_label("Rework the steps chosen below").check()
+    await form.locator("textarea[name=reason]").fill("Weigh again from a new container.")
+    await fill_signature(form, "quinn")
+    assert (await post(quinn, f"{box} .disposition-form button")).status == 422  # no step chosen
+    await expect(quinn.locator(f"{box} .alert.error")).to_contain_text("rework")
+    await expect(form.locator("textarea[name=reason]")).to_have_value(
+        "Weigh again from a new container."
+    )
+    assert events(site, number)[1] == ["classified"]
+    await form.get_by_label("Rework the steps chosen below").check()
+    await form.get_by_label("2. Weigh the powder").check()
+    await fill_signature(form, "quinn")
+    assert (await post(quinn, f"{box} .disposition-form button")).status == 303
+    await expect(quinn.locator(f"{box} .disposition")).to_contain_text("rework of Weigh the powder")
+    await expect(quinn.locator("#hold-banner")).to_have_count(0)
+    await expect(quinn.locator(".batch-head .badge")).to_have_text("in progress")
+    await expect(quinn.locator(f"{step('weigh-powder')} .step-head .badge")).to_have_text("pending")
+    await quinn.locator(box).scroll_into_view_if_needed()
+    await shot(quinn, screenshots, "quality-rework")
+    await quinn.context.close()
