@@ -306,6 +306,9 @@ async def test_a_rejection_needs_its_reason_and_a_signature(
     rita = await sign_in(browser, site, "rita")
     await rita.goto(f"/batches/{number}/review")
     await expect(rita.locator(".release-form")).to_have_count(0)  # steps remain to be done
+    await expect(rita.locator(".no-exception")).to_have_text(
+        "The batch's execution had no exception."
+    )
     await expect(rita.locator("#missing")).to_contain_text("Step 1 (Line clearance) is not done")
     await rita.click("#decision details.reject summary")
     reject = rita.locator(".reject-form")
