@@ -4,6 +4,8 @@ decision is a signed record in the batch's chain and in the audit trail."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.api.decisions import (
@@ -60,6 +62,15 @@ async def test_release_waits_for_the_deviation_the_steps_and_the_review(ebr: Ebr
     assert (await batch(ebr, batch_id))["status"] == "released"
     assert batch_id in await listed(ebr, "released")
     assert batch_id not in await listed(ebr, "awaiting_review")
+    # Temporal's view (its UI, `temporal workflow list --query`) agrees with the API's.
+    query = f'EbrBatchStatus="released" AND WorkflowId="{batch_id}"'
+    found: list[str] = []
+    for _ in range(50):  # visibility is eventually consistent
+        found = [w.id async for w in ebr.temporal.list_workflows(query)]
+        if found:
+            break
+        await asyncio.sleep(0.2)
+    assert found == [batch_id]
     # Refused by the ended batch's rules, or by Temporal once its workflow has closed.
     for again in (await release(ebr, batch_id), await reject(ebr, batch_id)):
         assert again.status_code == 409, again.text

@@ -24,7 +24,7 @@ def test_a_clean_store_verifies_and_says_what_it_covered(store: Store) -> None:
     assert "the record store is consistent" in out
     for label, count in [
         ("users", 7),
-        ("keys (certificates)", 6),
+        ("keys (certificates)", 7),
         ("records signed", 12),
         ("records unsigned", 1),
         ("batches", 2),
