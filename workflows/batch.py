@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 from workflows.deciding import DecisionUpdates
 from workflows.deviating import THE_RULES
+from workflows.unsigned_steps import UnsignedStepUpdates
 
 with workflow.unsafe.imports_passed_through():
     from activities.audit_log import AuditLogActivities
@@ -22,10 +23,9 @@ with workflow.unsafe.imports_passed_through():
     from ebr.domain.deviations import Origin, Stage
     from ebr.domain.errors import DomainError
     from ebr.domain.holds import Hold
-    from ebr.domain.records import Meaning, StepRecord
+    from ebr.domain.records import Meaning
     from ebr.domain.signed import RecordPayload
     from ebr.domain.status import TERMINAL
-    from ebr.domain.values import RecordedValue
     from workflows.calls import (
         RECIPE_KEY,
         STATUS_KEY,
@@ -36,15 +36,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.messages import (
         BatchOutcome,
-        CompleteStepInput,
         CreateBatchInput,
         IssueReportInput,
-        PersistRecordInput,
         PersistSignedInput,
         SignedAction,
         StartBatch,
         StepRecorded,
-        VerifyStepInput,
     )
 
 EXCEPTIONS_PATCH = "await-qa-decision"
@@ -66,7 +63,7 @@ def search_attributes_for(recipe_code: str, status: BatchStatus) -> TypedSearchA
 
 
 @workflow.defn
-class BatchWorkflow(DecisionUpdates):
+class BatchWorkflow(DecisionUpdates, UnsignedStepUpdates):
     """Executes one batch (workflow id = batch id) against a snapshot of its master recipe.
 
     Guarantees: steps are completed strictly in recipe order, each by a person holding the step's
@@ -191,45 +188,6 @@ class BatchWorkflow(DecisionUpdates):
         """Returns once the batch is in the record store, so a reader finds what was started."""
         await workflow.wait_condition(lambda: self._created)
         return self._state
-
-    @workflow.update
-    async def complete_step(self, request: CompleteStepInput) -> StepRecorded:
-        values = self._check_complete(request)
-        step = self._recipe.step(request.step_id)
-        assert step is not None  # checked above
-        steps_done = self._state.steps_done() + (0 if step.verify else 1)
-        return await self._record(
-            step_id=request.step_id,
-            meaning=Meaning.PERFORMED,
-            request_actor=request,
-            values=values,
-            steps_done=steps_done,
-            apply=lambda at: execution.apply_complete(
-                self._state, self._recipe, step_id=request.step_id, actor=request.actor, at=at
-            ),
-        )
-
-    @complete_step.validator
-    def _validate_complete(self, request: CompleteStepInput) -> None:
-        self._check_complete(request)
-
-    @workflow.update
-    async def verify_step(self, request: VerifyStepInput) -> StepRecorded:
-        self._check_verify(request)
-        return await self._record(
-            step_id=request.step_id,
-            meaning=Meaning.VERIFIED,
-            request_actor=request,
-            values=(),
-            steps_done=self._state.steps_done() + 1,
-            apply=lambda at: execution.apply_verify(
-                self._state, self._recipe, step_id=request.step_id, actor=request.actor, at=at
-            ),
-        )
-
-    @verify_step.validator
-    def _validate_verify(self, request: VerifyStepInput) -> None:
-        self._check_verify(request)
 
     @workflow.update
     async def sign(self, action: SignedAction) -> StepRecorded:
@@ -361,116 +319,6 @@ class BatchWorkflow(DecisionUpdates):
         progress = self._state.progress(payload.step_id)
         assert progress is not None
         return progress
-
-    def _require_unsigned_allowed(self) -> None:
-        if self._signatures_required:
-            raise ApplicationError(
-                "this batch records only electronic signatures: use the sign update",
-                {"kind": "forbidden", "details": None},
-                type="signature_required",
-                non_retryable=True,
-            )
-
-    def _check_complete(self, request: CompleteStepInput) -> tuple[RecordedValue, ...]:
-        self._require_unsigned_allowed()
-        try:
-            return execution.check_complete(
-                self._state,
-                self._recipe,
-                step_id=request.step_id,
-                actor=request.actor,
-                values=request.values,
-                busy=frozenset(self._busy),
-                hold=holds.active_hold(self._holds),
-            )
-        except DomainError as exc:
-            raise refusal(exc) from None
-
-    def _check_verify(self, request: VerifyStepInput) -> None:
-        self._require_unsigned_allowed()
-        try:
-            holds.check_not_on_hold(holds.active_hold(self._holds))
-            execution.check_verify(
-                self._state,
-                self._recipe,
-                step_id=request.step_id,
-                actor=request.actor,
-                busy=frozenset(self._busy),
-            )
-        except DomainError as exc:
-            raise refusal(exc) from None
-
-    async def _record(
-        self,
-        *,
-        step_id: str,
-        meaning: Meaning,
-        request_actor: CompleteStepInput | VerifyStepInput,
-        values: tuple[RecordedValue, ...],
-        steps_done: int,
-        apply: execution.Apply,
-    ) -> StepRecorded:
-        """Store the record first, then change the state: a failed write leaves the batch as it was."""
-        self._busy.add(step_id)
-        self._updates_this_run += 1
-        try:
-            await workflow.wait_condition(lambda: self._created)
-            actor = request_actor.actor
-            progress = self._state.progress(step_id)
-            assert progress is not None
-            at = workflow.now()
-            self._last_seq += 1
-            record = StepRecord(
-                record_id=StepRecord.make_id(
-                    self._state.header.batch_id, step_id, progress.execution, meaning
-                ),
-                batch_id=self._state.header.batch_id,
-                seq=self._last_seq,
-                step_id=step_id,
-                execution=progress.execution,
-                meaning=meaning,
-                values=values,
-                comment=request_actor.comment,
-                user_id=actor.user_id,
-                user_name=actor.full_name,
-                station=actor.station,
-                recorded_at=at,
-            )
-            all_done = steps_done == len(self._state.steps)
-            status = BatchStatus.AWAITING_REVIEW if all_done else self._state.status
-            try:
-                stored: StepRecord | None = await workflow.execute_local_activity_method(
-                    BatchStoreActivities.persist_record,
-                    PersistRecordInput(
-                        record=record,
-                        status=status,
-                        steps_done=steps_done,
-                        completed_at=at if all_done else None,
-                    ),
-                    start_to_close_timeout=STORE_WRITE_TIMEOUT,
-                    schedule_to_close_timeout=STORE_WRITE_GIVE_UP,
-                    retry_policy=STORE_RETRY,
-                )
-            except Exception:
-                if self._last_seq == record.seq:
-                    self._last_seq -= 1
-                raise
-            if stored is not None:  # None in histories from before the activity returned it
-                # A crashed task's rerun gets the record its first run committed: that one counts.
-                record, at = stored, stored.recorded_at
-            before = self._state.status
-            progress = apply(at)
-            if self._state.status is not before:
-                workflow.upsert_search_attributes([STATUS_KEY.value_set(self._state.status.value)])
-            return StepRecorded(
-                record=record,
-                progress=progress.model_copy(),
-                batch_status=self._state.status,
-                steps_done=self._state.steps_done(),
-                steps_total=len(self._state.steps),
-            )
-        finally:
-            self._busy.discard(step_id)
 
     def _finished(self) -> bool:
         if self._v2:
