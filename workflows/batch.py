@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -17,7 +17,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.audit_log import AuditLogActivities
     from activities.batch_store import BatchStoreActivities
     from activities.reports import ReportActivities
-    from activities.signed_records import SignedRecordActivities
     from ebr.domain import execution, holds, review, signed, timing
     from ebr.domain.batch import BatchState, BatchStatus, StepProgress
     from ebr.domain.deviations import Origin, Stage
@@ -38,7 +37,6 @@ with workflow.unsafe.imports_passed_through():
         BatchOutcome,
         CreateBatchInput,
         IssueReportInput,
-        PersistSignedInput,
         SignedAction,
         StartBatch,
         StepRecorded,
@@ -194,34 +192,14 @@ class BatchWorkflow(DecisionUpdates, UnsignedStepUpdates):
         """Record a signed action: performed, verified or corrected, exactly as it was signed."""
         self._check_signed(action)
         payload = action.payload
-        self._busy.add(payload.step_id)
-        self._updates_this_run += 1
-        self._last_seq = payload.seq  # claimed now: a concurrent signature must sign again
-        try:
-            await workflow.wait_condition(lambda: self._created)
+
+        def leaves() -> tuple[BatchStatus, int, datetime | None]:
             steps_done = self._steps_done_after(payload)
-            all_done = steps_done == len(self._state.steps)
-            stored = await workflow.execute_local_activity_method(
-                SignedRecordActivities.persist_signed_record,
-                PersistSignedInput(
-                    payload=payload,
-                    signature=action.signature,
-                    key_id=action.key_id,
-                    status=BatchStatus.AWAITING_REVIEW if all_done else self._state.status,
-                    steps_done=steps_done,
-                    completed_at=payload.signed_at if all_done else None,
-                ),
-                start_to_close_timeout=STORE_WRITE_TIMEOUT,
-                schedule_to_close_timeout=STORE_WRITE_GIVE_UP,
-                retry_policy=STORE_RETRY,
-            )
-        except Exception:
-            if self._last_seq == payload.seq:
-                self._last_seq = payload.seq - 1
-            raise
-        finally:
-            self._busy.discard(payload.step_id)
-        self._state.chain_head = stored.record_hash
+            if steps_done == len(self._state.steps):
+                return BatchStatus.AWAITING_REVIEW, steps_done, payload.signed_at
+            return self._state.status, steps_done, None
+
+        await self._store_signed(action, leaves)
         late = self._claim_breaches(payload.step_id) if self._v2 else []
         before = self._state.status
         progress = self._apply_signed(action)

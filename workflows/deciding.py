@@ -3,6 +3,9 @@ disposition, lifting a person's hold). Mixed into BatchWorkflow."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, ValidationError
 from temporalio import workflow
 
@@ -130,22 +133,39 @@ class DecisionUpdates(TimerWatch):
     async def decide(self, action: SignedAction) -> Decided:
         """Record a signed decision exactly as signed, then do what it decides."""
         self._check_decision(action)
+
+        def progress() -> tuple[BatchStatus, int, datetime | None]:
+            after = self._preview(action)
+            return after.status, after.steps_done(), after.completed_at
+
+        await self._store_signed(action, progress)
+        self._version += 1
+        return await self._carry_out(action)
+
+    async def _store_signed(
+        self,
+        action: SignedAction,
+        progress: Callable[[], tuple[BatchStatus, int, datetime | None]],
+    ) -> SignedStored:
+        """Take the record's place in the chain now (a concurrent signature must sign again),
+        store it with the batch's progress as it leaves it (``progress``: status, steps done,
+        completion time), and move the chain head. A failed write gives the place back."""
         payload = action.payload
         self._busy.add(payload.step_id)
         self._updates_this_run += 1
-        self._last_seq = payload.seq  # claimed now: a concurrent signature must sign again
+        self._last_seq = payload.seq
         try:
             await workflow.wait_condition(lambda: self._created)
-            after = self._preview(action)
+            status, steps_done, completed_at = progress()
             stored: SignedStored = await workflow.execute_local_activity_method(
                 SignedRecordActivities.persist_signed_record,
                 PersistSignedInput(
                     payload=payload,
                     signature=action.signature,
                     key_id=action.key_id,
-                    status=after.status,
-                    steps_done=after.steps_done(),
-                    completed_at=after.completed_at,
+                    status=status,
+                    steps_done=steps_done,
+                    completed_at=completed_at,
                 ),
                 start_to_close_timeout=STORE_WRITE_TIMEOUT,
                 schedule_to_close_timeout=STORE_WRITE_GIVE_UP,
@@ -158,8 +178,7 @@ class DecisionUpdates(TimerWatch):
         finally:
             self._busy.discard(payload.step_id)
         self._state.chain_head = stored.record_hash
-        self._version += 1
-        return await self._carry_out(action)
+        return stored
 
     @decide.validator
     def _validate_decide(self, action: SignedAction) -> None:
