@@ -11,20 +11,19 @@ from temporalio.workflow import ParentClosePolicy
 from workflows.holding import HoldUpdates
 
 with workflow.unsafe.imports_passed_through():
-    from activities.batch_events import RULES_STATION, BatchEventActivities
+    from activities.batch_events import RULES_STATION
     from ebr.domain import deviations, holds
     from ebr.domain.batch import Actor, BatchStatus
     from ebr.domain.deviations import Deviation, Origin, Stage
     from ebr.domain.errors import BatchNotActive, DomainError
     from ebr.domain.recipe import Recipe
     from ebr.domain.status import TERMINAL, check_transition, resume_event
-    from workflows.calls import STORE_RETRY, STORE_WRITE_GIVE_UP, STORE_WRITE_TIMEOUT, refusal
-    from workflows.deviation import DeviationWorkflow
+    from workflows.calls import refusal
+    from workflows.deviation import DeviationWorkflow, persist_deviation
     from workflows.messages import (
         DeviationChanged,
         DeviationStart,
         OpenDeviationInput,
-        PersistDeviationInput,
     )
 
 THE_RULES = Actor(
@@ -130,20 +129,7 @@ class DeviationUpdates(HoldUpdates):
     async def _persist_deviation(
         self, dev: Deviation, action: str, actor: Actor, reason: str | None = None
     ) -> None:
-        await workflow.execute_local_activity_method(
-            BatchEventActivities.persist_deviation,
-            PersistDeviationInput(
-                deviation=dev,
-                action=action,
-                actor_id=actor.user_id,
-                station=actor.station,
-                at=workflow.now(),
-                reason=reason,
-            ),
-            start_to_close_timeout=STORE_WRITE_TIMEOUT,
-            schedule_to_close_timeout=STORE_WRITE_GIVE_UP,
-            retry_policy=STORE_RETRY,
-        )
+        await persist_deviation(dev, action, actor, reason)
 
     async def _close_deviation_workflow(self, dev: Deviation) -> None:
         handle = workflow.get_external_workflow_handle(dev.id)

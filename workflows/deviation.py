@@ -150,25 +150,31 @@ class DeviationWorkflow:
         """Audit the new version, then adopt it, then tell the batch."""
         self._changing = True
         try:
-            await workflow.execute_local_activity_method(
-                BatchEventActivities.persist_deviation,
-                PersistDeviationInput(
-                    deviation=changed,
-                    action=action,
-                    actor_id=actor.user_id,
-                    station=actor.station,
-                    at=workflow.now(),
-                    reason=reason,
-                ),
-                start_to_close_timeout=STORE_WRITE_TIMEOUT,
-                schedule_to_close_timeout=STORE_WRITE_GIVE_UP,
-                retry_policy=STORE_RETRY,
-            )
+            await persist_deviation(changed, action, actor, reason)
             self._dev = changed
         finally:
             self._changing = False
-        self._over = False
         message = DeviationChanged(deviation=changed)
         batch = workflow.get_external_workflow_handle(self._batch)
         await batch.signal("deviation_changed", message)
         return message
+
+
+async def persist_deviation(
+    dev: Deviation, action: str, actor: Actor, reason: str | None = None
+) -> None:
+    """Audit a deviation's new version under the action that made it (once, by its key)."""
+    await workflow.execute_local_activity_method(
+        BatchEventActivities.persist_deviation,
+        PersistDeviationInput(
+            deviation=dev,
+            action=action,
+            actor_id=actor.user_id,
+            station=actor.station,
+            at=workflow.now(),
+            reason=reason,
+        ),
+        start_to_close_timeout=STORE_WRITE_TIMEOUT,
+        schedule_to_close_timeout=STORE_WRITE_GIVE_UP,
+        retry_policy=STORE_RETRY,
+    )
