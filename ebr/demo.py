@@ -149,10 +149,11 @@ def _execute(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("executing", total=len(batch["steps"]))
+        raised: list[str] = []  # the deviations so far, for a step that summarises them
         for step in batch["steps"]:
             performer = PERFORMER[step["role"]]
             progress.update(task, description=f"{step['step_id']:<28} {performer}")
-            values = _values(step["inputs"])
+            values = _values(step["inputs"], raised)
             body: dict[str, Any] = {"signature": _signature(performer, "performed")}
             out = target is not None and step["step_id"] == target.step_id
             if out and target is not None:
@@ -169,7 +170,7 @@ def _execute(
                     f"{performer} recorded {target.name} = {target.value} {target.unit} at "
                     f"{target.step_id} (limits {target.limits}), signed with a comment"
                 )
-                _handle_deviation(session, batch_id, target, progress.console)
+                raised.append(_handle_deviation(session, batch_id, target, progress.console))
             if step["verify"]:
                 verifier = VERIFIER[performer]
                 progress.update(task, description=f"{step['step_id']:<28} verified by {verifier}")
@@ -182,8 +183,9 @@ def _execute(
             progress.advance(task)
 
 
-def _handle_deviation(session: Session, batch_id: str, target: _Target, console: Console) -> None:
-    """The deviation the value opened: investigated, classified minor, accepted (signed)."""
+def _handle_deviation(session: Session, batch_id: str, target: _Target, console: Console) -> str:
+    """The deviation the value opened: investigated, classified minor, accepted (signed).
+    Returns the line the batch's deviations summary lists for it."""
     path = f"/api/batches/{batch_id}/deviations"
     opened = [d for d in session.call("sam", "GET", path) if d["step_id"] == target.step_id]
     if not opened:
@@ -223,6 +225,7 @@ def _handle_deviation(session: Session, batch_id: str, target: _Target, console:
         f"  quinn (QA) accepted it, signed (record {decided['record']['record_id']}); "
         f"the deviation is {decided['deviation']['stage']}"
     )
+    return f"{dev['id']} (minor, accepted): {target.name} out of limits at {target.step_id}"
 
 
 def _review_and_release(session: Session, batch_id: str, console: Console) -> None:
@@ -255,19 +258,24 @@ def _signature(user_id: str, meaning: str) -> dict[str, str]:
     return {"meaning": meaning, "user_id": user_id, "password": PASSWORDS[user_id]}
 
 
-def _values(inputs: list[dict[str, Any]]) -> dict[str, Any]:
-    """In-specification values: the middle of each number's limits, the expected answer."""
+def _values(inputs: list[dict[str, Any]], raised: list[str] | None = None) -> dict[str, Any]:
+    """In-specification values: the middle of each number's limits, the expected answer. An
+    input about deviations states the ones ``raised`` so far, so the record agrees with itself."""
     values: dict[str, Any] = {}
     for spec in inputs:
-        kind = spec["type"]
+        kind, name = spec["type"], spec["name"]
+        about_deviations = "deviation" in name and bool(raised)
         if kind == "number":
-            values[spec["name"]] = _middle(spec.get("min"), spec.get("max"))
+            values[name] = _middle(spec.get("min"), spec.get("max"))
         elif kind == "check":
-            values[spec["name"]] = spec.get("expected") is not False
+            values[name] = spec.get("expected") is not False
         elif kind == "choice":
-            values[spec["name"]] = spec["options"][0]
+            minor = "minor only" in spec["options"] and about_deviations
+            values[name] = "minor only" if minor else spec["options"][0]
+        elif about_deviations and raised:
+            values[name] = "; ".join(raised)
         elif spec.get("required", True):
-            values[spec["name"]] = "as per SOP"
+            values[name] = "as per SOP"
     return values
 
 

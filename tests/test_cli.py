@@ -212,6 +212,15 @@ async def test_demo_with_a_deviation_ends_released(api: Ebr, demo_dir: Path, rec
         (f"@deviation:{dev['id']}", "approved", "quinn"),
         ("@batch", "released", "rita"),
     ]
+    # A step that summarises the batch's deviations (GRAN-PCM500's) lists the one raised.
+    summaries = [
+        v["value"]
+        for r in records
+        for v in r["values"]
+        if "deviation" in v["name"] and r["meaning"] == "performed"
+    ]
+    assert bool(summaries) is (recipe == "GRAN-PCM500"), summaries
+    assert all(dev["id"] in s or s == "minor only" for s in summaries), summaries
     performers = {
         r["manifestation"]["user_id"] for r in records if not r["step_id"].startswith("@")
     }
