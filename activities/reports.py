@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -35,6 +36,9 @@ from ebr.store.reports import (
 from ebr.trust import SiteTrust
 from workflows.messages import IssueReportInput, ReportIssued
 
+if TYPE_CHECKING:
+    from pyhanko.sign.timestamps import TimeStamper
+
 __all__ = ["NOT_FINAL", "ReportActivities", "draft_report_id"]
 
 BEAT_SECONDS = 5.0
@@ -50,14 +54,20 @@ def draft_report_id(batch_id: str, workflow_id: str, activity_id: str) -> str:
 
 class ReportActivities:
     """Holds the store, the site trust and the document-signing key (``document_key``; when
-    None, a key certified by the site CA is made in memory on first use)."""
+    None, a key certified by the site CA is made in memory on first use). With a
+    ``timestamper`` (a time-stamping authority), reports are signed PAdES B-T, else B-B."""
 
     def __init__(
-        self, engine: Engine, trust: SiteTrust, document_key: DocumentKey | None = None
+        self,
+        engine: Engine,
+        trust: SiteTrust,
+        document_key: DocumentKey | None = None,
+        timestamper: TimeStamper | None = None,
     ) -> None:
         self._engine = engine
         self._trust = trust
         self._document_key = document_key
+        self._timestamper = timestamper
         self._lock = threading.Lock()
 
     def _key(self) -> DocumentKey:
@@ -110,7 +120,7 @@ class ReportActivities:
             )
         with _phase("sign"):
             key = self._key()
-            signed = sign_pdf(pdf, key.key, key.certificate, ca)
+            signed = sign_pdf(pdf, key.key, key.certificate, ca, timestamper=self._timestamper)
             pages = len(PdfReader(BytesIO(signed)).pages)
         with _phase("store"), session_scope(self._engine) as session:
             row, created = insert_report(

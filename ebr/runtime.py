@@ -59,6 +59,7 @@ async def run_worker(settings: Settings) -> None:
         task_queue=settings.task_queue,
         trust=trust,
         document_key=document_key(settings, trust),
+        tsa_url=settings.tsa_url,
     )
     await ensure_checkpoint_schedule(
         client, task_queue=settings.task_queue, every=timedelta(minutes=settings.checkpoint_minutes)
@@ -105,6 +106,7 @@ async def run_all(settings: Settings, *, demo: bool) -> None:
             task_queue=settings.task_queue,
             trust=trust,
             document_key=document_key(settings, trust),
+            tsa_url=settings.tsa_url,
         ):
             console.print(
                 f"[green]ebr is up[/]: API http://{settings.api_host}:{settings.api_port}"

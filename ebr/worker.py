@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from temporalio.client import (
@@ -28,6 +29,9 @@ from workflows.checkpoints import CHECKPOINT_SCHEDULE_ID, CheckpointWorkflow
 from workflows.deviation import DeviationWorkflow
 from workflows.reports import ReportWorkflow
 
+if TYPE_CHECKING:
+    from pyhanko.sign.timestamps import TimeStamper
+
 # Store writes are synchronous (SQLModel); they run on this many threads per worker.
 ACTIVITY_THREADS = 16
 
@@ -39,16 +43,19 @@ def build_worker(
     task_queue: str,
     trust: SiteTrust,
     document_key: DocumentKey | None = None,
+    tsa_url: str | None = None,
 ) -> Worker:
     """A worker for every ebr workflow and activity; the caller runs it and shuts it down.
 
     ``document_key`` signs batch reports (``ebr.report.signing_key``); without one, the worker
-    makes its own in memory, certified by the site CA.
+    makes its own in memory, certified by the site CA. ``tsa_url`` (``EBR_TSA_URL``) names an
+    RFC 3161 time-stamping authority asked for a token on each report signature (PAdES B-T);
+    nothing is contacted until a report is signed.
     """
     store = BatchStoreActivities(engine)
     signed = SignedRecordActivities(engine, trust.ca.certificate)
     audit_log = AuditLogActivities(engine, trust)
-    reports = ReportActivities(engine, trust, document_key)
+    reports = ReportActivities(engine, trust, document_key, _timestamper(tsa_url))
     events = BatchEventActivities(engine)
     return Worker(
         client,
@@ -69,6 +76,15 @@ def build_worker(
         max_concurrent_activities=ACTIVITY_THREADS,
         max_concurrent_local_activities=ACTIVITY_THREADS,
     )
+
+
+def _timestamper(tsa_url: str | None) -> TimeStamper | None:
+    if not tsa_url:
+        return None
+    # Imported here: pyHanko takes seconds to load, and every ebr command imports this module.
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(tsa_url)
 
 
 async def ensure_checkpoint_schedule(client: Client, *, task_queue: str, every: timedelta) -> None:

@@ -1,6 +1,7 @@
 """Verifying a signed batch report offline (``ebr verify-pdf``): signature, evidence, content.
 
-Trusts only the site CA certificate it is given. Checks, in order: the PAdES document signature
+Trusts only the site CA certificate it is given (and, for a time-stamp token, the TSA roots it is
+given). Checks, in order: the PAdES document signature, B-B or B-T with its time-stamp token
 (``signatures.pdf.verify_pdf_signature``); the attached certificates (issued by the CA); every
 attached record (payload, Ed25519 signature with its certificate, the batch's hash chain, via
 ``ebr.verification``); the attached audit entries; and that the visible text shows every
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -61,8 +63,17 @@ class PdfVerification:
     audit_entries: int
 
 
-def verify_report_pdf(pdf_bytes: bytes, ca_cert: x509.Certificate) -> PdfVerification:
+def verify_report_pdf(
+    pdf_bytes: bytes,
+    ca_cert: x509.Certificate,
+    *,
+    tsa_roots: Sequence[x509.Certificate] | None = None,
+    require_timestamp: bool = False,
+) -> PdfVerification:
     """Verify a signed batch report against the site CA; return what was covered.
+
+    A B-T signature's time-stamp token must chain to one of ``tsa_roots`` (default: the site
+    CA); ``require_timestamp`` refuses a B-B signature.
 
     Raises:
         PdfRefused: at the first failing check, with its stage (``document signature``,
@@ -70,7 +81,9 @@ def verify_report_pdf(pdf_bytes: bytes, ca_cert: x509.Certificate) -> PdfVerific
             ``visible content``) and a precise reason.
     """
     try:
-        signature = verify_pdf_signature(pdf_bytes, ca_cert)
+        signature = verify_pdf_signature(
+            pdf_bytes, ca_cert, tsa_roots=tsa_roots, require_timestamp=require_timestamp
+        )
     except BadDocumentSignature as exc:
         raise PdfRefused("document signature", exc.message) from None
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,18 @@ def test_a_worker_given_the_site_document_key_signs_with_it(site: ReportSite) ->
     draft = _issue(with_key, IssueReportInput(batch_id=RELEASED, final=False), workflow_id="k")
     result = verify_report_pdf(_pdf(site, draft.report_id), site.site.trust.ca.certificate)
     assert result.signature.signer == key.certificate.subject.rfc4514_string()
+
+
+def test_a_worker_given_a_time_stamper_signs_b_t(site: ReportSite) -> None:
+    from tests.signatures.tsa import make_tsa
+
+    tsa = make_tsa(site.site.trust.ca, now=datetime.now(UTC))
+    stamping = ReportActivities(site.engine, site.site.trust, timestamper=tsa)
+    draft = _issue(stamping, IssueReportInput(batch_id=RELEASED, final=False), workflow_id="t")
+    result = verify_report_pdf(
+        _pdf(site, draft.report_id), site.site.trust.ca.certificate, require_timestamp=True
+    )
+    assert result.signature.level == "B-T" and result.signature.timestamped_at is not None
 
 
 def test_a_long_phase_keeps_heartbeating(
