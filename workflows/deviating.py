@@ -49,7 +49,7 @@ class DeviationUpdates(HoldUpdates):
     @workflow.update
     async def open_deviation(self, request: OpenDeviationInput) -> DeviationChanged:
         """Anyone reports a deviation by hand, with a description (and the step it concerns)."""
-        self._check_open(request)
+        self._check_new_deviation(request)
         progress = self._state.progress(request.step_id) if request.step_id else None
         dev = await self._open_deviation(
             origin=Origin.MANUAL,
@@ -61,10 +61,10 @@ class DeviationUpdates(HoldUpdates):
         return DeviationChanged(deviation=dev)
 
     @open_deviation.validator
-    def _validate_open(self, request: OpenDeviationInput) -> None:
-        self._check_open(request)
+    def _validate_new_deviation(self, request: OpenDeviationInput) -> None:
+        self._check_new_deviation(request)
 
-    def _check_open(self, request: OpenDeviationInput) -> None:
+    def _check_new_deviation(self, request: OpenDeviationInput) -> None:
         try:
             if self._state.status in TERMINAL:
                 raise BatchNotActive(
@@ -72,7 +72,7 @@ class DeviationUpdates(HoldUpdates):
                     "its record is closed",
                     {"status": self._state.status.value},
                 )
-            deviations.check_open(
+            deviations.check_new_deviation(
                 self._recipe, description=request.description, step_id=request.step_id
             )
         except DomainError as exc:

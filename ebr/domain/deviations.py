@@ -79,7 +79,7 @@ class Disposition(_Frozen):
 
 
 class Deviation(_Frozen):
-    """A deviation; building one (after ``check_open`` for a manual one) is opening it.
+    """A deviation; building one (after ``check_new_deviation`` for a manual one) is opening it.
 
     ``critical`` marks a deviation opened for a critical parameter: it holds until classified.
     """
@@ -121,7 +121,9 @@ def deviation_id(batch_id: str, number: int) -> str:
     return f"{batch_id}-DEV-{number:03d}"
 
 
-def check_open(recipe: Recipe, *, description: str | None, step_id: str | None = None) -> None:
+def check_new_deviation(
+    recipe: Recipe, *, description: str | None, step_id: str | None = None
+) -> None:
     """Anyone may open a deviation by hand, describing it; a step it names must exist."""
     if not (description or "").strip():
         raise ReasonRequired("a deviation needs a description", {"field": "description"})

@@ -27,7 +27,7 @@ from ebr.domain.deviations import (
     check_classify,
     check_disposition,
     check_investigate,
-    check_open,
+    check_new_deviation,
     deviation_id,
     find_deviation,
     holds_batch,
@@ -140,8 +140,10 @@ def _finished(recipe: Recipe) -> BatchState:
 
 
 def test_anyone_opens_a_deviation_with_a_description() -> None:
-    check_open(mini_recipe(), description="powder spilled on the floor", step_id="weigh-api")
-    check_open(mini_recipe(), description="strange smell in room 3")
+    check_new_deviation(
+        mini_recipe(), description="powder spilled on the floor", step_id="weigh-api"
+    )
+    check_new_deviation(mini_recipe(), description="strange smell in room 3")
     dev = _opened(origin=Origin.MANUAL, opened_by=AUDITOR.user_id)
     assert (dev.stage, dev.classification, dev.disposition, dev.capa_ref) == (
         Stage.OPEN,
@@ -155,13 +157,13 @@ def test_anyone_opens_a_deviation_with_a_description() -> None:
 @pytest.mark.parametrize("description", [None, "", "  "])
 def test_a_deviation_needs_a_description(description: str | None) -> None:
     with pytest.raises(ReasonRequired) as caught:
-        check_open(mini_recipe(), description=description)
+        check_new_deviation(mini_recipe(), description=description)
     assert caught.value.details == {"field": "description"}
 
 
 def test_a_deviation_names_a_known_step() -> None:
     with pytest.raises(UnknownStep) as caught:
-        check_open(mini_recipe(), description="x", step_id="weigh-apl")
+        check_new_deviation(mini_recipe(), description="x", step_id="weigh-apl")
     assert caught.value.details == {"step_id": "weigh-apl"}
 
 
