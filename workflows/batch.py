@@ -203,8 +203,7 @@ class BatchWorkflow(DecisionUpdates, UnsignedStepUpdates):
         late = self._claim_breaches(payload.step_id) if self._v2 else []
         before = self._state.status
         progress = self._apply_signed(action)
-        if self._state.status is not before:
-            workflow.upsert_search_attributes([STATUS_KEY.value_set(self._state.status.value)])
+        self._status_moved(before)
         if self._v2:
             self._note(action, progress)
             await self._handle_breaches(late)

@@ -23,12 +23,13 @@ with workflow.unsafe.imports_passed_through():
         HoldNotActive,
         PayloadMismatch,
         SignatureRequired,
+        StepInProgress,
     )
     from ebr.domain.holds import Hold
     from ebr.domain.records import Meaning
     from ebr.domain.review import ExceptionReport, ReviewException, ReviewMark
     from ebr.domain.signed import BATCH_SUBJECT, RecordPayload
-    from ebr.domain.status import TERMINAL, check_transition, resume_event
+    from ebr.domain.status import TERMINAL
     from workflows.calls import (
         STATUS_KEY,
         STORE_RETRY,
@@ -190,7 +191,7 @@ class DecisionUpdates(TimerWatch):
             self._require_v2()
             signed.check_signed_decision(self._state, actor=actor, payload=payload)
             if payload.step_id in self._busy:
-                raise HoldNotActive(
+                raise StepInProgress(
                     f"{payload.step_id} is being decided by another request",
                     {"subject": payload.step_id},
                 )
@@ -264,12 +265,7 @@ class DecisionUpdates(TimerWatch):
             closed = deviations.apply_disposition(dev, _ruling(payload, action.actor))
             deviations.apply_outcome(after, closed)
         else:
-            hold_id = signed.subject_ref(payload.step_id)
-            others = [h for h in self._holds if h.active and h.hold_id != hold_id]
-            if after.status is BatchStatus.ON_HOLD and not others:
-                after.status = check_transition(
-                    after.status, resume_event(all_done=after.all_done())
-                )
+            after.status = self._status_after_lift(signed.subject_ref(payload.step_id))
         return after
 
     async def _carry_out(self, action: SignedAction) -> Decided:
@@ -295,7 +291,7 @@ class DecisionUpdates(TimerWatch):
     async def _close_deviation(self, action: SignedAction) -> tuple[Deviation, tuple[str, ...]]:
         payload = action.payload
         dev = deviations.find_deviation(self._deviations, signed.subject_ref(payload.step_id))
-        detail = DispositionDetail.model_validate(payload.detail)
+        detail = _detail(payload)
         closed = deviations.apply_disposition(dev, _ruling(payload, action.actor))
         if detail.capa_ref and detail.capa_ref.strip():
             closed = deviations.apply_capa(closed, capa_ref=detail.capa_ref)
@@ -321,15 +317,9 @@ class DecisionUpdates(TimerWatch):
                 reason=(payload.reason or "").strip(),
                 at=payload.signed_at,
             )
-            others = [h for h in self._holds if h.active and h.hold_id != held.hold_id]
-            status = self._state.status
-            if status is BatchStatus.ON_HOLD and not others:
-                status = check_transition(status, resume_event(all_done=self._state.all_done()))
-            await self._persist_hold(lifted, "hold_lifted", status, action.actor)
+            await self._store_lift(held, lifted, action.actor)
         finally:
             self._lifting.discard(held.hold_id)
-        self._holds[self._holds.index(held)] = lifted
-        self._set_status(status)
         return lifted
 
     def _status_moved(self, before: BatchStatus) -> None:
@@ -337,14 +327,18 @@ class DecisionUpdates(TimerWatch):
             workflow.upsert_search_attributes([STATUS_KEY.value_set(self._state.status.value)])
 
 
-def _ruling(payload: RecordPayload, actor: Actor) -> Disposition:
+def _detail(payload: RecordPayload) -> DispositionDetail:
     try:
-        detail = DispositionDetail.model_validate(payload.detail or {})
+        return DispositionDetail.model_validate(payload.detail or {})
     except ValidationError as exc:
         raise PayloadMismatch(
             f"a disposition's detail names its decision and rework steps: {exc.errors()[0]['msg']}",
             {"field": "detail"},
         ) from None
+
+
+def _ruling(payload: RecordPayload, actor: Actor) -> Disposition:
+    detail = _detail(payload)
     return Disposition(
         decision=detail.decision,
         reason=(payload.reason or "").strip(),

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from ebr.domain.deviations import Deviation, Origin, Stage
     from ebr.domain.errors import BatchNotActive, DomainError
     from ebr.domain.recipe import Recipe
-    from ebr.domain.status import TERMINAL, check_transition, resume_event
+    from ebr.domain.status import TERMINAL
     from workflows.calls import refusal
     from workflows.deviation import DeviationWorkflow, persist_deviation
     from workflows.messages import (
@@ -173,10 +173,4 @@ class DeviationUpdates(HoldUpdates):
         )
         by = (dev.disposition.by if dev.disposition else dev.classified_by) or holds.BY_THE_RULES
         lifted = holds.lift_for_deviation(held, by=by, reason=why, at=workflow.now())
-        others = [h for h in self._holds if h.active and h.hold_id != held.hold_id]
-        status = self._state.status
-        if status is BatchStatus.ON_HOLD and not others:
-            status = check_transition(status, resume_event(all_done=self._state.all_done()))
-        await self._persist_hold(lifted, "hold_lifted", status, THE_RULES)
-        self._holds[self._holds.index(held)] = lifted
-        self._set_status(status)
+        await self._store_lift(held, lifted, THE_RULES)

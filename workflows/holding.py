@@ -104,19 +104,9 @@ class HoldUpdates:
             lifted = holds.apply_lift(
                 held, actor=request.actor, reason=request.reason.strip(), at=workflow.now()
             )
-            others = [h for h in self._holds if h.active and h.hold_id != held.hold_id]
-            status = (
-                BatchStatus.ON_HOLD
-                if others
-                else check_transition(
-                    BatchStatus.ON_HOLD, resume_event(all_done=self._state.all_done())
-                )
-            )
-            await self._persist_hold(lifted, "hold_lifted", status, request.actor)
+            await self._store_lift(held, lifted, request.actor)
         finally:
             self._lifting.discard(held.hold_id)
-        self._holds[self._holds.index(held)] = lifted
-        self._set_status(status)
         return HoldChanged(hold=lifted, batch_status=self._state.status)
 
     @lift_hold.validator
@@ -145,6 +135,21 @@ class HoldUpdates:
         except DomainError as exc:
             raise refusal(exc) from None
         return held
+
+    def _status_after_lift(self, hold_id: str) -> BatchStatus:
+        """The batch's status once ``hold_id`` is lifted: it resumes (to work or to review)
+        when no other hold is active, and is otherwise unchanged."""
+        others = any(h.active and h.hold_id != hold_id for h in self._holds)
+        if self._state.status is not BatchStatus.ON_HOLD or others:
+            return self._state.status
+        return check_transition(BatchStatus.ON_HOLD, resume_event(all_done=self._state.all_done()))
+
+    async def _store_lift(self, held: Hold, lifted: Hold, actor: Actor) -> None:
+        """Store a lifted hold (audit ``hold_lifted`` and the status it leaves), then adopt it."""
+        status = self._status_after_lift(held.hold_id)
+        await self._persist_hold(lifted, "hold_lifted", status, actor)
+        self._holds[self._holds.index(held)] = lifted
+        self._set_status(status)
 
     async def _persist_hold(
         self, hold: Hold, action: str, status: BatchStatus, actor: Actor
