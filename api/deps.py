@@ -14,8 +14,8 @@ from temporalio.client import Client
 from api.context import ApiContext
 from api.errors import ApiError
 from api.tokens import subject
-from ebr.account_errors import AccountLocked, PasswordChangeRequired
 from ebr.accounts import Controls, needs_new_password
+from ebr.accounts.errors import AccountLocked, PasswordChangeRequired
 from ebr.audit import audit
 from ebr.domain.batch import Actor
 from ebr.domain.roles import Role

@@ -1,4 +1,9 @@
-"""Turning every refusal into a 4xx answer a person can act on: ``{"error", "message", "details"}``."""
+"""Turning every refusal into a 4xx answer a person can act on: ``{"error", "message", "details"}``.
+
+This is the one place where a refusal's kind (``ebr.domain.refusals.RefusalKind``) becomes an
+HTTP status: the domain, the store, the account controls and the workflows say what went wrong,
+the edge says how HTTP spells it.
+"""
 
 from __future__ import annotations
 
@@ -10,35 +15,44 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ebr.account_errors import AccountError
-from ebr.domain.errors import DomainError, ErrorKind, kind_of
-from ebr.store.errors import AlreadyExists, Conflict, NotFound, StoreError
+from ebr.domain.refusals import Refusal, RefusalKind
 
 STATUS_OF_KIND = {
-    ErrorKind.INVALID: 422,
-    ErrorKind.CONFLICT: 409,
-    ErrorKind.FORBIDDEN: 403,
-    ErrorKind.NOT_FOUND: 404,
+    RefusalKind.INVALID: 422,
+    RefusalKind.CONFLICT: 409,
+    RefusalKind.FORBIDDEN: 403,
+    RefusalKind.NOT_FOUND: 404,
+    RefusalKind.UNAUTHENTICATED: 401,
+    RefusalKind.LOCKED: 423,
+    RefusalKind.UNAVAILABLE: 503,
+    RefusalKind.DAMAGED: 500,
 }
+_KIND_OF_STATUS = {status: kind for kind, status in STATUS_OF_KIND.items()}
 
 
-# Codes whose HTTP status is not their kind's: a rework naming no step, or one that cannot be
-# redone, is a bad request body (its ``details.field`` says which), not a conflict with the batch.
-STATUS_OF_CODE = {"rework_invalid": 422}
+def status_of(refusal: Refusal) -> int:
+    """The HTTP status of a refusal: its kind's."""
+    return STATUS_OF_KIND[refusal.kind]
 
 
-class ApiError(Exception):
-    """An error raised by the API layer itself, with its HTTP status."""
+class ApiError(Refusal):
+    """A refusal the API layer raises itself, named by the status it answers with.
+
+    Transitional: being replaced by named refusals (``Refusal`` subclasses) of their own kinds."""
 
     def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
+        super().__init__(message, details)
+        self.code = code
+        self.kind = _KIND_OF_STATUS[status]
+
+    @property
+    def status(self) -> int:
+        return status_of(self)
 
 
-def refusal(code: str, message: str, details: Any = None) -> ApiError:
-    """A workflow's refusal (an update failure whose type is a domain error code) as an ApiError."""
-    status = STATUS_OF_CODE.get(code) or STATUS_OF_KIND[kind_of(code)]
-    return ApiError(status, code, message, details)
+def refusal(code: str, message: str, details: Any = None, kind: str | None = None) -> Refusal:
+    """A workflow's refusal (an update failure whose type is a refusal code) as a Refusal."""
+    return Refusal.of(code, message, details, kind=kind)
 
 
 def body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -46,18 +60,9 @@ def body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(body(exc.code, exc.message, exc.details), status_code=exc.status)
-
-    @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        status = STATUS_OF_CODE.get(exc.code) or STATUS_OF_KIND[exc.kind]
-        return JSONResponse(body(exc.code, exc.message, exc.details), status_code=status)
-
-    @app.exception_handler(AccountError)
-    async def _account(_: Request, exc: AccountError) -> JSONResponse:
-        return JSONResponse(body(exc.code, exc.message, exc.details), status_code=exc.status)
+    @app.exception_handler(Refusal)
+    async def _refused(_: Request, exc: Refusal) -> JSONResponse:
+        return JSONResponse(body(exc.code, exc.message, exc.details), status_code=status_of(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -67,16 +72,6 @@ def install(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
-
-    @app.exception_handler(StoreError)
-    async def _store(_: Request, exc: StoreError) -> JSONResponse:
-        if isinstance(exc, Conflict | AlreadyExists):
-            status = 409
-        elif isinstance(exc, NotFound):
-            status = 404
-        else:
-            status = 500
-        return JSONResponse(body(exc.code, exc.message, exc.details), status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,10 +26,10 @@ from api.errors import ApiError
 from api.schemas import RecordView, SignatureBody
 from ebr.accounts import Controls, open_signing_key
 from ebr.domain.batch import Actor
-from ebr.domain.errors import InvalidValues, UnknownStep
 from ebr.domain.execution import check_complete, check_correct
 from ebr.domain.recipe import Recipe
 from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.refusals import InvalidValues, UnknownStep
 from ebr.domain.signed import RecordPayload, Signer
 from ebr.domain.values import RecordedValue, validate_values
 from signatures.records import sign_payload
@@ -93,7 +93,7 @@ async def sign_step(
     knowledge of it, or for a correction the store's (a correction names the record it corrects);
     an ``execution_moved`` refusal (a rework opened the step again) names the execution to sign.
 
-    Raises ApiError (wrong meaning, unknown batch, the workflow's refusals), DomainError (values,
+    Raises ApiError (wrong meaning, unknown batch, the workflow's refusals), Refusal (values,
     unknown step) and AccountError (wrong password, locked account, expired signing session).
     """
     _check_meaning(signature, meaning)

@@ -14,8 +14,8 @@ from rich.table import Table
 from ebr import runtime
 from ebr.accounts import create_user
 from ebr.audit import audit_recipe_loaded
-from ebr.domain.errors import DomainError
 from ebr.domain.recipe_loading import parse_recipe
+from ebr.domain.refusals import Refusal
 from ebr.domain.roles import Role
 from ebr.report import commands as report_commands
 from ebr.settings import Settings
@@ -162,7 +162,7 @@ def recipe_load(path: Path) -> None:
         recipe = parse_recipe(source)
     except OSError as exc:
         raise _fail(f"cannot read {path}: {exc.strerror}") from None
-    except DomainError as exc:
+    except Refusal as exc:
         for problem in exc.details or []:
             errors.print(
                 f"  {problem['where']} · {problem.get('field') or '-'}: {problem['message']}"
@@ -193,6 +193,6 @@ def _redacted(url: str) -> str:
 def main() -> None:
     try:
         app()
-    except (StoreError, DomainError) as exc:
+    except (StoreError, Refusal) as exc:
         errors.print(f"[red]error:[/] {exc.message}")
         sys.exit(1)

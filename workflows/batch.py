@@ -20,9 +20,9 @@ with workflow.unsafe.imports_passed_through():
     from ebr.domain import execution, holds, review, signed, timing
     from ebr.domain.batch import BatchState, BatchStatus, StepProgress
     from ebr.domain.deviations import Origin, Stage
-    from ebr.domain.errors import DomainError
     from ebr.domain.holds import Hold
     from ebr.domain.records import Meaning
+    from ebr.domain.refusals import Refusal
     from ebr.domain.signed import RecordPayload
     from ebr.domain.status import TERMINAL
     from workflows.calls import (
@@ -240,7 +240,7 @@ class BatchWorkflow(DecisionUpdates, UnsignedStepUpdates):
                 assert step is not None  # checked above
                 started = timing.step_started_at(self._state, step.id, not_before=self._not_before)
                 timing.check_min_duration(step, started_at=started, at=workflow.now())
-        except DomainError as exc:
+        except Refusal as exc:
             raise refusal(exc) from None
 
     def _note(self, action: SignedAction, progress: StepProgress) -> None:

@@ -8,7 +8,7 @@ from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ApplicationError
 
 from ebr import search_attributes
-from ebr.domain.errors import DomainError
+from ebr.domain.refusals import Refusal
 
 __all__ = [
     "RECIPE_KEY",
@@ -31,7 +31,7 @@ STORE_RETRY = RetryPolicy(
 )
 
 
-def refusal(error: DomainError) -> ApplicationError:
+def refusal(error: Refusal) -> ApplicationError:
     """A domain refusal as a Temporal failure the API can translate: type = the error's code."""
     return ApplicationError(
         error.message,

@@ -17,16 +17,16 @@ with workflow.unsafe.imports_passed_through():
     from ebr.domain import deviations, holds, release, review, signed
     from ebr.domain.batch import Actor, BatchState, BatchStatus
     from ebr.domain.deviations import Decision, Deviation, Disposition
-    from ebr.domain.errors import (
+    from ebr.domain.holds import Hold
+    from ebr.domain.records import Meaning
+    from ebr.domain.refusals import (
         BatchNotActive,
-        DomainError,
         HoldNotActive,
         PayloadMismatch,
+        Refusal,
         SignatureRequired,
         StepInProgress,
     )
-    from ebr.domain.holds import Hold
-    from ebr.domain.records import Meaning
     from ebr.domain.review import ExceptionReport, ReviewException, ReviewMark
     from ebr.domain.signed import BATCH_SUBJECT, RecordPayload
     from ebr.domain.status import TERMINAL
@@ -127,7 +127,7 @@ class DecisionUpdates(TimerWatch):
             return review.check_mark_reviewed(
                 self._review(), self._marks, actor=request.actor, exception_id=request.exception_id
             )
-        except DomainError as exc:
+        except Refusal as exc:
             raise refusal(exc) from None
 
     @workflow.update
@@ -204,7 +204,7 @@ class DecisionUpdates(TimerWatch):
             else:
                 raise PayloadMismatch(f"{payload.step_id!r} is not a subject of a decision")
             signed.check_chain(self._state, payload, last_seq=self._last_seq)
-        except DomainError as exc:
+        except Refusal as exc:
             raise refusal(exc) from None
 
     def _check_batch_decision(self, payload: RecordPayload, actor: Actor) -> None:

@@ -15,8 +15,8 @@ with workflow.unsafe.imports_passed_through():
     from ebr.domain import deviations, holds
     from ebr.domain.batch import Actor, BatchStatus
     from ebr.domain.deviations import Deviation, Origin, Stage
-    from ebr.domain.errors import BatchNotActive, DomainError
     from ebr.domain.recipe import Recipe
+    from ebr.domain.refusals import BatchNotActive, Refusal
     from ebr.domain.status import TERMINAL
     from workflows.calls import refusal
     from workflows.deviation import DeviationWorkflow, persist_deviation
@@ -75,7 +75,7 @@ class DeviationUpdates(HoldUpdates):
             deviations.check_new_deviation(
                 self._recipe, description=request.description, step_id=request.step_id
             )
-        except DomainError as exc:
+        except Refusal as exc:
             raise refusal(exc) from None
 
     @workflow.signal

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from ebr.domain import deviations
     from ebr.domain.batch import Actor
     from ebr.domain.deviations import Deviation, Investigation
-    from ebr.domain.errors import DeviationStateError, DomainError
+    from ebr.domain.refusals import DeviationStateError, Refusal
     from workflows.calls import STORE_RETRY, STORE_WRITE_GIVE_UP, STORE_WRITE_TIMEOUT, refusal
     from workflows.messages import (
         CapaInput,
@@ -81,7 +81,7 @@ class DeviationWorkflow:
         )
         try:
             deviations.check_investigate(self._dev, self._recipe, actor=request.actor, found=found)
-        except DomainError as exc:
+        except Refusal as exc:
             raise refusal(exc) from None
         return found
 
@@ -103,7 +103,7 @@ class DeviationWorkflow:
         self._check_free()
         try:
             deviations.check_classify(self._dev, actor=request.actor)
-        except DomainError as exc:
+        except Refusal as exc:
             raise refusal(exc) from None
 
     @workflow.update
@@ -125,7 +125,7 @@ class DeviationWorkflow:
                     {"deviation_id": self._dev.id, "stage": self._dev.stage.value},
                 )
             deviations.check_capa(self._dev, actor=request.actor, capa_ref=request.capa_ref)
-        except DomainError as exc:
+        except Refusal as exc:
             raise refusal(exc) from None
 
     def _check_free(self) -> None:

@@ -8,13 +8,13 @@ with workflow.unsafe.imports_passed_through():
     from activities.batch_store import BatchStoreActivities
     from ebr.domain import holds
     from ebr.domain.batch import Actor, BatchState, BatchStatus
-    from ebr.domain.errors import (
-        DomainError,
+    from ebr.domain.holds import Hold
+    from ebr.domain.refusals import (
         HoldNotActive,
+        Refusal,
         SignatureRequired,
         TransitionNotAllowed,
     )
-    from ebr.domain.holds import Hold
     from ebr.domain.status import BatchEvent, check_transition, resume_event
     from workflows.calls import (
         STATUS_KEY,
@@ -70,7 +70,7 @@ class HoldUpdates:
                         {"status": self._state.status.value, "event": BatchEvent.HOLD.value},
                     )
             await self._persist_hold(hold, "hold_placed", BatchStatus.ON_HOLD, request.actor)
-        except DomainError as exc:
+        except Refusal as exc:
             self._holds.remove(hold)
             raise refusal(exc) from None
         except Exception:
@@ -86,7 +86,7 @@ class HoldUpdates:
     def _check_place(self, request: PlaceHoldInput) -> None:
         try:
             holds.check_place(self._state.status, actor=request.actor, reason=request.reason)
-        except DomainError as exc:
+        except Refusal as exc:
             raise refusal(exc) from None
 
     @workflow.update
@@ -132,7 +132,7 @@ class HoldUpdates:
                     {"hold_id": held.hold_id},
                 )
             holds.check_lift(held, actor=request.actor, reason=request.reason)
-        except DomainError as exc:
+        except Refusal as exc:
             raise refusal(exc) from None
         return held
 

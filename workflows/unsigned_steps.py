@@ -13,10 +13,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.batch_store import BatchStoreActivities
     from ebr.domain import execution, holds
     from ebr.domain.batch import BatchState, BatchStatus
-    from ebr.domain.errors import DomainError
     from ebr.domain.holds import Hold
     from ebr.domain.recipe import Recipe
     from ebr.domain.records import Meaning, StepRecord
+    from ebr.domain.refusals import Refusal
     from ebr.domain.values import RecordedValue
     from workflows.calls import (
         STATUS_KEY,
@@ -106,7 +106,7 @@ class UnsignedStepUpdates:
                 busy=frozenset(self._busy),
                 hold=holds.active_hold(self._holds),
             )
-        except DomainError as exc:
+        except Refusal as exc:
             raise refusal(exc) from None
 
     def _check_verify(self, request: VerifyStepInput) -> None:
@@ -120,7 +120,7 @@ class UnsignedStepUpdates:
                 actor=request.actor,
                 busy=frozenset(self._busy),
             )
-        except DomainError as exc:
+        except Refusal as exc:
             raise refusal(exc) from None
 
     async def _record(

@@ -17,8 +17,8 @@ from api.web.forms import refused, start_entered, start_request, step_values, te
 from api.web.session import WebUser
 from api.web.signed_forms import sign, signing_of
 from api.web.views import FormState
-from ebr.domain.errors import DomainError
 from ebr.domain.records import Meaning
+from ebr.domain.refusals import Refusal
 from ebr.domain.roles import Role
 
 TEXT_LIMIT = 4000
@@ -141,7 +141,7 @@ async def start(context: ApiContext, user: WebUser, form: FormData) -> str | For
                 planned=request.planned_quantity,
                 actor=user.actor,
             )
-        except (ApiError, DomainError) as exc:
+        except (ApiError, Refusal) as exc:
             request = refused(exc, step_id="", action="start")
     request.entered = start_entered(form)
     return request

@@ -7,14 +7,14 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from api.errors import ApiError
+from api.errors import ApiError, status_of
 from api.schemas import BatchCreate, StepView
 from api.web.views import FormState
-from ebr.account_errors import AccountError
-from ebr.domain.errors import DomainError
+from ebr.accounts.errors import AccountError
+from ebr.domain.refusals import Refusal
 
 FIELD_PREFIX = "v-"
-STATUS_OF_KIND = {"invalid": 422, "conflict": 409, "forbidden": 403, "not_found": 404}
+
 START_FIELDS = {
     "recipe_code": "recipe",
     "recipe_version": "recipe",
@@ -59,16 +59,13 @@ def step_values(step: StepView, form: FormData) -> tuple[dict[str, Any], dict[st
     return values, entered
 
 
-def refused(exc: ApiError | DomainError | AccountError, *, step_id: str, action: str) -> FormState:
+def refused(exc: ApiError | Refusal | AccountError, *, step_id: str, action: str) -> FormState:
     """A refusal from the workflow, the API layer or the account controls as a form state.
 
     Value problems (a list of ``{"field", "reason"}``) are named at each field and summed up in the
     message; a refusal about one field (``{"field": ...}``) marks that field, its words in the message.
     """
-    if isinstance(exc, ApiError | AccountError):
-        status, code = exc.status, exc.code
-    else:
-        status, code = STATUS_OF_KIND[exc.kind.value], exc.code
+    status, code = status_of(exc), exc.code
     field_errors: dict[str, str] = {}
     if isinstance(exc.details, list):
         for problem in exc.details:

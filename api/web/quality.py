@@ -22,8 +22,8 @@ from api.web.session import WebUser
 from api.web.signed_forms import decide, signing_of
 from api.web.views import FormState
 from ebr.domain.deviations import Classification, Decision
-from ebr.domain.errors import DomainError
 from ebr.domain.records import Meaning
+from ebr.domain.refusals import Refusal
 from ebr.domain.signed import BATCH_SUBJECT, deviation_subject, hold_subject
 from workflows.messages import (
     ClassifyInput,
@@ -105,7 +105,7 @@ async def _sent(
 ) -> FormState | None:
     try:
         await call
-    except (ApiError, DomainError) as exc:
+    except (ApiError, Refusal) as exc:
         state = refused(exc, step_id="", action=action)
         state.target, state.entered = target, _entered(form, names)
         return state

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
-from ebr.domain.errors import UnitMismatch
+from ebr.domain.refusals import UnitMismatch
 from ebr.domain.units import KNOWN_UNITS, convert
 from ebr.store.db import session_scope
 from ebr.store.recipes import RecipeRow, list_recipes, recipe_of

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from api.errors import ApiError
+from api.errors import status_of
 from api.web.session import (
     CSRF_FIELD,
     CsrfRefused,
@@ -26,6 +26,7 @@ from api.web.session import (
     SignInRequired,
     WebUser,
 )
+from ebr.domain.refusals import Refusal
 
 __all__ = ["STATIC_DIR", "WebRoute", "environment", "page", "status_words", "utc"]
 
@@ -118,12 +119,12 @@ class WebRoute(APIRoute):
                     title="Form refused",
                     message=f"{exc} — nothing was recorded. Reload the page and try again.",
                 )
-            except ApiError as exc:
+            except Refusal as exc:
                 return page(
                     request,
                     "refused.html",
                     user=None,
-                    status_code=exc.status,
+                    status_code=status_of(exc),
                     title="Not available",
                     message=exc.message,
                 )

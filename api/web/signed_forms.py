@@ -21,9 +21,9 @@ from api.signing import sign_decision, sign_step
 from api.web.forms import refused, text
 from api.web.session import WebUser
 from api.web.views import FormState
-from ebr.account_errors import AccountError
-from ebr.domain.errors import DomainError
+from ebr.accounts.errors import AccountError
 from ebr.domain.records import Meaning
+from ebr.domain.refusals import Refusal
 
 __all__ = ["PASSWORD_FIELD", "USER_FIELD", "Signing", "decide", "sign", "signing_of"]
 
@@ -113,7 +113,7 @@ async def sign(
             comment=comment,
             reason=reason,
         )
-    except (ApiError, DomainError, AccountError) as exc:
+    except (ApiError, Refusal, AccountError) as exc:
         return _refused(exc, step_id=step_id, action=action)
     return None
 
@@ -152,14 +152,14 @@ async def decide(
                 reason=reason,
                 detail=detail,
             )
-        except (ApiError, DomainError, AccountError) as exc:
+        except (ApiError, Refusal, AccountError) as exc:
             state = _refused(exc, step_id="", action=action)
     if state is not None:
         state.target, state.signer_id = target, signing.user_id
     return state
 
 
-def _refused(exc: ApiError | DomainError | AccountError, *, step_id: str, action: str) -> FormState:
+def _refused(exc: ApiError | Refusal | AccountError, *, step_id: str, action: str) -> FormState:
     state = refused(exc, step_id=step_id, action=action)
     if isinstance(exc, AccountError):
         state.field_errors = {_OF_FIELD.get(k, k): v for k, v in state.field_errors.items()}

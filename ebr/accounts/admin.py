@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from ebr.audit import audit
-from ebr.domain.errors import ReasonRequired
+from ebr.domain.refusals import ReasonRequired
 from ebr.domain.roles import Role
 from ebr.passwords import hash_password
 from ebr.store import accounts as store_accounts

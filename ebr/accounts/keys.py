@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from ebr.account_errors import PasswordRejected
 from ebr.accounts.controls import Controls
+from ebr.accounts.errors import PasswordRejected
 from ebr.accounts.sign_in import sign_in
 from ebr.accounts.signing import open_signing_key
 from ebr.audit import audit

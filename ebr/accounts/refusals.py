@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from ebr.account_errors import AccountLocked, InvalidCredentials, SignatureRefused
 from ebr.accounts.controls import Controls
+from ebr.accounts.errors import AccountLocked, InvalidCredentials, SignatureRefused
 from ebr.audit import audit
 from ebr.store import accounts as store_accounts
 from ebr.store.db import session_scope

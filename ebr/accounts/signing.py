@@ -9,8 +9,8 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
-from ebr.account_errors import SignatureRefused
 from ebr.accounts.controls import Controls
+from ebr.accounts.errors import SignatureRefused
 from ebr.accounts.refusals import refuse
 from ebr.store import accounts as store_accounts
 from ebr.store.db import session_scope

@@ -15,14 +15,14 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from ebr.domain.batch import Actor, BatchState, StepProgress
-from ebr.domain.errors import (
+from ebr.domain.recipe import Recipe
+from ebr.domain.refusals import (
     DeviationStateError,
     ReasonRequired,
     ReworkInvalid,
     RoleNotAllowed,
     UnknownDeviation,
 )
-from ebr.domain.recipe import Recipe
 from ebr.domain.roles import Role
 from ebr.domain.status import (
     BatchEvent,

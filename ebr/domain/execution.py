@@ -1,6 +1,6 @@
 """The rules of executing a batch: who may do which step, in what order, with which values.
 
-Each ``check_*`` function raises a DomainError when the action is not allowed and changes nothing;
+Each ``check_*`` function raises a Refusal when the action is not allowed and changes nothing;
 each ``apply_*`` function records an action already checked. The workflow calls the first from its
 update validators (so a refused request writes nothing) and the second from its handlers.
 """
@@ -12,7 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from ebr.domain.batch import Actor, BatchState, BatchStatus, StepProgress, StepStatus
-from ebr.domain.errors import (
+from ebr.domain.holds import Hold, check_not_on_hold
+from ebr.domain.recipe import Recipe, Step
+from ebr.domain.refusals import (
     BatchNotActive,
     CommentRequired,
     NotAwaitingVerification,
@@ -26,8 +28,6 @@ from ebr.domain.errors import (
     UnknownStep,
     VerificationNotRequired,
 )
-from ebr.domain.holds import Hold, check_not_on_hold
-from ebr.domain.recipe import Recipe, Step
 from ebr.domain.roles import Role
 from ebr.domain.values import RecordedValue, validate_values
 

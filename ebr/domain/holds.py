@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict
 
 from ebr.domain.batch import Actor, BatchStatus
-from ebr.domain.errors import (
+from ebr.domain.refusals import (
     BatchOnHold,
     DeviationStateError,
     HoldNotActive,

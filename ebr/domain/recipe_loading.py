@@ -7,8 +7,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ebr.domain.errors import RecipeInvalid
 from ebr.domain.recipe import Recipe
+from ebr.domain.refusals import RecipeInvalid
 
 _CONTAINERS = {"procedure": "unit procedure", "operations": "operation", "steps": "step"}
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from ebr.domain.batch import Actor, BatchState, BatchStatus, StepStatus
 from ebr.domain.deviations import Deviation, blocks_release
-from ebr.domain.errors import ReasonRequired, ReleaseBlocked, RoleNotAllowed, SegregationOfDuties
 from ebr.domain.holds import Hold
 from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.refusals import ReasonRequired, ReleaseBlocked, RoleNotAllowed, SegregationOfDuties
 from ebr.domain.review import ExceptionReport, ReviewMark, unreviewed
 from ebr.domain.roles import Role
 from ebr.domain.status import TERMINAL, BatchEvent, check_transition

@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict
 
 from ebr.domain.batch import Actor
 from ebr.domain.deviations import Deviation
-from ebr.domain.errors import AlreadyReviewed, RoleNotAllowed, UnknownException
 from ebr.domain.holds import Hold
 from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.refusals import AlreadyReviewed, RoleNotAllowed, UnknownException
 from ebr.domain.roles import Role
 from ebr.domain.timing import TimerBreach
 

@@ -14,10 +14,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ebr.domain.batch import Actor, BatchState
-from ebr.domain.errors import ChainMoved, ExecutionMoved, PayloadMismatch
 from ebr.domain.execution import check_complete, check_correct, check_verify
 from ebr.domain.recipe import Recipe
 from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.refusals import ChainMoved, ExecutionMoved, PayloadMismatch
 from ebr.domain.values import RecordedValue
 
 BATCH_SUBJECT = "@batch"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ebr.domain.batch import BatchState, BatchStatus, StepProgress, StepStatus
-from ebr.domain.errors import ReworkInvalid, TransitionNotAllowed, UnknownStep
 from ebr.domain.recipe import Recipe
+from ebr.domain.refusals import ReworkInvalid, TransitionNotAllowed, UnknownStep
 from ebr.domain.roles import Role
 
 __all__ = [

@@ -27,8 +27,8 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from ebr.domain.batch import BatchState, StepProgress, StepStatus
-from ebr.domain.errors import TooEarly
 from ebr.domain.recipe import Recipe, Step
+from ebr.domain.refusals import TooEarly
 
 __all__ = [
     "Deadline",

@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ebr.domain.errors import InvalidValues, UnitMismatch
 from ebr.domain.recipe import CheckInput, ChoiceInput, InputSpec, NumberInput, Step, TextInput
+from ebr.domain.refusals import InvalidValues, UnitMismatch
 from ebr.domain.units import convert
 
 # Plain decimal notation only: no "1_000", no "0x10", no words such as "Infinity".

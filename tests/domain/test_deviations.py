@@ -32,17 +32,6 @@ from ebr.domain.deviations import (
     find_deviation,
     holds_batch,
 )
-from ebr.domain.errors import (
-    CommentRequired,
-    DeviationStateError,
-    ErrorKind,
-    ReasonRequired,
-    ReworkInvalid,
-    RoleNotAllowed,
-    TransitionNotAllowed,
-    UnknownDeviation,
-    UnknownStep,
-)
 from ebr.domain.execution import (
     apply_complete,
     apply_verify,
@@ -52,6 +41,17 @@ from ebr.domain.execution import (
 )
 from ebr.domain.recipe import Recipe
 from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.refusals import (
+    CommentRequired,
+    DeviationStateError,
+    ReasonRequired,
+    RefusalKind,
+    ReworkInvalid,
+    RoleNotAllowed,
+    TransitionNotAllowed,
+    UnknownDeviation,
+    UnknownStep,
+)
 from ebr.domain.values import RecordedValue
 from tests.domain.builders import (
     AUDITOR,
@@ -199,7 +199,7 @@ def test_an_out_of_limit_value_needs_a_comment(comment: str | None) -> None:
     with pytest.raises(CommentRequired) as caught:
         out_of_limit_policy([_value("mass", False, True), _value("lot", True)], comment)
     error = caught.value
-    assert (error.code, error.kind) == ("comment_required", ErrorKind.INVALID)
+    assert (error.code, error.kind) == ("comment_required", RefusalKind.INVALID)
     assert error.details == {"field": "comment", "out_of_limit": ["mass"]}
 
 
@@ -338,7 +338,7 @@ def test_stages_cannot_be_skipped_or_repeated() -> None:
             "stage": stage,
             "expected": expected,
         }
-        assert caught.value.kind is ErrorKind.CONFLICT
+        assert caught.value.kind is RefusalKind.CONFLICT
 
 
 def test_the_stage_refusal_reads_well() -> None:
@@ -534,4 +534,4 @@ def test_find_deviation() -> None:
     with pytest.raises(UnknownDeviation) as caught:
         find_deviation([dev], "B-0001-DEV-002")
     assert caught.value.details == {"deviation_id": "B-0001-DEV-002"}
-    assert caught.value.kind is ErrorKind.NOT_FOUND
+    assert caught.value.kind is RefusalKind.NOT_FOUND

@@ -8,20 +8,6 @@ from typing import Any
 import pytest
 
 from ebr.domain.batch import Actor, BatchState, BatchStatus, StepStatus
-from ebr.domain.errors import (
-    BatchNotActive,
-    DomainError,
-    ErrorKind,
-    InvalidValues,
-    NotAwaitingVerification,
-    RoleNotAllowed,
-    SameUserVerification,
-    StepAlreadyDone,
-    StepInProgress,
-    StepOutOfOrder,
-    UnknownStep,
-    VerificationNotRequired,
-)
 from ebr.domain.execution import (
     VERIFYING_ROLES,
     apply_complete,
@@ -32,6 +18,20 @@ from ebr.domain.execution import (
 )
 from ebr.domain.recipe import CheckInput, ChoiceInput, NumberInput, Recipe, Step, TextInput
 from ebr.domain.recipe_loading import recipe_from_data
+from ebr.domain.refusals import (
+    BatchNotActive,
+    InvalidValues,
+    NotAwaitingVerification,
+    Refusal,
+    RefusalKind,
+    RoleNotAllowed,
+    SameUserVerification,
+    StepAlreadyDone,
+    StepInProgress,
+    StepOutOfOrder,
+    UnknownStep,
+    VerificationNotRequired,
+)
 from ebr.domain.roles import Role
 from tests.domain.builders import (
     AUDITOR,
@@ -96,9 +96,9 @@ def _refused_complete(
     run: Run,
     step_id: str,
     actor: Actor,
-    error: type[DomainError],
+    error: type[Refusal],
     busy: frozenset[str] = frozenset(),
-) -> DomainError:
+) -> Refusal:
     before = run.state.model_dump()
     with pytest.raises(error) as caught:
         check_complete(
@@ -117,9 +117,9 @@ def _refused_verify(
     run: Run,
     step_id: str,
     actor: Actor,
-    error: type[DomainError],
+    error: type[Refusal],
     busy: frozenset[str] = frozenset(),
-) -> DomainError:
+) -> Refusal:
     before = run.state.model_dump()
     with pytest.raises(error) as caught:
         check_verify(run.state, run.recipe, step_id=step_id, actor=actor, busy=busy)
@@ -154,7 +154,7 @@ def test_steps_must_be_done_in_order_and_the_error_names_the_next_step() -> None
     error = _refused_complete(run, "mix", OPERATOR, StepOutOfOrder)
     assert error.details == {"step_id": "mix", "next_step": "line-clearance"}
     assert error.message == "step 'line-clearance' comes before 'mix' and is not done yet"
-    assert error.kind is ErrorKind.CONFLICT
+    assert error.kind is RefusalKind.CONFLICT
 
 
 def test_order_holds_across_operations() -> None:
@@ -192,7 +192,7 @@ def test_unknown_step() -> None:
     run = Run()
     error = _refused_complete(run, "weigh-apl", OPERATOR, UnknownStep)
     assert error.details == {"step_id": "weigh-apl"}
-    assert error.kind is ErrorKind.NOT_FOUND
+    assert error.kind is RefusalKind.NOT_FOUND
     assert "MINI-1 v1" in error.message
     _refused_verify(run, "weigh-apl", SUPERVISOR, UnknownStep)
 
@@ -240,7 +240,7 @@ def test_the_performer_must_hold_the_steps_role() -> None:
     run.complete("mix", OPERATOR)
     error = _refused_complete(run, "supervisor-check", OPERATOR, RoleNotAllowed)
     assert error.details == {"step_id": "supervisor-check", "required_role": "supervisor"}
-    assert error.kind is ErrorKind.FORBIDDEN
+    assert error.kind is RefusalKind.FORBIDDEN
 
 
 @pytest.mark.parametrize("actor", [SUPERVISOR, QA, AUDITOR])
@@ -269,7 +269,7 @@ def test_the_performer_cannot_verify_their_own_step() -> None:
     run.complete("line-clearance", OPERATOR)
     error = _refused_verify(run, "line-clearance", OPERATOR, SameUserVerification)
     assert error.code == "verifier_is_performer"
-    assert error.kind is ErrorKind.FORBIDDEN
+    assert error.kind is RefusalKind.FORBIDDEN
 
 
 def test_the_performer_cannot_verify_even_with_a_verifying_role() -> None:

@@ -7,18 +7,6 @@ from datetime import timedelta
 import pytest
 
 from ebr.domain.batch import Actor, BatchStatus
-from ebr.domain.errors import (
-    BatchNotActive,
-    BatchOnHold,
-    DeviationStateError,
-    ErrorKind,
-    HoldNotActive,
-    ReasonRequired,
-    RoleNotAllowed,
-    TransitionNotAllowed,
-    UnknownHold,
-    UnknownStep,
-)
 from ebr.domain.execution import check_complete
 from ebr.domain.holds import (
     BY_THE_RULES,
@@ -32,6 +20,18 @@ from ebr.domain.holds import (
     find_hold,
     hold_for_deviation,
     lift_for_deviation,
+)
+from ebr.domain.refusals import (
+    BatchNotActive,
+    BatchOnHold,
+    DeviationStateError,
+    HoldNotActive,
+    ReasonRequired,
+    RefusalKind,
+    RoleNotAllowed,
+    TransitionNotAllowed,
+    UnknownHold,
+    UnknownStep,
 )
 from ebr.domain.roles import Role
 from tests.domain.builders import AUDITOR, OPERATOR, QA, SUPERVISOR, T0, mini_recipe, start_batch
@@ -65,7 +65,7 @@ def test_others_may_not_place_a_hold(actor: Actor) -> None:
     with pytest.raises(RoleNotAllowed) as caught:
         check_place(BatchStatus.IN_PROGRESS, actor=actor, reason="why not")
     assert caught.value.details == {"allowed_roles": ["qa", "supervisor"]}
-    assert caught.value.kind is ErrorKind.FORBIDDEN
+    assert caught.value.kind is RefusalKind.FORBIDDEN
 
 
 @pytest.mark.parametrize("reason", [None, "", "   "])
@@ -123,7 +123,7 @@ def test_a_lifted_hold_cannot_be_lifted_again() -> None:
     with pytest.raises(HoldNotActive) as caught:
         check_lift(lifted, actor=QA, reason="again")
     assert caught.value.details == {"hold_id": "H-1", "lifted_by": "quinn"}
-    assert caught.value.kind is ErrorKind.CONFLICT
+    assert caught.value.kind is RefusalKind.CONFLICT
 
 
 def test_a_deviations_hold_is_not_lifted_by_hand() -> None:
@@ -163,7 +163,7 @@ def test_find_hold() -> None:
     assert find_hold([hold], "H-1") == hold
     with pytest.raises(UnknownHold) as caught:
         find_hold([hold], "H-9")
-    assert (caught.value.details, caught.value.kind) == ({"hold_id": "H-9"}, ErrorKind.NOT_FOUND)
+    assert (caught.value.details, caught.value.kind) == ({"hold_id": "H-9"}, RefusalKind.NOT_FOUND)
 
 
 # completion during a hold -----------------------------------------------------------------------
@@ -184,7 +184,7 @@ def test_completion_during_a_hold_is_refused_with_the_holds_reason() -> None:
             hold=hold,
         )
     error = caught.value
-    assert (error.code, error.kind) == ("batch_on_hold", ErrorKind.CONFLICT)
+    assert (error.code, error.kind) == ("batch_on_hold", RefusalKind.CONFLICT)
     assert error.message == "the batch is on hold: scale out of calibration"
     assert error.details == {
         "hold_id": "H-1",

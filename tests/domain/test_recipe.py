@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ebr.domain.errors import RecipeInvalid
 from ebr.domain.recipe import CompleteWithin, NumberInput, StepKind
 from ebr.domain.recipe_loading import parse_recipe, recipe_from_data
+from ebr.domain.refusals import RecipeInvalid
 from tests.domain.builders import as_yaml, example, mini_recipe, mini_recipe_data
 
 GOLDEN_YAML = """\

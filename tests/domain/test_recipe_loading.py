@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from ebr.domain.errors import ErrorKind, RecipeInvalid
 from ebr.domain.recipe_loading import parse_recipe
+from ebr.domain.refusals import RecipeInvalid, RefusalKind
 from tests.domain.builders import as_yaml, mini_recipe_data, step
 
 WEIGH = "unit procedure 'making' › operation 'dispense' › step 'weigh-api'"
@@ -34,7 +34,7 @@ def _refused(source: str | dict[str, Any]) -> tuple[RecipeInvalid, list[dict[str
         parse_recipe(text)
     error = caught.value
     assert error.code == "recipe_invalid"
-    assert error.kind is ErrorKind.INVALID
+    assert error.kind is RefusalKind.INVALID
     details: list[dict[str, Any]] = error.details
     assert details, "a refusal always says what is wrong"
     for problem in details:

@@ -6,17 +6,17 @@ import pytest
 
 from ebr.domain.batch import Actor, BatchState, BatchStatus
 from ebr.domain.deviations import Decision, Deviation, Disposition, Origin, Stage
-from ebr.domain.errors import (
-    ErrorKind,
+from ebr.domain.execution import apply_complete, apply_verify
+from ebr.domain.holds import Hold
+from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.refusals import (
     ReasonRequired,
+    RefusalKind,
     ReleaseBlocked,
     RoleNotAllowed,
     SegregationOfDuties,
     TransitionNotAllowed,
 )
-from ebr.domain.execution import apply_complete, apply_verify
-from ebr.domain.holds import Hold
-from ebr.domain.records import Meaning, StepRecord
 from ebr.domain.release import (
     apply_reject,
     apply_release,
@@ -127,7 +127,7 @@ def test_release_with_an_open_deviation_is_blocked() -> None:
     with pytest.raises(ReleaseBlocked) as caught:
         _release(state, deviations=[_dev()])
     error = caught.value
-    assert (error.code, error.kind) == ("release_blocked", ErrorKind.CONFLICT)
+    assert (error.code, error.kind) == ("release_blocked", RefusalKind.CONFLICT)
     assert error.details == {
         "missing": [{"kind": "deviation_open", "deviation_id": "B-0001-DEV-001", "stage": "open"}]
     }
@@ -191,7 +191,7 @@ def test_a_performer_or_verifier_may_not_release(who: Actor) -> None:
     with pytest.raises(SegregationOfDuties) as caught:
         _release(state, who)
     error = caught.value
-    assert (error.code, error.kind) == ("segregation_of_duties", ErrorKind.FORBIDDEN)
+    assert (error.code, error.kind) == ("segregation_of_duties", RefusalKind.FORBIDDEN)
     assert error.details == {"user_id": who.user_id}
 
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from ebr.domain.deviations import Deviation, Origin
-from ebr.domain.errors import AlreadyReviewed, ErrorKind, RoleNotAllowed, UnknownException
 from ebr.domain.holds import Hold
 from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.refusals import AlreadyReviewed, RefusalKind, RoleNotAllowed, UnknownException
 from ebr.domain.review import (
     LATE_VERIFICATION_MINUTES,
     ExceptionKind,
@@ -219,7 +219,7 @@ def test_qa_marks_an_exception_reviewed_once() -> None:
     with pytest.raises(AlreadyReviewed) as caught:
         check_mark_reviewed(report, [mark], actor=QA, exception_id=only.id)
     assert caught.value.details == {"exception_id": only.id, "reviewed_by": "quinn"}
-    assert caught.value.kind is ErrorKind.CONFLICT
+    assert caught.value.kind is RefusalKind.CONFLICT
 
 
 def test_only_qa_marks_and_only_listed_exceptions() -> None:
@@ -230,4 +230,4 @@ def test_only_qa_marks_and_only_listed_exceptions() -> None:
     with pytest.raises(UnknownException) as unknown:
         check_mark_reviewed(report, [], actor=QA, exception_id="comment:nope")
     assert unknown.value.details == {"exception_id": "comment:nope"}
-    assert unknown.value.kind is ErrorKind.NOT_FOUND
+    assert unknown.value.kind is RefusalKind.NOT_FOUND

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ebr.domain.batch import BatchStatus
-from ebr.domain.errors import ErrorKind, TransitionNotAllowed
+from ebr.domain.refusals import RefusalKind, TransitionNotAllowed
 from ebr.domain.roles import Role
 from ebr.domain.status import (
     TERMINAL,
@@ -53,7 +53,7 @@ def test_every_other_transition_is_refused(current: BatchStatus, event: BatchEve
         check_transition(current, event)
     error = caught.value
     assert error.code == "transition_not_allowed"
-    assert error.kind is ErrorKind.CONFLICT
+    assert error.kind is RefusalKind.CONFLICT
     assert error.details["status"] == current.value
     assert error.details["event"] == event.value
     assert current.value not in error.details["allowed_from"]

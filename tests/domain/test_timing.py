@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from ebr.domain.batch import Actor, BatchState, StepStatus
-from ebr.domain.errors import ErrorKind, TooEarly
 from ebr.domain.execution import apply_complete, apply_verify
 from ebr.domain.recipe import Recipe, Step
 from ebr.domain.recipe_loading import recipe_from_data
+from ebr.domain.refusals import RefusalKind, TooEarly
 from ebr.domain.status import apply_reopen
 from ebr.domain.timing import (
     Deadline,
@@ -125,7 +125,7 @@ def test_completing_before_the_minimum_duration_is_refused_with_the_time_left() 
             mix, started_at=started, at=started + timedelta(minutes=10, seconds=29.5)
         )
     error = caught.value
-    assert (error.code, error.kind) == ("too_early", ErrorKind.CONFLICT)
+    assert (error.code, error.kind) == ("too_early", RefusalKind.CONFLICT)
     assert error.details == {
         "step_id": "mix",
         "min_duration_minutes": 15,

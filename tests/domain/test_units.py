@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from ebr.domain.errors import UnitMismatch
+from ebr.domain.refusals import UnitMismatch
 from ebr.domain.units import KNOWN_UNITS, convert, is_known
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from ebr.domain.errors import InvalidValues
 from ebr.domain.recipe import (
     CheckInput,
     ChoiceInput,
@@ -17,6 +16,7 @@ from ebr.domain.recipe import (
     StepKind,
     TextInput,
 )
+from ebr.domain.refusals import InvalidValues
 from ebr.domain.values import RecordedValue, validate_values
 
 MASS = NumberInput.model_validate(

@@ -27,8 +27,8 @@ from api.web.session import (
     set_login_cookie,
     set_session_cookie,
 )
-from ebr.account_errors import AccountError, AccountLocked
 from ebr.accounts import Controls, needs_new_password, sign_in
+from ebr.accounts.errors import AccountError, AccountLocked
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 

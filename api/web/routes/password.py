@@ -16,12 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.context import ApiContext
 from api.deps import ContextDep, station_of
+from api.errors import status_of
 from api.web.forms import text
 from api.web.rendering import WebRoute, page
 from api.web.routes.auth import LOCKED, safe_next
 from api.web.session import PasswordUserDep, WebUser, require_csrf
-from ebr.account_errors import AccountError, AccountLocked, InvalidCredentials
 from ebr.accounts import Controls, change_password
+from ebr.accounts.errors import AccountError, AccountLocked, InvalidCredentials
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -94,7 +95,13 @@ async def new_password(request: Request, context: ContextDep, user: PasswordUser
         else:
             error, field = f"{exc.message[:1].upper()}{exc.message[1:]}.", "new"
         return _form(
-            request, context, user, next_path=next_path, error=error, field=field, status=exc.status
+            request,
+            context,
+            user,
+            next_path=next_path,
+            error=error,
+            field=field,
+            status=status_of(exc),
         )
     return RedirectResponse(f"/password/changed?next={quote(next_path)}", status_code=303)
 
