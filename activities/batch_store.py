@@ -1,4 +1,4 @@
-"""Activities that write a batch's records and progress to the record store, idempotently.
+"""Activities that write a batch's row and its holds to the record store, idempotently.
 
 They run as local activities: a store write is short, and a local activity saves the round trip
 through the Temporal server that a regular activity costs. Each write is keyed (batch id, record
@@ -8,17 +8,14 @@ id), so a retry after a crash, or a replay, finds the row already there and writ
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from ebr.audit import audit
-from ebr.domain.records import StepRecord
-from ebr.store.batches import insert_batch, set_batch_status, update_batch_progress
+from ebr.store.batches import insert_batch, set_batch_status
 from ebr.store.db import session_scope
 from ebr.store.errors import Conflict
-from ebr.store.records import StepRecordRow, insert_step_record, record_of
-from workflows.messages import CreateBatchInput, PersistHoldInput, PersistRecordInput
+from workflows.messages import CreateBatchInput, PersistHoldInput
 
 
 class BatchStoreActivities:
@@ -50,34 +47,6 @@ class BatchStoreActivities:
                 new_value=header.model_dump(mode="json"),
             )
 
-    @activity.defn(name="persist_record")
-    def persist_record(self, request: PersistRecordInput) -> StepRecord:
-        """Store one step record and the batch's progress in a single transaction; return the record.
-
-        A worker that dies after this commits, before Temporal hears of it, leaves the update to
-        run again in a new workflow task, whose time is later: the same record but for
-        ``recorded_at``. The stored record is the evidence, so it is kept and returned as it is.
-        """
-        with session_scope(self._engine) as session:
-            request = _as_already_stored(session, request)
-            record = request.record
-            try:
-                insert_step_record(session=session, record=record)
-            except Conflict as exc:
-                raise ApplicationError(
-                    exc.message, type="store_conflict", non_retryable=True
-                ) from exc
-            update_batch_progress(
-                session=session,
-                batch_id=record.batch_id,
-                status=request.status,
-                steps_done=request.steps_done,
-                completed_at=request.completed_at,
-                at=record.recorded_at,
-                seq=record.seq,
-            )
-        return record
-
     @activity.defn(name="persist_hold")
     def persist_hold(self, request: PersistHoldInput) -> None:
         """Audit a hold placed or lifted and set the batch's status, in one transaction.
@@ -104,15 +73,3 @@ class BatchStoreActivities:
             set_batch_status(
                 session=session, batch_id=hold.batch_id, status=request.status, at=request.at
             )
-
-
-def _as_already_stored(session: Session, request: PersistRecordInput) -> PersistRecordInput:
-    """The request with the stored record's time, if that record is stored and differs only in it."""
-    row = session.get(StepRecordRow, request.record.record_id)
-    if row is None:
-        return request
-    stored = record_of(row)
-    if request.record.model_copy(update={"recorded_at": stored.recorded_at}) != stored:
-        return request  # really different: the insert reports the conflict
-    completed_at = stored.recorded_at if request.completed_at is not None else None
-    return request.model_copy(update={"record": stored, "completed_at": completed_at})

@@ -1,5 +1,5 @@
-"""Storing signed records: the signature is checked against the signer's certificate, then the
-record, the batch's progress and the audit entry are written in one transaction, once."""
+"""Storing a batch's signed records: the signature is checked against the signer's certificate,
+then the record, the batch's progress and the audit entry are written in one transaction, once."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from ebr.audit import audit
-from ebr.domain.records import Meaning
+from ebr.domain.meanings import Meaning
 from ebr.store.accounts import touch_signature
 from ebr.store.batches import get_batch, update_batch_progress
 from ebr.store.db import session_scope
 from ebr.store.errors import Conflict
 from ebr.store.keys import get_key
-from ebr.store.records import SignedPayload, get_step_record, insert_step_record
+from ebr.store.signed_records import SignedEvidence, get_signed_record, insert_signed_record
 from signatures.ca import load_certificate_pem, signer_public_key, verify_certificate
 from signatures.canonical import canonical_json
 from signatures.chain import record_hash
@@ -53,6 +53,9 @@ class SignedRecordActivities:
         canonical = canonical_json(payload.signable())
         digest = record_hash(canonical)
         record = payload.to_record()
+        batch_id = record.batch_id
+        if batch_id is None:
+            raise _refused("a batch's workflow records only records of its own chain")
         with session_scope(self._engine) as session:
             key = get_key(session=session, key_id=request.key_id)
             if key is None or key.user_id != payload.signer.user_id:
@@ -67,33 +70,32 @@ class SignedRecordActivities:
             except SignatureError as exc:
                 raise _refused(exc.message) from exc
             original = (
-                get_step_record(session=session, record_id=payload.corrects)
+                get_signed_record(session=session, record_id=payload.corrects)
                 if payload.corrects
                 else None
             )
             try:
-                insert_step_record(
+                insert_signed_record(
                     session=session,
                     record=record,
-                    signed=SignedPayload(
+                    evidence=SignedEvidence(
                         payload=canonical.decode("utf-8"),
                         record_hash=digest,
                         prev_hash=payload.prev_hash,
                         signature=request.signature,
                         key_id=request.key_id,
                     ),
-                    corrects=payload.corrects,
                 )
             except Conflict as exc:
                 raise ApplicationError(
                     exc.message, type="store_conflict", non_retryable=True
                 ) from exc
             touch_signature(session=session, user_id=payload.signer.user_id, at=payload.signed_at)
-            before = get_batch(session=session, batch_id=payload.batch_id)
+            before = get_batch(session=session, batch_id=batch_id)
             status_before = before.status if before is not None else None
             update_batch_progress(
                 session=session,
-                batch_id=payload.batch_id,
+                batch_id=batch_id,
                 status=request.status,
                 steps_done=request.steps_done,
                 completed_at=request.completed_at,
@@ -108,12 +110,12 @@ class SignedRecordActivities:
                 actor=payload.signer.user_id,
                 station=payload.station,
                 action="record_corrected" if corrected else "record_signed",
-                entity="step_record",
+                entity="signed_record",
                 entity_id=record.record_id,
-                batch_id=payload.batch_id,
+                batch_id=batch_id,
                 old_value=original.values if original is not None else None,
                 new_value={
-                    "step_id": payload.step_id,
+                    "subject": payload.subject.model_dump(mode="json"),
                     "meaning": payload.meaning.value,
                     "values": [v.model_dump(mode="json") for v in payload.values],
                     "comment": payload.comment,
@@ -124,14 +126,14 @@ class SignedRecordActivities:
             if status_before is not None and status_before != request.status.value:
                 audit(
                     session,
-                    event_key=f"{payload.batch_id}/status/{payload.seq}",
+                    event_key=f"{batch_id}/status/{payload.seq}",
                     at=payload.signed_at,
                     actor=payload.signer.user_id,
                     station=payload.station,
                     action="status_changed",
                     entity="batch",
-                    entity_id=payload.batch_id,
-                    batch_id=payload.batch_id,
+                    entity_id=batch_id,
+                    batch_id=batch_id,
                     old_value=status_before,
                     new_value=request.status.value,
                 )

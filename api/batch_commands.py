@@ -25,22 +25,18 @@ from ebr.domain.units import convert
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
 from ebr.store.recipes import get_recipe, recipe_of
-from workflows.batch import BatchWorkflow, search_attributes_for
+from workflows.batch_workflow import BatchWorkflow, search_attributes_for
 from workflows.messages import (
     BatchOutcome,
-    CompleteStepInput,
-    Decided,
     DeviationChanged,
     HoldChanged,
-    LiftHoldInput,
     MarkReviewedInput,
     OpenDeviationInput,
     PlaceHoldInput,
+    Recorded,
     ReviewMarked,
     SignedAction,
     StartBatch,
-    StepRecorded,
-    VerifyStepInput,
 )
 
 T = TypeVar("T")
@@ -105,9 +101,7 @@ async def start_batch(
     try:
         handle = await client.start_workflow(
             BatchWorkflow.run,
-            StartBatch(
-                header=header, recipe=recipe, signatures_required=True, station=actor.station
-            ),
+            StartBatch(header=header, recipe=recipe, station=actor.station),
             id=header.batch_id,
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -119,28 +113,8 @@ async def start_batch(
     return header.batch_id
 
 
-async def complete_step(
-    *, client: Client, engine: Engine, batch_id: str, request: CompleteStepInput
-) -> StepRecorded:
-    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
-    return await _update(
-        engine, batch_id, handle.execute_update(BatchWorkflow.complete_step, request)
-    )
-
-
-async def verify_step(
-    *, client: Client, engine: Engine, batch_id: str, request: VerifyStepInput
-) -> StepRecorded:
-    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
-    return await _update(
-        engine, batch_id, handle.execute_update(BatchWorkflow.verify_step, request)
-    )
-
-
-async def sign(
-    *, client: Client, engine: Engine, batch_id: str, action: SignedAction
-) -> StepRecorded:
-    """Send a signed action to its batch; the workflow records it exactly as signed, or refuses."""
+async def sign(*, client: Client, engine: Engine, batch_id: str, action: SignedAction) -> Recorded:
+    """Send a signed record to its batch; the workflow records it exactly as signed, or refuses."""
     handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
     return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.sign, action))
 
@@ -151,20 +125,6 @@ async def place_hold(
     """Put a batch on hold through its workflow; refused unless supervisor or QA, with a reason."""
     handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
     return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.place_hold, request))
-
-
-async def lift_hold(
-    *, client: Client, engine: Engine, batch_id: str, request: LiftHoldInput
-) -> HoldChanged:
-    """Lift a hold unsigned: only a batch started before signed decisions takes this."""
-    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
-    return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.lift_hold, request))
-
-
-async def decide(*, client: Client, engine: Engine, batch_id: str, action: SignedAction) -> Decided:
-    """Send a signed decision (release, rejection, disposition, hold lift) to its batch."""
-    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = client.get_workflow_handle(batch_id)
-    return await _update(engine, batch_id, handle.execute_update(BatchWorkflow.decide, action))
 
 
 async def open_deviation(

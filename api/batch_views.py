@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 
 from sqlmodel import Session
@@ -19,13 +18,14 @@ from api.schemas import (
 )
 from ebr.domain.batch import BatchHeader, BatchState, BatchStatus, StepStatus
 from ebr.domain.deviations import Decision, Deviation
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Quantity, Recipe
-from ebr.domain.records import Meaning, StepRecord
-from ebr.domain.signed import RecordPayload
+from ebr.domain.signed_records import RecordPayload, SignedRecord
+from ebr.domain.subjects import Subject, SubjectKind
 from ebr.store.batch_events import load_batch_events
 from ebr.store.batches import BatchRow, get_batch, header_of
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
-from ebr.store.records import StepRecordRow, list_step_records, record_of
+from ebr.store.signed_records import SignedRecordRow, list_batch_records, record_of
 
 
 def batch_summary(row: BatchRow) -> BatchSummary:
@@ -49,17 +49,10 @@ def batch_summary(row: BatchRow) -> BatchSummary:
     )
 
 
-def row_view(row: StepRecordRow) -> RecordView:
-    """A stored record with its signature, reason and the record it corrects."""
-    view = record_view(record_of(row))
-    if row.payload is None:
-        return view
-    assert row.signature and row.key_id and row.record_hash and row.prev_hash
-    payload = json.loads(row.payload)
-    return view.model_copy(
+def row_view(row: SignedRecordRow) -> RecordView:
+    """A stored record with its signature."""
+    return record_view(record_of(row)).model_copy(
         update={
-            "reason": payload.get("reason"),
-            "corrects": row.corrects,
             "signed": SignatureView(
                 key_id=row.key_id,
                 signature=row.signature,
@@ -77,8 +70,6 @@ def signed_view(
     """The view of a record just signed and stored: the same as ``row_view`` of its row."""
     return record_view(payload.to_record()).model_copy(
         update={
-            "reason": payload.reason,
-            "corrects": payload.corrects,
             "signed": SignatureView(
                 key_id=key_id,
                 signature=signature,
@@ -90,15 +81,29 @@ def signed_view(
     )
 
 
-def record_view(record: StepRecord) -> RecordView:
+def step_label(subject: Subject) -> str:
+    """A record's ``step_id`` as the API has always shown it: a step's id, or for a decision
+    ``@batch``, ``@deviation:<id>``, ``@hold:<id>`` (a label only: ``subject`` is the typed form)."""
+    if subject.kind is SubjectKind.BATCH_STEP:
+        return subject.id
+    if subject.kind is SubjectKind.BATCH:
+        return "@batch"
+    return f"@{subject.kind.value}:{subject.id}"
+
+
+def record_view(record: SignedRecord) -> RecordView:
     return RecordView(
         record_id=record.record_id,
         seq=record.seq,
-        step_id=record.step_id,
+        subject=record.subject,
+        step_id=step_label(record.subject),
         execution=record.execution,
         meaning=record.meaning,
         values=list(record.values),
         comment=record.comment,
+        reason=record.reason,
+        corrects=record.corrects,
+        detail=record.detail,
         manifestation=Manifestation(
             full_name=record.user_name,
             user_id=record.user_id,
@@ -120,7 +125,7 @@ def batch_detail(*, session: Session, batch_id: str) -> BatchDetail:
     if recipe_row is None:
         raise ApiError(500, "recipe_missing", f"the recipe of batch {batch_id} is missing")
     recipe = recipe_of(recipe_row)
-    rows = list_step_records(session=session, batch_id=batch_id)
+    rows = list_batch_records(session=session, batch_id=batch_id)
     records = [record_of(r) for r in rows]
     events = load_batch_events(session=session, batch_id=batch_id)
     state = progress_of(header_of(row), recipe, records, events.deviations)
@@ -132,7 +137,7 @@ def batch_detail(*, session: Session, batch_id: str) -> BatchDetail:
 def progress_of(
     header: BatchHeader,
     recipe: Recipe,
-    records: Sequence[StepRecord],
+    records: Sequence[SignedRecord],
     deviations: Sequence[Deviation],
 ) -> BatchState:
     """Each step's progress as the store shows it, for pages and the review (not for deciding:
@@ -149,9 +154,10 @@ def progress_of(
             for progress in state.steps:
                 if progress.step_id in set(ruling.rework_steps):
                     progress.execution += 1
-    by_execution: dict[tuple[str, int], list[StepRecord]] = {}
+    by_execution: dict[tuple[str, int], list[SignedRecord]] = {}
     for r in records:
-        by_execution.setdefault((r.step_id, r.execution), []).append(r)
+        if r.step_id is not None:
+            by_execution.setdefault((r.step_id, r.execution), []).append(r)
     for progress in state.steps:
         step = recipe.step(progress.step_id)
         assert step is not None
@@ -202,10 +208,10 @@ def records_of_batch(*, session: Session, batch_id: str) -> list[RecordView]:
         raise ApiError(
             404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
         )
-    return [row_view(r) for r in list_step_records(session=session, batch_id=batch_id)]
+    return [row_view(r) for r in list_batch_records(session=session, batch_id=batch_id)]
 
 
-def _status(needs_verification: bool, records: Sequence[StepRecord]) -> StepStatus:
+def _status(needs_verification: bool, records: Sequence[SignedRecord]) -> StepStatus:
     """A step's status as its records show it; the workflow writes records before it moves on."""
     meanings = {r.meaning for r in records}
     if Meaning.PERFORMED not in meanings:

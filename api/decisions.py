@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from api.schemas import DecisionResult
-from api.signing import SignedDecision
+from api.signing import Signed
 
 
-def decision_result(signed: SignedDecision) -> DecisionResult:
-    decided = signed.decided
+def decision_result(signed: Signed) -> DecisionResult:
+    decided = signed.recorded
     return DecisionResult(
         record=signed.view,
         batch_status=decided.batch_status,

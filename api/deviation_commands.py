@@ -16,7 +16,7 @@ from ebr.domain.deviations import Deviation
 from ebr.store.batch_events import load_batch_events
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
-from workflows.deviation import DeviationWorkflow
+from workflows.deviation_workflow import DeviationWorkflow
 from workflows.messages import CapaInput, ClassifyInput, DeviationChanged, InvestigateInput
 
 T = TypeVar("T")

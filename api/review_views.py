@@ -15,7 +15,7 @@ from ebr.domain.status import TERMINAL
 from ebr.store.batch_events import load_batch_events
 from ebr.store.batches import get_batch, header_of
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
-from ebr.store.records import list_step_records, record_of
+from ebr.store.signed_records import list_batch_records, record_of
 
 
 def batch_review(*, session: Session, batch_id: str) -> ReviewView:
@@ -39,7 +39,7 @@ def batch_review(*, session: Session, batch_id: str) -> ReviewView:
     recipe_row = get_recipe_by_hash(session=session, content_hash=row.recipe_hash)
     if recipe_row is None:
         raise ApiError(500, "recipe_missing", f"the recipe of batch {batch_id} is missing")
-    records = [record_of(r) for r in list_step_records(session=session, batch_id=batch_id)]
+    records = [record_of(r) for r in list_batch_records(session=session, batch_id=batch_id)]
     events = load_batch_events(session=session, batch_id=batch_id)
     report = exception_report(records, events.deviations, events.holds, events.breaches)
     marks = {m.exception_id: m for m in events.marks}

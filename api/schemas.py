@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 from ebr.domain.batch import BatchStatus, StepStatus
 from ebr.domain.deviations import Classification, Decision, Deviation
 from ebr.domain.holds import Hold
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Quantity, Recipe
-from ebr.domain.records import Meaning
 from ebr.domain.review import ExceptionKind, ReviewException, ReviewMark
 from ebr.domain.roles import Role
+from ebr.domain.subjects import Subject
 from ebr.domain.values import RecordedValue
 
 BATCH_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -117,8 +118,13 @@ class SignatureView(BaseModel):
 
 
 class RecordView(BaseModel):
+    """One signed record. ``subject`` says what it is about (a step, the batch, a deviation, a
+    hold); ``step_id`` is the step's id, or for a decision its label (``@batch``,
+    ``@deviation:<id>``, ``@hold:<id>``)."""
+
     record_id: str
     seq: int
+    subject: Subject
     step_id: str
     execution: int
     meaning: Meaning
@@ -126,6 +132,7 @@ class RecordView(BaseModel):
     comment: str | None
     reason: str | None = None
     corrects: str | None = None
+    detail: dict[str, Any] | None = None
     manifestation: Manifestation
     signed: SignatureView | None = None
 

@@ -1,18 +1,18 @@
 """Signed actions over HTTP: the password opens the signer's key for this request only, the
-record is signed on the batch's current chain head, and the workflow records it as signed.
+record is signed on its chain's current head, and the workflow records it as signed.
 
-Step records (``sign_step``) and batch-level decisions (``sign_decision``: release, rejection,
-a deviation's disposition, lifting a hold) go through the same loop, ``_sign_on_head``."""
+Step records (``sign_step``) and decisions on a batch's subjects (``sign_decision``: release,
+rejection, a deviation's disposition, lifting a hold) go through the same loop, ``_sign_on_head``,
+which signs a record of any subject: the subject is typed, and the chain it joins is its kind's."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 from base64 import b64encode
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
@@ -27,44 +27,34 @@ from api.schemas import RecordView, SignatureBody
 from ebr.accounts import Controls, open_signing_key
 from ebr.domain.batch import Actor
 from ebr.domain.execution import check_complete, check_correct
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
-from ebr.domain.records import Meaning, StepRecord
-from ebr.domain.refusals import InvalidValues, UnknownStep
-from ebr.domain.signed import RecordPayload, Signer
+from ebr.domain.refusals import InvalidValues, Refusal, UnknownStep
+from ebr.domain.signed_records import RecordPayload, Signer, step_record_id
+from ebr.domain.subjects import Subject, SubjectKind, batch_chain, step_subject
 from ebr.domain.values import RecordedValue, validate_values
 from signatures.records import sign_payload
-from workflows.batch import BatchWorkflow
-from workflows.messages import BatchOutcome, Decided, SignedAction, StepRecorded
-
-V = TypeVar("V")
-A = TypeVar("A")
+from workflows.batch_workflow import BatchWorkflow
+from workflows.messages import BatchOutcome, Recorded, SignedAction
 
 # A concurrent record moves the chain head; the signature is made again on the new head.
 SIGNING_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
-class SignedStep:
+class Signed:
     """What the workflow answered, and the record as stored (the workflow answers after the
     store commits, and what was stored is exactly what was signed)."""
 
-    recorded: StepRecorded
-    view: RecordView
-
-
-@dataclass(frozen=True)
-class SignedDecision:
-    """A signed batch-level decision as the workflow recorded it, and its record as stored."""
-
-    decided: Decided
+    recorded: Recorded
     view: RecordView
 
 
 @dataclass(frozen=True)
 class _Content:
-    """What a person signs, apart from where the batch's chain stands and the step's execution."""
+    """What a person signs, apart from where the chain stands and the step's execution."""
 
-    step_id: str
+    subject: Subject
     meaning: Meaning
     values: tuple[RecordedValue, ...] = ()
     comment: str | None = None
@@ -84,7 +74,7 @@ async def sign_step(
     entered: dict[str, Any] | None = None,
     comment: str | None = None,
     reason: str | None = None,
-) -> SignedStep:
+) -> Signed:
     """Sign a step record (performed, verified or corrected) as ``actor`` and have it recorded.
 
     Checked here, before the password is tried: the signature's meaning is the action's, and the
@@ -105,7 +95,7 @@ async def sign_step(
         await _refuse_by_rules_first(context, actor, batch_id, recipe, step_id, meaning)
         raise
     content = _Content(
-        step_id=step_id,
+        subject=step_subject(step_id),
         meaning=meaning,
         values=values,
         comment=comment,
@@ -117,12 +107,7 @@ async def sign_step(
     else:
         execution = hints.EXECUTIONS.get(f"{batch_id}\n{step_id}") or 1
 
-    async def send(action: SignedAction) -> StepRecorded:
-        return await batch_commands.sign(
-            client=context.temporal, engine=context.reads, batch_id=batch_id, action=action
-        )
-
-    recorded, view = await _sign_on_head(
+    signed = await _sign_on_head(
         context=context,
         actor=actor,
         batch_id=batch_id,
@@ -130,10 +115,9 @@ async def sign_step(
         content=content,
         execution=execution,
         signature=signature,
-        send=send,
     )
-    hints.EXECUTIONS.put(f"{batch_id}\n{step_id}", recorded.record.execution)
-    return SignedStep(recorded=recorded, view=view)
+    hints.EXECUTIONS.put(f"{batch_id}\n{step_id}", signed.recorded.record.execution)
+    return signed
 
 
 async def sign_decision(
@@ -141,33 +125,28 @@ async def sign_decision(
     context: ApiContext,
     actor: Actor,
     batch_id: str,
-    subject: str,
+    subject: Subject,
     meaning: Meaning,
     signature: SignatureBody,
     comment: str | None = None,
     reason: str | None = None,
     detail: dict[str, Any] | None = None,
-) -> SignedDecision:
-    """Sign a batch-level decision as ``actor`` and have the batch's workflow decide it.
+) -> Signed:
+    """Sign a decision on one of the batch's subjects as ``actor`` and have the batch's workflow
+    decide it.
 
-    ``subject`` is the decision's ``step_id`` (``ebr.domain.signed``: the batch, a deviation or
-    a hold); the record is signed exactly as a step record is (same chain, same retry), for
-    execution 1, with no values and with ``detail`` when the decision has structured content.
-    Whether the decision may be taken (role, segregation of duties, what is missing, reason) is
-    the workflow's to say; its refusals come back as ApiError.
+    ``subject`` is what is decided (``ebr.domain.subjects``: the batch, a deviation or a hold);
+    the record is signed exactly as a step record is (same chain, same retry), with no values
+    and with ``detail`` when the decision has structured content. Whether the decision may be
+    taken (role, segregation of duties, what is missing, reason) is the workflow's to say; its
+    refusals come back as refusals.
     """
     _check_meaning(signature, meaning)
     recipe_hash = hints.recipe_hash(context.reads, batch_id)
     content = _Content(
-        step_id=subject, meaning=meaning, comment=comment, reason=reason, detail=detail
+        subject=subject, meaning=meaning, comment=comment, reason=reason, detail=detail
     )
-
-    async def send(action: SignedAction) -> Decided:
-        return await batch_commands.decide(
-            client=context.temporal, engine=context.reads, batch_id=batch_id, action=action
-        )
-
-    decided, view = await _sign_on_head(
+    return await _sign_on_head(
         context=context,
         actor=actor,
         batch_id=batch_id,
@@ -175,9 +154,7 @@ async def sign_decision(
         content=content,
         execution=1,
         signature=signature,
-        send=send,
     )
-    return SignedDecision(decided=decided, view=view)
 
 
 def _check_meaning(signature: SignatureBody, meaning: Meaning) -> None:
@@ -199,11 +176,11 @@ async def _sign_on_head(
     content: _Content,
     execution: int,
     signature: SignatureBody,
-    send: Callable[[SignedAction], Awaitable[A]],
-) -> tuple[A, RecordView]:
+) -> Signed:
     """The one signing loop: open the signer's key with the password, sign ``content`` on the
-    batch's chain head, send it; when the workflow answers ``chain_moved`` (another record came
-    first) or ``execution_moved`` (the step was opened again), sign again where it says."""
+    chain's head, send it to the batch; when the workflow answers ``chain_moved`` (another
+    record came first) or ``execution_moved`` (the step was opened again), sign again where it
+    says."""
     now = datetime.now(UTC)
     key = await run_in_threadpool(
         open_signing_key,
@@ -218,16 +195,16 @@ async def _sign_on_head(
     seq, head = hints.CHAIN_HEADS.get(batch_id) or hints.stored_head(context.reads, batch_id)
     for attempt in range(SIGNING_ATTEMPTS):
         corrects = (
-            StepRecord.make_id(batch_id, content.step_id, execution, Meaning.PERFORMED)
+            step_record_id(batch_id, content.subject.id, execution, Meaning.PERFORMED)
             if content.meaning is Meaning.CORRECTED
             else None
         )
         payload = RecordPayload(
-            batch_id=batch_id,
+            chain=batch_chain(batch_id),
             recipe_hash=recipe_hash,
             seq=seq + 1,
             prev_hash=head,
-            step_id=content.step_id,
+            subject=content.subject,
             execution=execution,
             meaning=content.meaning,
             values=content.values,
@@ -248,8 +225,10 @@ async def _sign_on_head(
             entered=content.entered,
         )
         try:
-            answer = await send(action)
-        except ApiError as exc:
+            answer = await batch_commands.sign(
+                client=context.temporal, engine=context.reads, batch_id=batch_id, action=action
+            )
+        except Refusal as exc:
             if attempt == SIGNING_ATTEMPTS - 1:
                 raise
             if exc.code == "chain_moved":
@@ -258,7 +237,7 @@ async def _sign_on_head(
                 seq, head = exc.details["seq"] - 1, exc.details["prev_hash"]
                 await asyncio.sleep(0.02 * (attempt + 1))
                 continue
-            if exc.code == "execution_moved" and _names_step(exc.details, content.step_id):
+            if exc.code == "execution_moved" and _names_step(exc.details, content.subject):
                 execution = int(exc.details["execution"])
                 continue
             raise
@@ -266,13 +245,16 @@ async def _sign_on_head(
         view = signed_view(
             payload, canonical=canonical, signature=action.signature, key_id=key.key_id
         )
-        return answer, view
+        return Signed(recorded=answer, view=view)
     raise AssertionError("unreachable")
 
 
-def _names_step(details: Any, step_id: str) -> bool:
+def _names_step(details: Any, subject: Subject) -> bool:
     return (
-        isinstance(details, dict) and details.get("step_id") == step_id and "execution" in details
+        subject.kind is SubjectKind.BATCH_STEP
+        and isinstance(details, dict)
+        and details.get("step_id") == subject.id
+        and "execution" in details
     )
 
 

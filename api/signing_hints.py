@@ -12,13 +12,14 @@ from sqlalchemy import Engine, func
 from sqlmodel import select
 
 from api.errors import ApiError
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
-from ebr.domain.records import Meaning
-from ebr.domain.signed import GENESIS
+from ebr.domain.signed_records import GENESIS
+from ebr.domain.subjects import SubjectKind, batch_chain
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
-from ebr.store.records import StepRecordRow, latest_record_hash
+from ebr.store.signed_records import SignedRecordRow, chain_head
 
 V = TypeVar("V")
 
@@ -56,16 +57,17 @@ RECIPE_HASHES: _Recent[str] = _Recent(4096)
 
 def stored_head(engine: Engine, batch_id: str) -> tuple[int, str]:
     with session_scope(engine) as session:
-        seq, head = latest_record_hash(session=session, batch_id=batch_id)
+        seq, head = chain_head(session=session, chain=batch_chain(batch_id))
     return seq, head or GENESIS
 
 
 def stored_execution(engine: Engine, batch_id: str, step_id: str) -> int:
     """The execution of the step's latest completion in the store: the one a correction corrects."""
-    query = select(func.max(StepRecordRow.execution)).where(
-        StepRecordRow.batch_id == batch_id,
-        StepRecordRow.step_id == step_id,
-        StepRecordRow.meaning == Meaning.PERFORMED.value,
+    query = select(func.max(SignedRecordRow.execution)).where(
+        SignedRecordRow.batch_id == batch_id,
+        SignedRecordRow.subject_kind == SubjectKind.BATCH_STEP.value,
+        SignedRecordRow.subject_id == step_id,
+        SignedRecordRow.meaning == Meaning.PERFORMED.value,
     )
     with session_scope(engine) as session:
         latest = session.exec(query).one()

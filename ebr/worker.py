@@ -24,10 +24,10 @@ from activities.reports import ReportActivities
 from activities.signed_records import SignedRecordActivities
 from ebr.report.signing_key import DocumentKey
 from ebr.trust import SiteTrust
-from workflows.batch import BatchWorkflow
-from workflows.checkpoints import CHECKPOINT_SCHEDULE_ID, CheckpointWorkflow
-from workflows.deviation import DeviationWorkflow
-from workflows.reports import ReportWorkflow
+from workflows.batch_workflow import BatchWorkflow
+from workflows.checkpoint_workflow import CHECKPOINT_SCHEDULE_ID, CheckpointWorkflow
+from workflows.deviation_workflow import DeviationWorkflow
+from workflows.report_workflow import ReportWorkflow
 
 if TYPE_CHECKING:
     from pyhanko.sign.timestamps import TimeStamper
@@ -63,7 +63,6 @@ def build_worker(
         workflows=[BatchWorkflow, CheckpointWorkflow, DeviationWorkflow, ReportWorkflow],
         activities=[
             store.create_batch,
-            store.persist_record,
             store.persist_hold,
             signed.persist_signed_record,
             audit_log.write_checkpoint,

@@ -12,13 +12,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
 from ebr.domain.batch import Actor
-from ebr.domain.recipe import Recipe
-from ebr.domain.records import Meaning, StepRecord
-from ebr.domain.signed import GENESIS, RecordPayload, Signer
+from ebr.domain.meanings import Meaning
+from ebr.domain.recipe import Recipe, Step
+from ebr.domain.refusals import InvalidValues, UnitMismatch
+from ebr.domain.signed_records import GENESIS, RecordPayload, Signer, step_record_id
+from ebr.domain.subjects import Subject, batch_chain, step_subject
 from ebr.domain.values import RecordedValue, validate_values
 from ebr.store.db import session_scope
 from ebr.store.keys import add_user_key
-from ebr.store.records import latest_record_hash
+from ebr.store.signed_records import chain_head
 from ebr.store.users import add_user, get_user
 from ebr.trust import SiteTrust, load_or_create_trust
 from signatures.ca import certificate_pem, issue_user_certificate
@@ -70,7 +72,7 @@ class Desk:
 
     def head(self, batch_id: str) -> tuple[int, str]:
         with session_scope(self.engine) as session:
-            seq, digest = latest_record_hash(session=session, batch_id=batch_id)
+            seq, digest = chain_head(session=session, chain=batch_chain(batch_id))
         return seq, digest or GENESIS
 
     def action(
@@ -95,27 +97,23 @@ class Desk:
         entered = entered or {}
         step = recipe.step(step_id)
         if values is None:
-            typed = (
-                ()
-                if meaning is Meaning.VERIFIED or step is None
-                else validate_values(step, entered)
-            )
+            typed = _typed(step, meaning, entered)
         else:
             typed = values
         seq, prev = head or self.head(batch_id)
         payload = RecordPayload(
-            batch_id=batch_id,
+            chain=batch_chain(batch_id),
             recipe_hash=recipe.content_hash(),
             seq=seq + 1,
             prev_hash=prev,
-            step_id=step_id,
+            subject=step_subject(step_id),
             execution=execution,
             meaning=meaning,
             values=typed,
             comment=comment,
             reason=reason,
             corrects=(
-                StepRecord.make_id(batch_id, step_id, execution, Meaning.PERFORMED)
+                step_record_id(batch_id, step_id, execution, Meaning.PERFORMED)
                 if meaning is Meaning.CORRECTED
                 else None
             ),
@@ -129,7 +127,7 @@ class Desk:
         self,
         recipe: Recipe,
         batch_id: str,
-        subject: str,
+        subject: Subject,
         actor: Actor,
         meaning: Meaning,
         *,
@@ -139,16 +137,15 @@ class Desk:
         head: tuple[int, str] | None = None,
         at: datetime | None = None,
     ) -> SignedAction:
-        """A signed decision (``subject``: BATCH_SUBJECT, deviation_subject(..), hold_subject(..))."""
+        """A signed decision on ``subject`` (``ebr.domain.subjects``: the batch, a deviation, a hold)."""
         self.enrol(actor)
         seq, prev = head or self.head(batch_id)
         payload = RecordPayload(
-            batch_id=batch_id,
+            chain=batch_chain(batch_id),
             recipe_hash=recipe.content_hash(),
             seq=seq + 1,
             prev_hash=prev,
-            step_id=subject,
-            execution=1,
+            subject=subject,
             meaning=meaning,
             comment=comment,
             reason=reason,
@@ -176,6 +173,19 @@ class Desk:
             signature=b64encode(signature.value).decode(),
             entered=entered,
         )
+
+
+def _typed(
+    step: Step | None, meaning: Meaning, entered: dict[str, Any]
+) -> tuple[RecordedValue, ...]:
+    """The values the API would sign; none where it would refuse them itself, so that the
+    workflow's own refusal of the entered values can be tested."""
+    if meaning is Meaning.VERIFIED or step is None:
+        return ()
+    try:
+        return validate_values(step, entered)
+    except (InvalidValues, UnitMismatch):
+        return ()
 
 
 def desk_for(engine: Engine, data_dir: Path) -> Desk:

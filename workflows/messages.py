@@ -11,14 +11,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ebr.domain.batch import Actor, BatchHeader, BatchState, BatchStatus, StepProgress
+from ebr.domain.batch import Actor, BatchHeader, BatchStatus, StepProgress
 from ebr.domain.deviations import Classification, Deviation
 from ebr.domain.holds import Hold
 from ebr.domain.recipe import Recipe
-from ebr.domain.records import StepRecord
 from ebr.domain.review import ReviewException, ReviewMark
-from ebr.domain.signed import RecordPayload
+from ebr.domain.signed_records import RecordPayload, SignedRecord
 from ebr.domain.timing import TimerBreach
+from workflows.batch_state import BatchWorkflowState
 
 
 class _Message(BaseModel):
@@ -30,49 +30,27 @@ class StartBatch(_Message):
 
     header: BatchHeader
     recipe: Recipe
-    carried: BatchState | None = None
-    last_seq: int = 0
+    # Everything the batch remembers, carried whole over continue-as-new.
+    carried: BatchWorkflowState | None = None
     # Continue as new after this many updates in one run (Temporal caps updates per run).
     updates_per_run: int = Field(default=500, ge=2)
-    # Every record must be an electronic signature (the ``sign`` update). False only in batches
-    # started before signatures existed, whose histories must still replay.
-    signatures_required: bool = False
     # Where the batch was started from, for its audit entry.
     station: str = "unknown"
-    # The batch's holds, active and lifted, carried over continue-as-new.
-    holds: tuple[Hold, ...] = ()
-    # What else the batch carries over continue-as-new: its deviations (as last seen), timer
-    # breaches, the exceptions its records raised and QA's review marks, everyone who performed
-    # or verified a step (segregation of duties), and when its clocks last restarted (rework).
-    deviations: tuple[Deviation, ...] = ()
-    breaches: tuple[TimerBreach, ...] = ()
-    record_exceptions: tuple[ReviewException, ...] = ()
-    marks: tuple[ReviewMark, ...] = ()
-    executors: tuple[str, ...] = ()
-    not_before: datetime | None = None
 
 
-class CompleteStepInput(_Message):
-    step_id: str
-    actor: Actor
-    values: dict[str, Any] = Field(default_factory=dict)
-    comment: str | None = Field(default=None, max_length=4000)
+class Recorded(_Message):
+    """What a signed record did to its batch: the record as stored, the batch's status and
+    progress after it, and what it changed (a step's progress; a deviation closed; a hold
+    lifted; the steps a rework opened again)."""
 
-
-class VerifyStepInput(_Message):
-    step_id: str
-    actor: Actor
-    comment: str | None = Field(default=None, max_length=4000)
-
-
-class StepRecorded(_Message):
-    """What an accepted step action produced: the record as stored and the step's new progress."""
-
-    record: StepRecord
-    progress: StepProgress
+    record: SignedRecord
     batch_status: BatchStatus
     steps_done: int
     steps_total: int
+    progress: StepProgress | None = None
+    deviation: Deviation | None = None
+    hold: Hold | None = None
+    reopened: tuple[str, ...] = ()
 
 
 class BatchOutcome(_Message):
@@ -88,15 +66,6 @@ class CreateBatchInput(_Message):
     header: BatchHeader
     steps_total: int
     station: str = "unknown"
-
-
-class PersistRecordInput(_Message):
-    """A record to store, with the batch's projected progress written in the same transaction."""
-
-    record: StepRecord
-    status: BatchStatus
-    steps_done: int
-    completed_at: datetime | None
 
 
 class CheckpointWritten(_Message):
@@ -136,14 +105,6 @@ class PlaceHoldInput(_Message):
     reason: str = Field(max_length=4000)
 
 
-class LiftHoldInput(_Message):
-    """QA's request to lift a hold (``hold_id``, or the earliest active one), with the reason."""
-
-    actor: Actor
-    reason: str = Field(max_length=4000)
-    hold_id: str | None = None
-
-
 class HoldChanged(_Message):
     """A hold as placed or lifted, and the batch's status after it."""
 
@@ -159,17 +120,6 @@ class PersistHoldInput(_Message):
     status: BatchStatus
     actor: Actor
     at: datetime
-
-
-class Decided(_Message):
-    """A signed decision as recorded, and what it changed: the batch's status, the deviation
-    closed or the hold lifted, and the steps a rework opened again."""
-
-    record: StepRecord
-    batch_status: BatchStatus
-    deviation: Deviation | None = None
-    hold: Hold | None = None
-    reopened: tuple[str, ...] = ()
 
 
 class OpenDeviationInput(_Message):
@@ -207,9 +157,22 @@ class CapaInput(_Message):
 
 
 class DeviationChanged(_Message):
-    """A deviation's new version: an update's answer, and the child's signal to its batch."""
+    """A deviation's new version: an update's answer, and the child's signal to its batch.
+
+    ``change`` numbers the deviation workflow's changes, so the batch can say which one it has
+    applied (``DeviationApplied``); ``batch_status`` is the batch's status once it has."""
 
     deviation: Deviation
+    change: int = 0
+    batch_status: BatchStatus | None = None
+
+
+class DeviationApplied(_Message):
+    """The batch's answer to its deviation's change: applied (holds placed or lifted, stored),
+    and the batch's status after it."""
+
+    change: int
+    batch_status: BatchStatus
 
 
 class PersistDeviationInput(_Message):

@@ -24,17 +24,17 @@ from api.schemas import (
     StepResult,
     StepVerification,
 )
-from api.signing import SignedStep, sign_decision, sign_step
+from api.signing import Signed, sign_decision, sign_step
 from ebr.domain.batch import BatchStatus
 from ebr.domain.holds import Hold, active_hold
-from ebr.domain.records import Meaning
+from ebr.domain.meanings import Meaning
 from ebr.domain.roles import Role
-from ebr.domain.signed import hold_subject
+from ebr.domain.subjects import hold_subject
 from ebr.store.batch_events import load_batch_events
 from ebr.store.batches import get_batch, list_batches
 from ebr.store.db import session_scope
 from ebr.store.users import UserRow
-from workflows.messages import HoldChanged, LiftHoldInput, PlaceHoldInput
+from workflows.messages import HoldChanged, PlaceHoldInput
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])
 
@@ -156,36 +156,22 @@ async def place_hold(
 
 @router.post("/{batch_id}/hold/lift", response_model=HoldResult)
 async def lift_hold(
-    batch_id: str, body: HoldLift, actor: ActorDep, context: ContextDep, temporal: TemporalDep
+    batch_id: str, body: HoldLift, actor: ActorDep, context: ContextDep
 ) -> HoldResult:
     """Lift a hold: QA's signature (meaning ``approved``) with a reason, recorded in the batch's
     signed record. ``hold_id`` names the hold; without it, the batch's earliest active hold
-    placed by a person (a deviation's hold ends with the deviation's disposition).
-
-    A batch started before signed decisions existed refuses them (``signature_required``): its
-    hold is lifted as it was then, recorded with QA's identity once the password was checked."""
+    placed by a person (a deviation's hold ends with the deviation's disposition)."""
     hold_id = body.hold_id or _hold_to_lift(context, batch_id)
-    try:
-        signed = await sign_decision(
-            context=context,
-            actor=actor,
-            batch_id=batch_id,
-            subject=hold_subject(hold_id),
-            meaning=Meaning.APPROVED,
-            signature=body.signature,
-            reason=body.reason,
-        )
-    except ApiError as exc:
-        if exc.code != "signature_required":
-            raise
-        changed = await batch_commands.lift_hold(
-            client=temporal,
-            engine=context.reads,
-            batch_id=batch_id,
-            request=LiftHoldInput(actor=actor, reason=body.reason, hold_id=hold_id),
-        )
-        return _hold_result(changed)
-    decided = signed.decided
+    signed = await sign_decision(
+        context=context,
+        actor=actor,
+        batch_id=batch_id,
+        subject=hold_subject(hold_id),
+        meaning=Meaning.APPROVED,
+        signature=body.signature,
+        reason=body.reason,
+    )
+    decided = signed.recorded
     assert decided.hold is not None, "lifting a hold answers with the hold"
     return _hold_result(HoldChanged(hold=decided.hold, batch_status=decided.batch_status))
 
@@ -196,8 +182,9 @@ def records(batch_id: str, _: CurrentUser, session: ReadSessionDep) -> list[Reco
     return records_of_batch(session=session, batch_id=batch_id)
 
 
-def _result(signed: SignedStep) -> StepResult:
+def _result(signed: Signed) -> StepResult:
     recorded = signed.recorded
+    assert recorded.progress is not None, "a step record answers with the step's progress"
     return StepResult(
         record=signed.view,
         step_status=recorded.progress.status,

@@ -19,8 +19,8 @@ from api.schemas import (
 )
 from api.signing import sign_decision
 from ebr.domain.deviations import Deviation
-from ebr.domain.records import Meaning
-from ebr.domain.signed import deviation_subject
+from ebr.domain.meanings import Meaning
+from ebr.domain.subjects import deviation_subject
 from ebr.store.batch_events import load_batch_events
 from ebr.store.batches import get_batch
 from workflows.messages import CapaInput, ClassifyInput, InvestigateInput, OpenDeviationInput

@@ -29,7 +29,7 @@ from ebr.store.db import session_scope
 from ebr.store.reports import ReportRow, final_report, get_report
 from ebr.store.users import UserRow
 from workflows.messages import IssueReportInput, ReportIssued
-from workflows.reports import ReportWorkflow, draft_workflow_id, final_workflow_id
+from workflows.report_workflow import ReportWorkflow, draft_workflow_id, final_workflow_id
 
 router = APIRouter(prefix="/api/batches", tags=["reports"])
 

@@ -18,8 +18,8 @@ from api.schemas import (
     ReviewView,
 )
 from api.signing import sign_decision
-from ebr.domain.records import Meaning
-from ebr.domain.signed import BATCH_SUBJECT
+from ebr.domain.meanings import Meaning
+from ebr.domain.subjects import batch_subject
 from workflows.messages import MarkReviewedInput
 
 router = APIRouter(prefix="/api/batches/{batch_id}", tags=["review"])
@@ -70,7 +70,7 @@ async def release(
         context=context,
         actor=actor,
         batch_id=batch_id,
-        subject=BATCH_SUBJECT,
+        subject=batch_subject(batch_id),
         meaning=Meaning.RELEASED,
         signature=body.signature,
         comment=body.comment,
@@ -87,7 +87,7 @@ async def reject(
         context=context,
         actor=actor,
         batch_id=batch_id,
-        subject=BATCH_SUBJECT,
+        subject=batch_subject(batch_id),
         meaning=Meaning.REJECTED,
         signature=body.signature,
         comment=body.comment,

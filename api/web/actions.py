@@ -17,7 +17,7 @@ from api.web.forms import refused, start_entered, start_request, step_values, te
 from api.web.session import WebUser
 from api.web.signed_forms import sign, signing_of
 from api.web.views import FormState
-from ebr.domain.records import Meaning
+from ebr.domain.meanings import Meaning
 from ebr.domain.refusals import Refusal
 from ebr.domain.roles import Role
 

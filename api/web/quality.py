@@ -22,9 +22,9 @@ from api.web.session import WebUser
 from api.web.signed_forms import decide, signing_of
 from api.web.views import FormState
 from ebr.domain.deviations import Classification, Decision
-from ebr.domain.records import Meaning
+from ebr.domain.meanings import Meaning
 from ebr.domain.refusals import Refusal
-from ebr.domain.signed import BATCH_SUBJECT, deviation_subject, hold_subject
+from ebr.domain.subjects import batch_subject, deviation_subject, hold_subject
 from workflows.messages import (
     ClassifyInput,
     InvestigateInput,
@@ -318,7 +318,7 @@ async def release(
         context,
         user,
         batch_id=batch_id,
-        subject=BATCH_SUBJECT,
+        subject=batch_subject(batch_id),
         action="release",
         target="batch",
         meaning=Meaning.RELEASED,
@@ -339,7 +339,7 @@ async def reject(
         context,
         user,
         batch_id=batch_id,
-        subject=BATCH_SUBJECT,
+        subject=batch_subject(batch_id),
         action="reject",
         target="batch",
         meaning=Meaning.REJECTED,

@@ -22,8 +22,9 @@ from api.web.forms import refused, text
 from api.web.session import WebUser
 from api.web.views import FormState
 from ebr.accounts.errors import AccountError
-from ebr.domain.records import Meaning
+from ebr.domain.meanings import Meaning
 from ebr.domain.refusals import Refusal
+from ebr.domain.subjects import Subject
 
 __all__ = ["PASSWORD_FIELD", "USER_FIELD", "Signing", "decide", "sign", "signing_of"]
 
@@ -123,7 +124,7 @@ async def decide(
     user: WebUser,
     *,
     batch_id: str,
-    subject: str,
+    subject: Subject,
     action: str,
     target: str,
     meaning: Meaning,

@@ -14,7 +14,7 @@ from ebr.domain.batch import BatchStatus, StepStatus
 from ebr.domain.deviations import Deviation, Stage
 from ebr.domain.execution import VERIFYING_ROLES
 from ebr.domain.holds import Hold
-from ebr.domain.records import Meaning
+from ebr.domain.meanings import Meaning
 from ebr.domain.roles import Role
 from ebr.domain.status import TERMINAL
 from ebr.store.batch_events import load_batch_events

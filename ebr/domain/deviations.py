@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ebr.domain.batch import Actor, BatchState, StepProgress
 from ebr.domain.recipe import Recipe
 from ebr.domain.refusals import (
     DeviationStateError,
+    PayloadMismatch,
     ReasonRequired,
     ReworkInvalid,
     RoleNotAllowed,
@@ -76,6 +78,35 @@ class Disposition(_Frozen):
     rework_steps: tuple[str, ...] = ()
     by: str
     at: datetime
+
+
+class DispositionDetail(_Frozen):
+    """The structured part of QA's signed disposition (the signed record's ``detail``)."""
+
+    decision: Decision
+    rework_steps: tuple[str, ...] = ()
+    capa_ref: str | None = None
+
+    @classmethod
+    def of(cls, detail: dict[str, Any] | None) -> DispositionDetail:
+        """The detail as signed, or ``PayloadMismatch`` saying what it lacks."""
+        try:
+            return cls.model_validate(detail or {})
+        except ValidationError as exc:
+            raise PayloadMismatch(
+                "a disposition's detail names its decision and rework steps: "
+                f"{exc.errors()[0]['msg']}",
+                {"field": "detail"},
+            ) from None
+
+    def ruling(self, *, reason: str | None, by: str, at: datetime) -> Disposition:
+        return Disposition(
+            decision=self.decision,
+            reason=(reason or "").strip(),
+            rework_steps=self.rework_steps,
+            by=by,
+            at=at,
+        )
 
 
 class Deviation(_Frozen):

@@ -14,10 +14,11 @@ from typing import Any
 from ebr.domain.batch import Actor, BatchState, BatchStatus, StepStatus
 from ebr.domain.deviations import Deviation, blocks_release
 from ebr.domain.holds import Hold
-from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.meanings import Meaning
 from ebr.domain.refusals import ReasonRequired, ReleaseBlocked, RoleNotAllowed, SegregationOfDuties
 from ebr.domain.review import ExceptionReport, ReviewMark, unreviewed
 from ebr.domain.roles import Role
+from ebr.domain.signed_records import SignedRecord
 from ebr.domain.status import TERMINAL, BatchEvent, check_transition
 
 __all__ = [
@@ -38,7 +39,7 @@ _LABELS = {
 }
 
 
-def executors(state: BatchState, records: Sequence[StepRecord]) -> set[str]:
+def executors(state: BatchState, records: Sequence[SignedRecord]) -> set[str]:
     """Everyone who performed or verified a step: from the records (every execution) and the
     batch's progress (the current one)."""
     people = {r.user_id for r in records if r.meaning in (Meaning.PERFORMED, Meaning.VERIFIED)}
@@ -78,7 +79,7 @@ def check_release(
     state: BatchState,
     *,
     actor: Actor,
-    records: Sequence[StepRecord],
+    records: Sequence[SignedRecord],
     deviations: Sequence[Deviation],
     holds: Sequence[Hold],
     report: ExceptionReport,

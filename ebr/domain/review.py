@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict
 from ebr.domain.batch import Actor
 from ebr.domain.deviations import Deviation
 from ebr.domain.holds import Hold
-from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.meanings import Meaning
 from ebr.domain.refusals import AlreadyReviewed, RoleNotAllowed, UnknownException
 from ebr.domain.roles import Role
+from ebr.domain.signed_records import SignedRecord
 from ebr.domain.timing import TimerBreach
 
 __all__ = [
@@ -89,7 +90,7 @@ class ReviewMark(_Frozen):
 
 
 def exception_report(
-    records: Sequence[StepRecord],
+    records: Sequence[SignedRecord],
     deviations: Sequence[Deviation] = (),
     holds: Sequence[Hold] = (),
     breaches: Sequence[TimerBreach] = (),
@@ -97,9 +98,10 @@ def exception_report(
     late_after_minutes: int = LATE_VERIFICATION_MINUTES,
 ) -> ExceptionReport:
     """Every exception of the batch, in time order (then by id)."""
-    performed = {(r.step_id, r.execution): r for r in records if r.meaning is Meaning.PERFORMED}
+    steps = [r for r in records if r.step_id is not None]
+    performed = {(r.step_id, r.execution): r for r in steps if r.meaning is Meaning.PERFORMED}
     found: list[ReviewException] = []
-    for r in records:
+    for r in steps:
         done = performed.get((r.step_id, r.execution))
         found += record_exceptions(
             r,
@@ -141,14 +143,14 @@ def report_of(
 
 
 def record_exceptions(
-    r: StepRecord,
+    r: SignedRecord,
     *,
     performed_at: datetime | None,
     late_after_minutes: int = LATE_VERIFICATION_MINUTES,
 ) -> list[ReviewException]:
     """The exceptions one step record raises; ``performed_at`` is when the step (in the same
     execution) was completed, for a verification's lateness. Decisions raise none."""
-    if r.step_id.startswith("@"):
+    if r.step_id is None:
         return []
     found: list[ReviewException] = []
 

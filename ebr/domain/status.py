@@ -166,7 +166,7 @@ def apply_reopen(state: BatchState, step_ids: Sequence[str]) -> list[StepProgres
     """Open the named steps again as new executions; return them.
 
     Each becomes ``pending`` with the next execution number and no performer or verifier, so its
-    new records get new ids (``StepRecord.make_id`` includes the execution) and the first
+    new records get new ids (``SignedRecord.make_id`` includes the execution) and the first
     execution's records stay. Steps not named keep their status. A batch awaiting review goes back
     to ``in_progress`` (event ``reopen``); a batch on hold stays on hold.
     """

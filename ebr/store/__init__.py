@@ -1,4 +1,4 @@
-"""The record store: users, recipes, batches, signed step records, keys and the audit log."""
+"""The record store: users, recipes, batches, signed records, keys, reports and the audit log."""
 
 from ebr.store.accounts import (
     record_failure,
@@ -52,12 +52,13 @@ from ebr.store.recipes import (
     recipe_of,
     save_recipe,
 )
-from ebr.store.records import (
-    SignedPayload,
-    StepRecordRow,
-    insert_step_record,
-    latest_record_hash,
-    list_step_records,
+from ebr.store.signed_records import (
+    SignedEvidence,
+    SignedRecordRow,
+    chain_head,
+    insert_signed_record,
+    list_batch_records,
+    list_chain,
     record_of,
 )
 from ebr.store.users import UserRow, add_user, get_user, list_users, roles_of
@@ -71,8 +72,8 @@ __all__ = [
     "Conflict",
     "NotFound",
     "RecipeRow",
-    "SignedPayload",
-    "StepRecordRow",
+    "SignedEvidence",
+    "SignedRecordRow",
     "StoreError",
     "UserKeyRow",
     "UserRow",
@@ -91,16 +92,17 @@ __all__ = [
     "get_user",
     "header_of",
     "insert_batch",
-    "insert_step_record",
+    "insert_signed_record",
     "keys_of",
     "latest_checkpoint",
-    "latest_record_hash",
+    "chain_head",
     "leaf_hashes",
     "list_audit",
     "list_batches",
     "list_checkpoints",
     "list_recipes",
-    "list_step_records",
+    "list_batch_records",
+    "list_chain",
     "list_users",
     "make_engine",
     "migrate",

@@ -26,7 +26,7 @@ from activities.signed_records import SignedRecordActivities
 from ebr.runtime import prepare_store, site_trust
 from ebr.settings import Settings
 from ebr.temporal_client import connect
-from workflows.batch import BatchWorkflow
+from workflows.batch_workflow import BatchWorkflow
 from workflows.messages import PersistSignedInput, SignedStored
 
 

@@ -17,7 +17,7 @@ from tests.api.decisions import lift
 from tests.api.harness import Ebr
 from tests.api.steps import DEMO_SHORT, assert_error, batch_number, complete, run_steps, started
 from tests.people import new_user
-from workflows.batch import BatchWorkflow, search_attributes_for
+from workflows.batch_workflow import BatchWorkflow, search_attributes_for
 from workflows.messages import StartBatch
 
 pytestmark = pytest.mark.e2e

@@ -20,7 +20,7 @@ from api.errors import ApiError
 from api.tokens import load_secret
 from ebr.domain.batch import Actor
 from ebr.domain.roles import Role
-from ebr.domain.signed import GENESIS, RecordPayload
+from ebr.domain.signed_records import GENESIS, RecordPayload
 from ebr.domain.values import validate_values
 from ebr.store.db import session_scope
 from ebr.store.keys import active_key, get_key
@@ -36,7 +36,7 @@ from signatures.records import Signature, sign_payload, verify_payload
 from signatures.wrapped import WrappedKey
 from tests.api.harness import STATION, TOKEN_SECRET, Ebr, sign
 from tests.api.steps import DEMO_SHORT, assert_error, complete, run_steps, started
-from workflows.batch import BatchWorkflow
+from workflows.batch_workflow import BatchWorkflow
 from workflows.messages import BatchOutcome, SignedAction
 
 pytestmark = pytest.mark.e2e

@@ -9,9 +9,13 @@ from typing import Any
 import yaml
 
 from ebr.domain.batch import Actor, BatchHeader, BatchState, quantity
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
 from ebr.domain.recipe_loading import parse_recipe
 from ebr.domain.roles import Role
+from ebr.domain.signed_records import SignedRecord, step_record_id
+from ebr.domain.subjects import batch_chain, step_subject
+from ebr.domain.values import RecordedValue
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "recipes"
 
@@ -160,3 +164,36 @@ def start_batch(recipe: Recipe, batch_id: str = "B-0001") -> BatchState:
         created_at=T0,
     )
     return BatchState.start(header, recipe)
+
+
+def step_record(
+    batch_id: str,
+    step_id: str,
+    meaning: Meaning,
+    at: datetime,
+    *,
+    seq: int = 1,
+    execution: int = 1,
+    values: tuple[RecordedValue, ...] = (),
+    comment: str | None = None,
+    user: str = "olga",
+    user_name: str | None = None,
+) -> SignedRecord:
+    """A step record as the store would give it back (ids as ``RecordPayload.record_id`` makes)."""
+    record_id = step_record_id(batch_id, step_id, execution, meaning)
+    if meaning is Meaning.CORRECTED:
+        record_id = f"{record_id}/{seq}"
+    return SignedRecord(
+        record_id=record_id,
+        chain=batch_chain(batch_id),
+        seq=seq,
+        subject=step_subject(step_id),
+        execution=execution,
+        meaning=meaning,
+        values=values,
+        comment=comment,
+        user_id=user,
+        user_name=user_name or user.title(),
+        station="disp-1",
+        recorded_at=at,
+    )

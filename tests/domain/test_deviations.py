@@ -39,8 +39,8 @@ from ebr.domain.execution import (
     check_verify,
     out_of_limit_policy,
 )
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
-from ebr.domain.records import Meaning, StepRecord
 from ebr.domain.refusals import (
     CommentRequired,
     DeviationStateError,
@@ -52,6 +52,7 @@ from ebr.domain.refusals import (
     UnknownDeviation,
     UnknownStep,
 )
+from ebr.domain.signed_records import SignedRecord, step_record_id
 from ebr.domain.values import RecordedValue
 from tests.domain.builders import (
     AUDITOR,
@@ -63,6 +64,7 @@ from tests.domain.builders import (
     T0,
     mini_recipe,
     start_batch,
+    step_record,
 )
 
 LATER = T0 + timedelta(hours=1)
@@ -436,18 +438,9 @@ def test_a_decided_batch_cannot_be_reworked(status: BatchStatus) -> None:
     assert caught.value.details["event"] == "reopen"
 
 
-def _record(step_id: str, execution: int) -> StepRecord:
-    return StepRecord(
-        record_id=StepRecord.make_id("B-0001", step_id, execution, Meaning.PERFORMED),
-        batch_id="B-0001",
-        seq=1,
-        step_id=step_id,
-        execution=execution,
-        meaning=Meaning.PERFORMED,
-        user_id="olga",
-        user_name="Olga Operator",
-        station="disp-1",
-        recorded_at=T0,
+def _record(step_id: str, execution: int) -> SignedRecord:
+    return step_record(
+        "B-0001", step_id, Meaning.PERFORMED, T0, execution=execution, user_name="Olga Operator"
     )
 
 
@@ -473,7 +466,7 @@ def test_rework_reopens_the_named_steps_as_new_executions() -> None:
     assert current is not None and current.step_id == "weigh-api"
 
     # The first execution's records keep their ids; the new execution's records get new ones.
-    redo = StepRecord.make_id("B-0001", "weigh-api", 2, Meaning.PERFORMED)
+    redo = step_record_id("B-0001", "weigh-api", 2, Meaning.PERFORMED)
     assert redo == "B-0001/weigh-api/2/performed"
     assert redo not in {r.record_id for r in first_records}
 

@@ -8,7 +8,7 @@ from ebr.domain.batch import Actor, BatchState, BatchStatus
 from ebr.domain.deviations import Decision, Deviation, Disposition, Origin, Stage
 from ebr.domain.execution import apply_complete, apply_verify
 from ebr.domain.holds import Hold
-from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.meanings import Meaning
 from ebr.domain.refusals import (
     ReasonRequired,
     RefusalKind,
@@ -27,6 +27,7 @@ from ebr.domain.release import (
 )
 from ebr.domain.review import ExceptionReport, ReviewMark, exception_report
 from ebr.domain.roles import Role
+from ebr.domain.signed_records import SignedRecord
 from ebr.domain.status import apply_reopen
 from tests.domain.builders import (
     OPERATOR,
@@ -37,6 +38,7 @@ from tests.domain.builders import (
     T0,
     mini_recipe,
     start_batch,
+    step_record,
 )
 
 QA_2 = Actor(user_id="qiu", full_name="Qiu QA", roles=(Role.QA,), station="qa-office")
@@ -76,20 +78,8 @@ def _dev(stage: Stage = Stage.OPEN) -> Deviation:
     return dev
 
 
-def _commented() -> tuple[list[StepRecord], ExceptionReport]:
-    record = StepRecord(
-        record_id="B-0001/mix/1/performed",
-        batch_id="B-0001",
-        seq=1,
-        step_id="mix",
-        execution=1,
-        meaning=Meaning.PERFORMED,
-        comment="noisy",
-        user_id="olga",
-        user_name="Olga",
-        station="disp-1",
-        recorded_at=T0,
-    )
+def _commented() -> tuple[list[SignedRecord], ExceptionReport]:
+    record = step_record("B-0001", "mix", Meaning.PERFORMED, T0, comment="noisy")
     return [record], exception_report([record])
 
 
@@ -97,7 +87,7 @@ def _release(
     state: BatchState,
     actor: Actor = QA_2,
     *,
-    records: list[StepRecord] | None = None,
+    records: list[SignedRecord] | None = None,
     deviations: list[Deviation] | None = None,
     holds: list[Hold] | None = None,
     report: ExceptionReport | None = None,
@@ -197,18 +187,7 @@ def test_a_performer_or_verifier_may_not_release(who: Actor) -> None:
 
 def test_a_performer_of_an_earlier_execution_may_not_release_either() -> None:
     state = _finished()
-    first = StepRecord(
-        record_id="B-0001/mix/1/performed",
-        batch_id="B-0001",
-        seq=1,
-        step_id="mix",
-        execution=1,
-        meaning=Meaning.PERFORMED,
-        user_id="qiu",
-        user_name="Qiu",
-        station="disp-1",
-        recorded_at=T0,
-    )
+    first = step_record("B-0001", "mix", Meaning.PERFORMED, T0, user="qiu")
     assert "qiu" not in executors(state, [])
     assert "qiu" in executors(state, [first])
     with pytest.raises(SegregationOfDuties):

@@ -8,7 +8,7 @@ import pytest
 
 from ebr.domain.deviations import Deviation, Origin
 from ebr.domain.holds import Hold
-from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.meanings import Meaning
 from ebr.domain.refusals import AlreadyReviewed, RefusalKind, RoleNotAllowed, UnknownException
 from ebr.domain.review import (
     LATE_VERIFICATION_MINUTES,
@@ -19,9 +19,10 @@ from ebr.domain.review import (
     exception_report,
     unreviewed,
 )
+from ebr.domain.signed_records import SignedRecord
 from ebr.domain.timing import Deadline, TimerBreach, TimerKind
 from ebr.domain.values import RecordedValue
-from tests.domain.builders import QA, SUPERVISOR, T0
+from tests.domain.builders import QA, SUPERVISOR, T0, step_record
 
 B = "B-0001"
 
@@ -40,23 +41,17 @@ def _rec(
     values: tuple[RecordedValue, ...] = (),
     comment: str | None = None,
     user: str = "olga",
-) -> StepRecord:
-    record_id = StepRecord.make_id(B, step_id, execution, meaning)
-    if meaning is Meaning.CORRECTED:
-        record_id = f"{record_id}/{seq}"
-    return StepRecord(
-        record_id=record_id,
-        batch_id=B,
+) -> SignedRecord:
+    return step_record(
+        B,
+        step_id,
+        meaning,
+        T0 + _at(minute),
         seq=seq,
-        step_id=step_id,
         execution=execution,
-        meaning=meaning,
         values=values,
         comment=comment,
-        user_id=user,
-        user_name=user.title(),
-        station="disp-1",
-        recorded_at=T0 + _at(minute),
+        user=user,
     )
 
 

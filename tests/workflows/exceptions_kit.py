@@ -16,30 +16,29 @@ from temporalio.testing import WorkflowEnvironment
 
 from ebr.domain.batch import Actor, BatchState, BatchStatus
 from ebr.domain.deviations import Deviation
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
-from ebr.domain.records import Meaning
 from ebr.domain.review import ExceptionReport, exception_report
 from ebr.domain.roles import Role
-from ebr.domain.signed import BATCH_SUBJECT, deviation_subject
+from ebr.domain.subjects import Subject, batch_subject, deviation_subject
 from ebr.store.batch_events import BatchEvents, load_batch_events
 from ebr.store.db import session_scope
 from ebr.store.recipes import save_recipe
-from ebr.store.records import list_step_records, record_of
+from ebr.store.signed_records import list_batch_records, record_of
 from tests.factories import header_for
 from tests.signing import Desk
 from tests.temporal_envs import start_time_skipping
 from tests.workflows.conftest import Plant
-from workflows.batch import BatchWorkflow, search_attributes_for
-from workflows.deviation import DeviationWorkflow
+from workflows.batch_workflow import BatchWorkflow, search_attributes_for
+from workflows.deviation_workflow import DeviationWorkflow
 from workflows.messages import (
     BatchOutcome,
     ClassifyInput,
-    Decided,
     DeviationChanged,
     InvestigateInput,
     MarkReviewedInput,
+    Recorded,
     StartBatch,
-    StepRecorded,
 )
 
 Handle = WorkflowHandle[BatchWorkflow, BatchOutcome]
@@ -70,7 +69,7 @@ class Bench:
         meaning: Meaning = Meaning.PERFORMED,
         entered: dict[str, Any] | None = None,
         **kwargs: Any,
-    ) -> StepRecorded:
+    ) -> Recorded:
         action = self.desk.action(
             self.recipe,
             self.batch_id,
@@ -83,14 +82,16 @@ class Bench:
         )
         return await self.handle.execute_update(BatchWorkflow.sign, action)
 
-    async def decide(self, subject: str, actor: Actor, meaning: Meaning, **kwargs: Any) -> Decided:
+    async def decide(
+        self, subject: Subject, actor: Actor, meaning: Meaning, **kwargs: Any
+    ) -> Recorded:
         action = self.desk.decision(
             self.recipe, self.batch_id, subject, actor, meaning, at=await self.now(), **kwargs
         )
-        return await self.handle.execute_update(BatchWorkflow.decide, action)
+        return await self.handle.execute_update(BatchWorkflow.sign, action)
 
-    async def release(self, actor: Actor = QA_2) -> Decided:
-        return await self.decide(BATCH_SUBJECT, actor, Meaning.RELEASED)
+    async def release(self, actor: Actor = QA_2) -> Recorded:
+        return await self.decide(batch_subject(self.batch_id), actor, Meaning.RELEASED)
 
     async def dispose(
         self,
@@ -99,7 +100,7 @@ class Bench:
         decision: str,
         reason: str = "assessed",
         rework: tuple[str, ...] = (),
-    ) -> Decided:
+    ) -> Recorded:
         detail = {"decision": decision, "rework_steps": list(rework), "capa_ref": None}
         return await self.decide(
             deviation_subject(dev_id), actor, Meaning.APPROVED, reason=reason, detail=detail
@@ -149,14 +150,14 @@ class Bench:
         events = self.events()
         with session_scope(self.plant.engine) as session:
             records = [
-                record_of(r) for r in list_step_records(session=session, batch_id=self.batch_id)
+                record_of(r) for r in list_batch_records(session=session, batch_id=self.batch_id)
             ]
         return exception_report(records, events.deviations, events.holds, events.breaches)
 
     def records(self) -> list[tuple[str, int, str]]:
         with session_scope(self.plant.engine) as session:
-            rows = list_step_records(session=session, batch_id=self.batch_id)
-            return [(r.step_id, r.execution, r.meaning) for r in rows]
+            rows = list_batch_records(session=session, batch_id=self.batch_id)
+            return [(r.subject_id, r.execution, r.meaning) for r in rows]
 
 
 async def open_bench(
@@ -176,12 +177,7 @@ async def open_bench(
     header = header_for(recipe, number).model_copy(update={"created_at": now})
     handle: Handle = await plant.client.start_workflow(
         BatchWorkflow.run,
-        StartBatch(
-            header=header,
-            recipe=recipe,
-            signatures_required=True,
-            updates_per_run=updates_per_run,
-        ),
+        StartBatch(header=header, recipe=recipe, updates_per_run=updates_per_run),
         id=number,
         task_queue=plant.task_queue,
         search_attributes=search_attributes_for(recipe.code, BatchStatus.IN_PROGRESS),

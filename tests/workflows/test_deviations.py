@@ -14,10 +14,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from ebr.domain.batch import BatchStatus, StepStatus
 from ebr.domain.deviations import Origin, Stage
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
 from ebr.domain.recipe_loading import recipe_from_data
-from ebr.domain.records import Meaning
-from ebr.domain.signed import BATCH_SUBJECT, hold_subject
+from ebr.domain.subjects import batch_subject, deviation_subject, hold_subject
 from ebr.store.audit import list_audit
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
@@ -26,9 +26,9 @@ from tests.factories import OPERATOR, OPERATOR_2, QA, SUPERVISOR, _step, small_r
 from tests.signing import Desk
 from tests.workflows.conftest import Plant
 from tests.workflows.exceptions_kit import QA_2, Bench, fresh_clock, open_bench, refused
-from workflows.batch import BatchWorkflow
+from workflows.batch_workflow import BatchWorkflow
 from workflows.calls import STATUS_KEY
-from workflows.deviation import DeviationWorkflow
+from workflows.deviation_workflow import DeviationWorkflow
 from workflows.messages import OpenDeviationInput, PlaceHoldInput
 
 CRITICAL = small_recipe()  # weigh-api: weight 24.5-25.5 kg, a critical parameter
@@ -144,7 +144,8 @@ async def test_deviation_stages_are_enforced_by_role_and_order(
     assert by_operator.type == "role_not_allowed"
     decided = await bench.dispose(dev_id, QA, "accept", reason="weight within process capability")
     assert decided.deviation is not None and decided.deviation.stage is Stage.CLOSED
-    assert decided.record.step_id == f"@deviation:{dev_id}"
+    assert decided.record.subject == deviation_subject(dev_id)
+    assert decided.record.step_id is None
     assert await bench.status() is BatchStatus.IN_PROGRESS
     assert (await bench.deviation_handle(dev_id).result()).stage is Stage.CLOSED
     assert (await refused(bench.dispose(dev_id, QA, "accept"))).type == "deviation_state"
@@ -190,7 +191,7 @@ async def test_release_waits_for_deviations_and_review_and_refuses_executors(
     assert final is not None and final.sha256 == outcome.report_sha256
     with session_scope(plant.engine) as session:
         signed = list_audit(session=session, batch_id=bench.batch_id, limit=1000)
-    assert any(r.entity_id.endswith(f"{BATCH_SUBJECT}/1/released") for r in signed)
+    assert any(r.entity_id == f"{bench.batch_id}/batch:{bench.batch_id}/released" for r in signed)
     assert len(bench.events().marks) == len(bench.review().exceptions)
 
 
@@ -285,9 +286,13 @@ async def test_a_rejected_batch_ends_its_open_deviations(
     bench = await open_bench(plant, workflow_env, desk, MINOR)
     await weigh_out_of_limit(bench)
     dev_id = f"{bench.batch_id}-DEV-001"
-    no_reason = await refused(bench.decide(BATCH_SUBJECT, QA, Meaning.REJECTED, reason=""))
+    no_reason = await refused(
+        bench.decide(batch_subject(bench.batch_id), QA, Meaning.REJECTED, reason="")
+    )
     assert no_reason.type == "reason_required"
-    decided = await bench.decide(BATCH_SUBJECT, QA, Meaning.REJECTED, reason="scale failed")
+    decided = await bench.decide(
+        batch_subject(bench.batch_id), QA, Meaning.REJECTED, reason="scale failed"
+    )
     assert decided.batch_status is BatchStatus.REJECTED
     assert (await bench.handle.result()).status is BatchStatus.REJECTED
     assert (await bench.deviation_handle(dev_id).result()).stage is Stage.OPEN
@@ -361,5 +366,5 @@ async def test_concurrent_holds_completions_and_releases_stay_consistent(
     lost = [r for r in both if isinstance(r, BaseException)]
     assert len(won) == 1 and len(lost) == 1
     assert (await bench.handle.result()).status is BatchStatus.RELEASED
-    released = [r for r in bench.records() if r[0] == BATCH_SUBJECT]
-    assert released == [(BATCH_SUBJECT, 1, "released")]
+    released = [r for r in bench.records() if r[0] == bench.batch_id]
+    assert released == [(bench.batch_id, 1, "released")]

@@ -19,7 +19,7 @@ from tests.report.decided import add_decided_batch
 from tests.report.site import BATCH as IN_PROGRESS
 from tests.report.site import ReportSite, build_report_site
 from workflows.messages import IssueReportInput, ReportIssued
-from workflows.reports import ReportWorkflow, draft_workflow_id, final_workflow_id
+from workflows.report_workflow import ReportWorkflow, draft_workflow_id, final_workflow_id
 
 
 @pytest.fixture(scope="module")

@@ -10,23 +10,23 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from ebr.domain.batch import Actor, StepStatus
-from ebr.domain.records import Meaning
-from ebr.domain.signed import GENESIS
+from ebr.domain.meanings import Meaning
+from ebr.domain.signed_records import GENESIS
+from ebr.domain.subjects import Chain, ChainKind, Subject, SubjectKind, step_subject
 from ebr.store.db import session_scope
-from ebr.store.records import list_step_records
+from ebr.store.signed_records import list_batch_records
 from signatures.chain import record_hash, verify_chain
 from tests.factories import OPERATOR, OPERATOR_2, SUPERVISOR, small_recipe
 from tests.signing import Desk
 from tests.workflows.conftest import Plant
-from tests.workflows.test_batch_workflow import complete
-from workflows.batch import BatchWorkflow
-from workflows.messages import BatchOutcome, SignedAction, StepRecorded
+from workflows.batch_workflow import BatchWorkflow
+from workflows.messages import BatchOutcome, Recorded, SignedAction
 
 Handle = WorkflowHandle[BatchWorkflow, BatchOutcome]
 RECIPE = small_recipe()
 
 
-async def sign(handle: Handle, action: SignedAction) -> StepRecorded:
+async def sign(handle: Handle, action: SignedAction) -> Recorded:
     return await handle.execute_update(BatchWorkflow.sign, action)
 
 
@@ -40,12 +40,12 @@ async def refused(handle: Handle, action: SignedAction) -> ApplicationError:
 
 def stored(plant: Plant, batch_id: str) -> list[tuple[int, str, str | None, str | None]]:
     with session_scope(plant.engine) as session:
-        rows = list_step_records(session=session, batch_id=batch_id)
+        rows = list_batch_records(session=session, batch_id=batch_id)
         return [(r.seq, r.meaning, r.record_hash, r.prev_hash) for r in rows]
 
 
 async def test_a_signed_batch_is_recorded_as_signed_and_chained(plant: Plant, desk: Desk) -> None:
-    handle = await plant.start(RECIPE, "B-SIGNED-1", signed=True)
+    handle = await plant.start(RECIPE, "B-SIGNED-1")
     plan: list[tuple[str, Actor, Meaning, dict[str, Any]]] = [
         ("read-sop", OPERATOR, Meaning.PERFORMED, {}),
         ("weigh-api", OPERATOR, Meaning.PERFORMED, {"weight": "25.01"}),
@@ -59,7 +59,7 @@ async def test_a_signed_batch_is_recorded_as_signed_and_chained(plant: Plant, de
     state = await handle.query(BatchWorkflow.state)
     assert state.status.value == "awaiting_review"  # and stays so, awaiting QA's decision
     with session_scope(plant.engine) as session:
-        rows = list_step_records(session=session, batch_id=handle.id)
+        rows = list_batch_records(session=session, batch_id=handle.id)
     assert [r.seq for r in rows] == [1, 2, 3, 4, 5, 6]
     assert rows[0].prev_hash == GENESIS
     entries = []
@@ -69,19 +69,10 @@ async def test_a_signed_batch_is_recorded_as_signed_and_chained(plant: Plant, de
     verify_chain(entries)
 
 
-async def test_unsigned_updates_are_refused_where_signatures_are_required(plant: Plant) -> None:
-    handle = await plant.start(RECIPE, signed=True)
-    with pytest.raises(WorkflowUpdateFailedError) as info:
-        await complete(handle, "read-sop")
-    assert isinstance(info.value.cause, ApplicationError)
-    assert info.value.cause.type == "signature_required"
-    assert stored(plant, handle.id) == []
-
-
 async def test_a_signature_made_on_an_old_chain_head_must_be_made_again(
     plant: Plant, desk: Desk
 ) -> None:
-    handle = await plant.start(RECIPE, signed=True)
+    handle = await plant.start(RECIPE)
     first = desk.action(RECIPE, handle.id, "read-sop", OPERATOR)
     stale_head = desk.head(handle.id)
     await sign(handle, first)
@@ -99,24 +90,33 @@ async def test_a_signature_made_on_an_old_chain_head_must_be_made_again(
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"batch_id": "B-OTHER"}, "another batch"),
-        ({"step_id": "weigh-api"}, ""),
+        ({"chain": Chain(kind=ChainKind.BATCH, id="B-OTHER")}, "another batch"),
+        ({"recipe_hash": "0" * 64}, "another batch or recipe version"),
+        ({"subject": step_subject("weigh-api")}, ""),
+        (
+            {
+                "chain": Chain(kind=ChainKind.LOT, id="LOT-1"),
+                "subject": Subject(kind=SubjectKind.LOT, id="LOT-1"),
+                "recipe_hash": None,
+            },
+            "not signed in a batch's chain",
+        ),
         ({"station": "somewhere else"}, "someone other"),
     ],
 )
 async def test_a_payload_that_does_not_match_the_request_is_refused(
     plant: Plant, desk: Desk, changes: dict[str, str], reason: str
 ) -> None:
-    handle = await plant.start(RECIPE, signed=True)
+    handle = await plant.start(RECIPE)
     action = desk.action(RECIPE, handle.id, "read-sop", OPERATOR, payload_changes=changes)
     error = await refused(handle, action)
-    assert error.type in {"payload_mismatch", "step_out_of_order"}
+    assert error.type in {"payload_mismatch", "step_out_of_order", "invalid_values"}
     assert reason in error.message
     assert stored(plant, handle.id) == []
 
 
 async def test_signed_values_must_be_the_values_entered(plant: Plant, desk: Desk) -> None:
-    handle = await plant.start(RECIPE, signed=True)
+    handle = await plant.start(RECIPE)
     await sign(handle, desk.action(RECIPE, handle.id, "read-sop", OPERATOR))
     honest = desk.action(RECIPE, handle.id, "weigh-api", OPERATOR, entered={"weight": "25.4"})
     dishonest = honest.model_copy(update={"entered": {"weight": "24.0"}})
@@ -128,7 +128,7 @@ async def test_signed_values_must_be_the_values_entered(plant: Plant, desk: Desk
 async def test_a_forged_signature_is_refused_and_nothing_moves(plant: Plant, desk: Desk) -> None:
     """The payload is changed after signing (a value and the entered value together), so only
     the signature check can catch it: the activity refuses, the batch stays where it was."""
-    handle = await plant.start(RECIPE, signed=True)
+    handle = await plant.start(RECIPE)
     await sign(handle, desk.action(RECIPE, handle.id, "read-sop", OPERATOR))
     genuine = desk.action(RECIPE, handle.id, "weigh-api", OPERATOR, entered={"weight": "25.4"})
     forged_values = desk.action(
@@ -150,7 +150,7 @@ async def test_a_forged_signature_is_refused_and_nothing_moves(plant: Plant, des
 
 
 async def test_a_signature_from_another_signer_is_refused(plant: Plant, desk: Desk) -> None:
-    handle = await plant.start(RECIPE, signed=True)
+    handle = await plant.start(RECIPE)
     desk.enrol(OPERATOR_2)
     mine = desk.action(RECIPE, handle.id, "read-sop", OPERATOR)
     theirs = desk.action(RECIPE, handle.id, "read-sop", OPERATOR_2)
@@ -163,7 +163,7 @@ async def test_a_signature_from_another_signer_is_refused(plant: Plant, desk: De
 async def test_a_correction_is_a_new_signed_record_and_keeps_the_original(
     plant: Plant, desk: Desk
 ) -> None:
-    handle = await plant.start(RECIPE, signed=True)
+    handle = await plant.start(RECIPE)
     await sign(handle, desk.action(RECIPE, handle.id, "read-sop", OPERATOR))
     await sign(
         handle, desk.action(RECIPE, handle.id, "weigh-api", OPERATOR, entered={"weight": "25.4"})
@@ -195,7 +195,7 @@ async def test_a_correction_is_a_new_signed_record_and_keeps_the_original(
     )
     assert fixed.record.meaning is Meaning.CORRECTED
     with session_scope(plant.engine) as session:
-        rows = list_step_records(session=session, batch_id=handle.id)
+        rows = list_batch_records(session=session, batch_id=handle.id)
     original, correction = rows[1], rows[2]
     assert original.values[0]["value"] == "25.4"
     assert correction.values[0]["value"] == "25.1"

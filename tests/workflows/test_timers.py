@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from ebr.domain.batch import BatchStatus
 from ebr.domain.deviations import Origin
 from ebr.domain.recipe import Recipe
 from ebr.domain.recipe_loading import recipe_from_data
@@ -21,8 +22,8 @@ from tests.factories import OPERATOR, SUPERVISOR, _step
 from tests.signing import Desk
 from tests.workflows.conftest import Plant
 from tests.workflows.exceptions_kit import Bench, fresh_clock, minutes, open_bench, refused
-from workflows.batch import BatchWorkflow
-from workflows.deviation import DeviationWorkflow
+from workflows.batch_workflow import BatchWorkflow
+from workflows.deviation_workflow import DeviationWorkflow
 from workflows.messages import InvestigateInput, OpenDeviationInput
 
 workflow_env = pytest.fixture(fresh_clock)
@@ -138,7 +139,9 @@ async def test_a_deviation_workflow_survives_a_worker_restart(
 ) -> None:
     """On the real dev server: the batch and its deviation run on a worker that stops; a new
     worker carries on with both from their histories, nothing of them kept in a worker's memory."""
-    own = Plant(client=dev_env.client, task_queue=f"tq-{uuid.uuid4().hex[:8]}", engine=engine)
+    own = Plant(
+        client=dev_env.client, task_queue=f"tq-{uuid.uuid4().hex[:8]}", engine=engine, desk=desk
+    )
     async with build_worker(own.client, engine, task_queue=own.task_queue, trust=desk.trust):
         bench = await open_bench(own, dev_env, desk, RECIPE)
         opened = await bench.handle.execute_update(
@@ -152,5 +155,6 @@ async def test_a_deviation_workflow_survives_a_worker_restart(
             InvestigateInput(actor=SUPERVISOR, root_cause="lid latch worn", impact="none"),
         )
         assert changed.deviation.investigation is not None
+        assert changed.batch_status is BatchStatus.IN_PROGRESS  # answered once the batch applied it
         assert [d.stage.value for d in bench.events().deviations] == ["investigated"]
         await bench.handle.terminate("test over")

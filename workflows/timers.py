@@ -1,4 +1,5 @@
-"""The batch's clocks: durable timers for each step's deadlines, mixed into BatchWorkflow.
+"""The batch workflow's clocks: durable timers for each step's deadlines. Owns the ``breaches``
+and ``not_before`` slices of the batch's state.
 
 Deadlines come from the recipe (``ebr.domain.timing``): a step's maximum duration, and the most
 time allowed between a step and the one it must follow within. The workflow sleeps until the
@@ -10,11 +11,8 @@ the completion is applied.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from temporalio import workflow
-
-from workflows.deviating import THE_RULES, DeviationUpdates
 
 with workflow.unsafe.imports_passed_through():
     from activities.batch_events import BatchEventActivities
@@ -22,28 +20,36 @@ with workflow.unsafe.imports_passed_through():
     from ebr.domain.deviations import Origin
     from ebr.domain.status import TERMINAL
     from ebr.domain.timing import Deadline, TimerBreach
-    from workflows.calls import STORE_RETRY, STORE_WRITE_GIVE_UP, STORE_WRITE_TIMEOUT
+    from workflows.batch_context import BatchContext
+    from workflows.deviations import Deviations
+    from workflows.holds import THE_RULES
     from workflows.messages import PersistBreachInput
 
+__all__ = ["Timers"]
 
-class TimerWatch(DeviationUpdates):
-    _breaches: list[TimerBreach]
-    _not_before: datetime
 
-    def _running_deadlines(self) -> list[Deadline]:
-        breached = {b.deadline.timer_id for b in self._breaches}
-        running = timing.deadlines(self._recipe, self._state, not_before=self._not_before)
+class Timers:
+    """Watch the deadlines; claim and handle the breaches."""
+
+    def __init__(self, context: BatchContext, deviations: Deviations) -> None:
+        self._c = context
+        self._deviations = deviations
+
+    def _running(self) -> list[Deadline]:
+        state = self._c.state
+        breached = {b.deadline.timer_id for b in state.breaches}
+        running = timing.deadlines(self._c.recipe, state.batch, not_before=state.not_before)
         return [d for d in running if d.timer_id not in breached]
 
-    async def _watch_clock(self, done: Callable[[], bool]) -> None:
+    async def watch(self, done: Callable[[], bool]) -> None:
         """Until ``done``: sleep until the nearest deadline or a change of the batch, then look
         for breaches."""
         while not done():
-            seen = self._version
-            due = min((d.due_at for d in self._running_deadlines()), default=None)
+            seen = self._c.version
+            due = min((d.due_at for d in self._running()), default=None)
 
             def woken(seen: int = seen) -> bool:
-                return done() or self._version != seen
+                return done() or self._c.version != seen
 
             if due is None:
                 await workflow.wait_condition(woken)
@@ -55,40 +61,35 @@ class TimerWatch(DeviationUpdates):
                     except TimeoutError:
                         pass
             if not done():
-                await self._check_breaches()
+                await self.handle(self.claim())
 
-    async def _check_breaches(self) -> None:
-        await self._handle_breaches(self._claim_breaches())
-
-    def _claim_breaches(self, step_id: str | None = None) -> list[TimerBreach]:
+    def claim(self, step_id: str | None = None) -> list[TimerBreach]:
         """Take each deadline passed now (of ``step_id`` only, if given) as breached. Taking them
         before anything is awaited means a breach is never handled twice."""
-        if self._state.status in TERMINAL:
+        if self._c.batch.status in TERMINAL:
             return []
         found: list[TimerBreach] = []
-        for deadline in self._running_deadlines():
+        for deadline in self._running():
             if step_id is not None and deadline.step_id != step_id:
                 continue
-            breach = timing.breach(deadline, self._state, at=workflow.now())
+            breach = timing.breach(deadline, self._c.batch, at=workflow.now())
             if breach is not None:
                 found.append(breach)
-        self._breaches += found
-        self._version += bool(found)
+        self._c.state.breaches += found
+        if found:
+            self._c.changed()
         return found
 
-    async def _handle_breaches(self, found: list[TimerBreach]) -> None:
+    async def handle(self, found: list[TimerBreach]) -> None:
         """Audit each breach and open its deviation."""
         for breach in found:
             deadline = breach.deadline
-            await workflow.wait_condition(lambda: self._created)
-            await workflow.execute_local_activity_method(
+            await self._c.created()
+            await self._c.store(
                 BatchEventActivities.persist_breach,
-                PersistBreachInput(batch_id=self._state.header.batch_id, breach=breach),
-                start_to_close_timeout=STORE_WRITE_TIMEOUT,
-                schedule_to_close_timeout=STORE_WRITE_GIVE_UP,
-                retry_policy=STORE_RETRY,
+                PersistBreachInput(batch_id=self._c.batch_id, breach=breach),
             )
-            await self._open_deviation(
+            await self._deviations.open(
                 origin=Origin.TIMER,
                 description=deadline.description,
                 actor=THE_RULES,

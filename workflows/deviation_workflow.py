@@ -3,12 +3,15 @@
 The batch opens it (workflow id = deviation id) and keeps a copy of it; this workflow takes the
 investigation (a supervisor), the classification (QA) and CAPA references, audits each new version,
 and tells the batch (signal ``deviation_changed``), which decides what the deviation does to the
-batch (a hold for a major or critical one). The disposition is a signature in the batch's record
-chain, so the batch records it and closes this workflow (signal ``closed``) with the final version;
-a batch that ends first closes it too.
+batch (a hold for a major or critical one) and says when it has (signal ``batch_applied``): only
+then does the update answer, so the caller's next read shows the batch as the change left it. The
+disposition is a signature in the batch's record chain, so the batch records it and closes this
+workflow (signal ``closed``) with the final version; a batch that ends first closes it too.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from temporalio import workflow
 
@@ -22,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
         CapaInput,
         ClassifyInput,
+        DeviationApplied,
         DeviationChanged,
         DeviationStart,
         InvestigateInput,
@@ -29,11 +33,15 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
+BATCH_ANSWER = timedelta(minutes=1)
+
+
 @workflow.defn
 class DeviationWorkflow:
     """Guarantees: stages go open → investigated → classified → closed, each by its role
     (``ebr.domain.deviations``); a refused request writes nothing; each accepted change is
-    audited before the caller hears of it, and before the batch is told; one change at a time."""
+    audited before the batch is told, and the caller hears of it once the batch has applied it;
+    one change at a time."""
 
     @workflow.init
     def __init__(self, start: DeviationStart) -> None:
@@ -42,6 +50,9 @@ class DeviationWorkflow:
         self._batch = start.batch_workflow_id
         self._changing = False
         self._over = False
+        # Changes sent to the batch, and the last one it applied (with its status after it).
+        self._sent = 0
+        self._applied: DeviationApplied | None = None
 
     @workflow.run
     async def run(self, start: DeviationStart) -> Deviation:
@@ -58,6 +69,12 @@ class DeviationWorkflow:
         """The batch recorded the disposition (or ended): this is the deviation's last version."""
         self._dev = changed.deviation
         self._over = True
+
+    @workflow.signal
+    def batch_applied(self, applied: DeviationApplied) -> None:
+        """The batch applied change ``applied.change`` (its holds placed or lifted, stored)."""
+        if self._applied is None or applied.change > self._applied.change:
+            self._applied = applied
 
     @workflow.update
     async def investigate(self, request: InvestigateInput) -> DeviationChanged:
@@ -144,20 +161,39 @@ class DeviationWorkflow:
                 )
             )
 
+    async def _applied_by_batch(self, change: int) -> None:
+        """Wait until the batch has applied ``change`` (or closed this deviation). A batch that
+        does not answer within ``BATCH_ANSWER`` is not waited for longer: the change is stored,
+        and a stuck deviation would be worse than a page that shows it a moment late."""
+        try:
+            await workflow.wait_condition(
+                lambda: (
+                    self._over or (self._applied is not None and self._applied.change >= change)
+                ),
+                timeout=BATCH_ANSWER,
+            )
+        except TimeoutError:
+            workflow.logger.warning("batch %s did not apply change %d in time", self._batch, change)
+
     async def _change(
         self, changed: Deviation, action: str, actor: Actor, *, reason: str | None = None
     ) -> DeviationChanged:
-        """Audit the new version, then adopt it, then tell the batch."""
+        """Audit the new version, adopt it, tell the batch, and answer once the batch applied it."""
         self._changing = True
         try:
             await persist_deviation(changed, action, actor, reason)
             self._dev = changed
+            self._sent += 1
+            change = self._sent
+            batch = workflow.get_external_workflow_handle(self._batch)
+            await batch.signal(
+                "deviation_changed", DeviationChanged(deviation=changed, change=change)
+            )
+            await self._applied_by_batch(change)
         finally:
             self._changing = False
-        message = DeviationChanged(deviation=changed)
-        batch = workflow.get_external_workflow_handle(self._batch)
-        await batch.signal("deviation_changed", message)
-        return message
+        status = self._applied.batch_status if self._applied is not None else None
+        return DeviationChanged(deviation=changed, change=change, batch_status=status)
 
 
 async def persist_deviation(
