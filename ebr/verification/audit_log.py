@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ebr.audit import body_of
 from ebr.store.audit import AuditRow
-from ebr.verification.report import Inconsistency
+from ebr.verification.findings import Inconsistency
+from ebr.verification.signed_records import TABLE as RECORDS_TABLE
 from signatures.canonical import canonical_json
 from signatures.checkpoints import Checkpoint, verify_checkpoint
 from signatures.errors import BadProof, BadSignature
@@ -71,9 +72,10 @@ def check_audit_rows(rows: Iterable[AuditRow]) -> AuditStats:
 def note_record_entry(
     records: dict[str, tuple[int, str]], idx: int, body: Mapping[str, Any]
 ) -> None:
-    """Remember ``(idx, record hash)`` if the entry ``body`` records a record's signing."""
+    """Remember ``(idx, record hash)`` if the entry ``body`` records a record's signing (entity
+    ``signed_record``, whatever its subject or chain)."""
     new_value = body.get("new_value")
-    if body.get("entity") == "step_record" and body.get("action") in RECORD_ACTIONS:
+    if body.get("entity") == "signed_record" and body.get("action") in RECORD_ACTIONS:
         digest = new_value.get("record_hash") if isinstance(new_value, dict) else None
         records[str(body.get("entity_id"))] = (idx, str(digest))
 
@@ -82,16 +84,16 @@ def check_record_entries(hashes: Mapping[str, str], entries: Mapping[str, tuple[
     """Check that signed records and their audit entries name each other with the same hash.
 
     A record without its entry was slipped in around the application; an entry without its
-    record shows a removed record (also the last of a batch, which the chain alone cannot show).
+    record shows a removed record (also the last of a chain, which the chain alone cannot show).
 
     Raises:
-        Inconsistency: ``step_records`` or ``audit_log``, naming the record or the entry.
+        Inconsistency: ``signed_records`` or ``audit_log``, naming the record or the entry.
     """
     for record_id, digest in hashes.items():
         found = entries.get(record_id)
         if found is None:
             raise Inconsistency(
-                table="step_records",
+                table=RECORDS_TABLE,
                 entry=record_id,
                 problem="no audit entry records this record being signed",
             )
@@ -104,10 +106,9 @@ def check_record_entries(hashes: Mapping[str, str], entries: Mapping[str, tuple[
     for record_id, (idx, _) in entries.items():
         if record_id not in hashes:
             raise Inconsistency(
-                table="step_records",
+                table=RECORDS_TABLE,
                 entry=record_id,
-                problem=f"audit_log idx {idx} records it being signed, but it is missing "
-                "(or unsigned)",
+                problem=f"audit_log idx {idx} records it being signed, but it is missing",
             )
 
 

@@ -1,4 +1,8 @@
-"""Exporting one batch as a self-contained bundle an auditor verifies on another machine."""
+"""Exporting one batch as a self-contained bundle an auditor verifies on another machine.
+
+The bundle carries the batch's whole chain: its step records and the signed decisions on it,
+its deviations and its holds, each with the certificate of the key that signed it.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +15,23 @@ from sqlalchemy import Engine
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from ebr.domain.subjects import ChainKind
 from ebr.store.audit import AuditRow, leaf_hashes
 from ebr.store.batches import get_batch
 from ebr.store.checkpoints import latest_checkpoint
 from ebr.store.keys import get_key
-from ebr.store.records import StepRecordRow
+from ebr.store.signed_records import SignedRecordRow
 from ebr.verification.checkpoints import checkpoint_of
 from ebr.verification.evidence import KeyEvidence, RecordEvidence
-from ebr.verification.report import SetupProblem
+from ebr.verification.findings import SetupProblem
 from signatures.ca import certificate_pem
 from signatures.merkle import MerkleTree
 
 __all__ = ["BUNDLE_FORMAT", "export_bundle"]
 
-BUNDLE_FORMAT = "ebr.bundle/1"
+BUNDLE_FORMAT = "ebr.bundle/2"
+"""``ebr.bundle/2`` carries ``signed_records`` rows (``ebr.record/2`` payloads) of the batch's
+chain; ``ebr.bundle/1`` carried step records of a format no longer read."""
 
 
 def export_bundle(
@@ -34,7 +41,8 @@ def export_bundle(
     ca: x509.Certificate,
     checkpoint_certificate: x509.Certificate,
 ) -> dict[str, Any]:
-    """Collect a batch's evidence: header, records, certificates, audit entries with proofs.
+    """Collect a batch's evidence: header, its chain's records, certificates, audit entries with
+    proofs.
 
     Each of the batch's audit entries carries its RFC 9162 inclusion proof against the latest
     checkpoint, which is included. Nothing is written to the store (this runs offline, on a
@@ -49,11 +57,15 @@ def export_bundle(
         batch = get_batch(session=session, batch_id=batch_id)
         if batch is None:
             raise SetupProblem(f"there is no batch {batch_id!r}")
-        table = StepRecordRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
-        query = core_select(table).where(table.c.batch_id == batch_id).order_by(table.c.seq)
+        table = SignedRecordRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+        query = (
+            core_select(table)
+            .where(table.c.chain_kind == ChainKind.BATCH.value, table.c.chain_id == batch_id)
+            .order_by(table.c.seq)
+        )
         records = [RecordEvidence.of(r._mapping) for r in session.connection().execute(query)]
         keys: dict[str, Any] = {}
-        for key_id in sorted({r.key_id for r in records if r.key_id is not None}):
+        for key_id in sorted({r.key_id for r in records}):
             row = get_key(session=session, key_id=key_id)
             if row is not None:  # a missing key is for the verifier to report
                 keys[key_id] = KeyEvidence(

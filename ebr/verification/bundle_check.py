@@ -10,12 +10,13 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from ebr.domain.subjects import ChainKind, SubjectKind
 from ebr.verification.audit_log import check_record_entries, note_record_entry
 from ebr.verification.bundle import BUNDLE_FORMAT
 from ebr.verification.certificates import check_site_certificate, check_user_keys
 from ebr.verification.evidence import KeyEvidence, RecordEvidence
-from ebr.verification.records import check_records
-from ebr.verification.report import Inconsistency
+from ebr.verification.findings import Inconsistency
+from ebr.verification.signed_records import TABLE, check_signed_records
 from signatures.ca import certificate_fingerprint, load_certificate_pem
 from signatures.checkpoints import Checkpoint, verify_checkpoint
 from signatures.errors import BadProof, BadSignature, SignatureError
@@ -26,11 +27,13 @@ __all__ = ["BundleSummary", "verify_bundle"]
 
 @dataclass(frozen=True)
 class BundleSummary:
-    """What a bundle held; ``ca_from_bundle`` says the CA was not given by the auditor."""
+    """What a bundle held: ``records`` signed records of the batch's chain, ``decisions`` of
+    them signed decisions (on the batch, its deviations, its holds); ``ca_from_bundle`` says the
+    CA was not given by the auditor."""
 
     batch_id: str
-    records_signed: int
-    records_unsigned: int
+    records: int
+    decisions: int
     keys: int
     audit_entries: int
     checkpoint_size: int
@@ -42,12 +45,13 @@ def verify_bundle(bundle: Any, *, ca: x509.Certificate | None) -> BundleSummary:
     """Check a bundle ``export_bundle`` made (its parsed JSON).
 
     Checks: the format; the bundle's CA is ``ca`` (when given; else it is trusted from the
-    bundle, which the caller must say); every key certificate against that CA; every record as
-    ``check_records`` checks it (payload, signature, the batch's chain, the batch's recipe
-    hash); the checkpoint certificate and the checkpoint's signature; each audit entry's leaf
-    hash, batch and inclusion proof against the checkpoint; that signed records and their
-    audit entries name each other. Records and entries of one batch cannot show that the
-    bundle holds all of them beyond that: the chain shows none is missing before the last.
+    bundle, which the caller must say); every key certificate against that CA; that every
+    record is of the batch's chain; every record as ``check_signed_records`` checks it (payload,
+    columns, signature, the chain's order and links, the batch's recipe hash); the checkpoint
+    certificate and the checkpoint's signature; each audit entry's leaf hash, batch and
+    inclusion proof against the checkpoint; that signed records and their audit entries name
+    each other. Records and entries of one batch cannot show that the bundle holds all of them
+    beyond that: the chain shows none is missing before the last.
 
     Raises:
         Inconsistency: the first problem (table ``bundle`` for the bundle's own structure).
@@ -79,11 +83,13 @@ def verify_bundle(bundle: Any, *, ca: x509.Certificate | None) -> BundleSummary:
         raise Inconsistency(table="bundle", entry="certificates", problem="keys are misfiled")
     trusted = check_user_keys(keys, anchor)
     for record in records:
-        if record.batch_id != batch_id:
+        if record.chain_key != (ChainKind.BATCH, batch_id):
             raise Inconsistency(
-                table="step_records", entry=record.record_id, problem=f"not of batch {batch_id}"
+                table=TABLE,
+                entry=record.record_id,
+                problem=f"not of the chain of batch {batch_id}",
             )
-    stats = check_records(sorted(records, key=lambda r: r.seq), trusted, {batch_id: recipe_hash})
+    stats = check_signed_records(records, trusted, {(ChainKind.BATCH, batch_id): recipe_hash})
     key = check_site_certificate(
         checkpoint_cert, anchor, at=checkpoint.timestamp, entry=f"size {checkpoint.tree_size}"
     )
@@ -99,8 +105,8 @@ def verify_bundle(bundle: Any, *, ca: x509.Certificate | None) -> BundleSummary:
     check_record_entries(stats.hashes, noted)
     return BundleSummary(
         batch_id=batch_id,
-        records_signed=stats.signed,
-        records_unsigned=len(stats.unsigned),
+        records=stats.signed,
+        decisions=sum(1 for r in records if SubjectKind(r.subject_kind).is_decision),
         keys=len(keys),
         audit_entries=len(entries),
         checkpoint_size=checkpoint.tree_size,

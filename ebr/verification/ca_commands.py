@@ -12,7 +12,7 @@ from rich.table import Table
 from ebr.settings import Settings
 from ebr.verification.commands import guarded
 from ebr.verification.files import ca_path, read_certificate
-from ebr.verification.report import SetupProblem
+from ebr.verification.findings import SetupProblem
 from signatures.ca import certificate_fingerprint, certificate_pem
 
 __all__ = ["ca_app"]

@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ebr.verification.evidence import KeyEvidence
-from ebr.verification.report import Inconsistency
+from ebr.verification.findings import Inconsistency
 from signatures.ca import (
     certificate_user_id,
     load_certificate_pem,

@@ -9,7 +9,7 @@ from cryptography import x509
 
 from ebr.store.checkpoints import CheckpointRow
 from ebr.verification.certificates import check_site_certificate
-from ebr.verification.report import Inconsistency
+from ebr.verification.findings import Inconsistency
 from signatures.checkpoints import Checkpoint, verify_checkpoint
 from signatures.errors import BadProof, BadSignature, MalformedInput
 from signatures.merkle import MerkleTree, verify_consistency

@@ -20,8 +20,8 @@ from ebr.verification.files import (
     read_certificate,
     read_checkpoint,
 )
+from ebr.verification.findings import Inconsistency, SetupProblem
 from ebr.verification.render import print_bundle_summary, print_inconsistency, print_summary
-from ebr.verification.report import Inconsistency, SetupProblem
 from ebr.verification.store import open_reader, verify_store
 
 __all__ = ["checkpoint", "export", "guarded", "verify"]
@@ -59,12 +59,12 @@ def verify(
     save_checkpoint: Annotated[
         Path | None, typer.Option(help="After success, save the latest checkpoint to this file.")
     ] = None,
-    strict: Annotated[bool, typer.Option(help="Refuse records made before signatures.")] = False,
     bundle: Annotated[
         Path | None, typer.Option(help="Verify an exported bundle instead of the store.")
     ] = None,
 ) -> None:
-    """Verify signatures, chains, the audit log and its checkpoints offline (exit 1: tampered)."""
+    """Verify every signed record and chain, the audit log and its checkpoints offline (exit 1:
+    tampered)."""
     if bundle is not None:
         guarded(lambda: _verify_bundle(bundle, ca))
         return
@@ -79,9 +79,7 @@ def verify(
         saved = read_checkpoint(since) if since is not None else None
         engine = open_reader(settings.resolved_database_url)
         try:
-            summary = verify_store(
-                engine, ca=anchor, checkpoint_certificate=cert, since=saved, strict=strict
-            )
+            summary = verify_store(engine, ca=anchor, checkpoint_certificate=cert, since=saved)
         finally:
             engine.dispose()
         print_summary(console, summary)
@@ -126,7 +124,8 @@ def export(
         summary = verify_bundle(bundle, ca=anchor)  # never hand out a bundle that fails
         _write(out, json.dumps(bundle, indent=1, sort_keys=True) + "\n")
         console.print(
-            f"exported batch {escape(batch)}: {summary.records_signed} signed records, "
+            f"exported batch {escape(batch)}: {summary.records} signed records "
+            f"({summary.decisions} decisions), "
             f"{summary.audit_entries} audit entries proven in checkpoint size "
             f"{summary.checkpoint_size} → {out}"
         )

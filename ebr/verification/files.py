@@ -7,7 +7,7 @@ from pathlib import Path
 from cryptography import x509
 
 from ebr.trust import CHECKPOINT_CERT_FILE, pki_dir
-from ebr.verification.report import SetupProblem
+from ebr.verification.findings import SetupProblem
 from signatures.ca import CA_CERT_FILE, load_certificate_pem
 from signatures.checkpoints import Checkpoint
 from signatures.errors import SignatureError

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ebr.domain.subjects import ChainKind
 from signatures.checkpoints import Checkpoint
 
-__all__ = ["Inconsistency", "SetupProblem", "Summary"]
+__all__ = ["ChainTally", "Inconsistency", "SetupProblem", "Summary"]
 
 
 class Inconsistency(Exception):
     """The evidence contradicts itself: ``table`` and ``entry`` name where, ``problem`` what.
 
     ``entry`` is what an auditor looks up: a record id, ``idx 12``, ``key <key id>``,
-    ``size 40`` for a checkpoint, ``batch B-1 seq 3``.
+    ``size 40`` for a checkpoint, ``batch B-1 seq 3`` for a place in a chain.
     """
 
     def __init__(self, *, table: str, entry: str, problem: str) -> None:
@@ -32,24 +33,26 @@ class SetupProblem(Exception):
 
 
 @dataclass
+class ChainTally:
+    """How many chains of one kind were checked, and how many records they hold."""
+
+    chains: int = 0
+    records: int = 0
+
+
+@dataclass
 class Summary:
     """What a successful verification of the whole store covered."""
 
     users: int = 0
     keys: int = 0
-    records_signed: int = 0
-    records_unsigned: int = 0
-    unsigned_examples: list[str] = field(default_factory=list)
-    batches: int = 0
+    records: int = 0
+    chains: dict[ChainKind, ChainTally] = field(default_factory=dict)
     audit_entries: int = 0
     checkpoints: int = 0
     latest: Checkpoint | None = None
     since_size: int | None = None
     seconds: float = 0.0
-
-    @property
-    def records(self) -> int:
-        return self.records_signed + self.records_unsigned
 
     @property
     def records_per_second(self) -> float:

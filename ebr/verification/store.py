@@ -12,12 +12,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from ebr.domain.subjects import ChainKind
 from ebr.store.audit import AuditRow
 from ebr.store.batches import BatchRow
 from ebr.store.checkpoints import CheckpointRow
 from ebr.store.db import make_engine
 from ebr.store.keys import UserKeyRow, all_certificates
-from ebr.store.records import StepRecordRow
+from ebr.store.recipes import RecipeRow
+from ebr.store.signed_records import SignedRecordRow
 from ebr.store.users import UserRow
 from ebr.verification.audit_log import (
     AuditStats,
@@ -28,9 +30,9 @@ from ebr.verification.audit_log import (
 from ebr.verification.certificates import check_site_certificate, check_user_keys
 from ebr.verification.checkpoints import check_checkpoints
 from ebr.verification.evidence import KeyEvidence, RecordEvidence
+from ebr.verification.findings import SetupProblem, Summary
 from ebr.verification.gc_pause import collection_paused
-from ebr.verification.records import RecordStats, check_records
-from ebr.verification.report import Inconsistency, SetupProblem, Summary
+from ebr.verification.signed_records import RecipeHashes, RecordStats, check_signed_records
 from signatures.checkpoints import Checkpoint
 
 __all__ = ["open_reader", "verify_store"]
@@ -66,12 +68,12 @@ def verify_store(
     ca: x509.Certificate,
     checkpoint_certificate: x509.Certificate,
     since: Checkpoint | None = None,
-    strict: bool = False,
 ) -> Summary:
     """Check everything the store holds, in order, stopping at the first inconsistency.
 
-    Order: user certificates (``check_user_keys``); signed records, their signatures and each
-    batch's chain (``check_records``), unsigned records refused only when ``strict``; the audit
+    Order: user certificates (``check_user_keys``); every signed record of every chain, their
+    signatures, each chain's order and links, and the recipe hashes their owner rows hold
+    (``check_signed_records``); the audit
     log's rows and tree (``check_audit_rows``); the checkpoints (``check_checkpoints``); the
     checkpoint ``since`` an auditor kept (``check_since``); last, that signed records and their
     audit entries name each other (``check_record_entries``).
@@ -82,7 +84,7 @@ def verify_store(
     """
     started = time.perf_counter()
     with collection_paused():
-        summary, stats, audit = _checked(engine, ca, checkpoint_certificate, strict=strict)
+        summary, stats, audit = _checked(engine, ca, checkpoint_certificate)
         if since is not None:
             key = check_site_certificate(
                 checkpoint_certificate, ca, at=since.timestamp, entry="saved checkpoint"
@@ -95,7 +97,7 @@ def verify_store(
 
 
 def _checked(
-    engine: Engine, ca: x509.Certificate, checkpoint_certificate: x509.Certificate, *, strict: bool
+    engine: Engine, ca: x509.Certificate, checkpoint_certificate: x509.Certificate
 ) -> tuple[Summary, RecordStats, AuditStats]:
     summary = Summary()
     try:
@@ -104,21 +106,12 @@ def _checked(
             keys = [_key(row) for row in all_certificates(session=session)]
             summary.keys = len(keys)
             trusted = check_user_keys(keys, ca)
-            batches = dict(session.exec(select(BatchRow.batch_id, BatchRow.recipe_hash)).all())
-            table = StepRecordRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
-            query = core_select(table).order_by(table.c.batch_id, table.c.seq)
+            table = SignedRecordRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+            query = core_select(table).order_by(table.c.chain_kind, table.c.chain_id, table.c.seq)
             rows = session.connection().execute(query)
-            stats = check_records([RecordEvidence.of(r._mapping) for r in rows], trusted, batches)
-            summary.records_signed, summary.batches = stats.signed, stats.batches
-            summary.records_unsigned = len(stats.unsigned)
-            summary.unsigned_examples = stats.unsigned[:5]
-            if strict and stats.unsigned:
-                raise Inconsistency(
-                    table="step_records",
-                    entry=stats.unsigned[0],
-                    problem="the record is unsigned (written before records were signed), "
-                    "and --strict refuses unsigned records",
-                )
+            records = [RecordEvidence.of(r._mapping) for r in rows]
+            stats = check_signed_records(records, trusted, _recipe_hashes(session))
+            summary.records, summary.chains = stats.signed, stats.by_kind
             audit_query = select(AuditRow).order_by(col(AuditRow.idx))
             audit = check_audit_rows(session.exec(audit_query.execution_options(yield_per=5000)))
             summary.audit_entries = audit.tree.size
@@ -129,6 +122,17 @@ def _checked(
     except SQLAlchemyError as exc:
         raise SetupProblem(f"cannot read the record store (is it migrated?): {exc}") from None
     return summary, stats, audit
+
+
+def _recipe_hashes(session: Session) -> RecipeHashes:
+    """What the owners of chains hold: each batch's recipe hash, each recipe version's hash."""
+    found: dict[tuple[str, str], str] = {}
+    for batch_id, recipe_hash in session.exec(select(BatchRow.batch_id, BatchRow.recipe_hash)):
+        found[(ChainKind.BATCH, batch_id)] = recipe_hash
+    versions = select(RecipeRow.code, RecipeRow.version, RecipeRow.content_hash)
+    for code, version, content_hash in session.exec(versions):
+        found[(ChainKind.RECIPE_VERSION, f"{code}/{version}")] = content_hash
+    return found
 
 
 def _key(row: UserKeyRow) -> KeyEvidence:

@@ -17,25 +17,29 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from ebr.audit import body_of
-from ebr.domain.records import Meaning
+from ebr.domain.meanings import Meaning
+from ebr.domain.signed_records import RecordPayload, Signer
+from ebr.domain.subjects import Chain, batch_chain, step_subject
 from ebr.store.audit import AuditRow
 from ebr.store.batches import BatchRow
 from ebr.store.checkpoints import CheckpointRow
 from ebr.store.keys import UserKeyRow
-from ebr.store.records import StepRecordRow
+from ebr.store.signed_records import SignedRecordRow
 from signatures.ca import certificate_pem, create_site_ca, issue_user_certificate
 from signatures.canonical import canonical_json
 from signatures.checkpoints import sign_checkpoint
 from signatures.merkle import leaf_hash
-from tests.verification.site import Site, payload, sign
+from tests.chains import SigningUser, sealed
+from tests.verification.site import NAMES, Site
 
-RECORDS: Table = StepRecordRow.__table__  # type: ignore[attr-defined]
+RECORDS: Table = SignedRecordRow.__table__  # type: ignore[attr-defined]
 AUDIT: Table = AuditRow.__table__  # type: ignore[attr-defined]
 KEYS: Table = UserKeyRow.__table__  # type: ignore[attr-defined]
 CHECKPOINTS: Table = CheckpointRow.__table__  # type: ignore[attr-defined]
 BATCHES: Table = BatchRow.__table__  # type: ignore[attr-defined]
 WEIGHED = "B-A/weigh-api/1/performed"  # seq 2 of batch B-A
 VERIFIED = "B-A/weigh-api/1/verified"  # seq 3
+RELEASED = "B-A/batch:B-A/released"  # seq 11, the last of batch B-A
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,89 @@ class Attack:
 
 
 def record(connection: Connection, batch_id: str, seq: int) -> Any:
-    query = select(RECORDS).where(RECORDS.c.batch_id == batch_id, RECORDS.c.seq == seq)
+    return in_chain(connection, batch_chain(batch_id), seq)
+
+
+def in_chain(connection: Connection, chain: Chain, seq: int) -> Any:
+    """The row at ``seq`` of ``chain``."""
+    query = select(RECORDS).where(
+        RECORDS.c.chain_kind == chain.kind.value,
+        RECORDS.c.chain_id == chain.id,
+        RECORDS.c.seq == seq,
+    )
     return connection.execute(query).one()
 
 
-def set_record(connection: Connection, record_id: str, **values: Any) -> None:
+def by_id(connection: Connection, record_id: str) -> Any:
+    return connection.execute(select(RECORDS).where(RECORDS.c.record_id == record_id)).one()
+
+
+def set_record(connection: Connection, record_id: str, /, **values: Any) -> None:
     connection.execute(update(RECORDS).where(RECORDS.c.record_id == record_id).values(**values))
+
+
+def store_forged(connection: Connection, payload: RecordPayload, key_of: SigningUser) -> None:
+    """Insert ``payload`` signed with ``key_of``'s key, its columns saying what it says, as an
+    attacker holding that key would, around the application (so without its audit entry)."""
+    evidence = sealed(key_of, payload)
+    record = payload.to_record()
+    columns = record.model_dump(mode="json", exclude={"chain", "subject", "recorded_at"})
+    connection.execute(
+        insert(RECORDS).values(
+            **columns,
+            chain_kind=record.chain.kind.value,
+            chain_id=record.chain.id,
+            subject_kind=record.subject.kind.value,
+            subject_id=record.subject.id,
+            batch_id=record.batch_id,
+            recorded_at=payload.signed_at,
+            payload=evidence.payload,
+            record_hash=evidence.record_hash,
+            prev_hash=evidence.prev_hash,
+            signature=evidence.signature,
+            key_id=evidence.key_id,
+        )
+    )
+
+
+def replace_signed(
+    connection: Connection, record_id: str, payload: RecordPayload, key_of: SigningUser
+) -> None:
+    """Rewrite a stored record as ``payload`` signed with ``key_of``'s key: payload, hash,
+    signature, key and every column made to agree (the record id too), as a careful attacker."""
+    evidence = sealed(key_of, payload)
+    record = payload.to_record()
+    set_record(
+        connection,
+        record_id,
+        record_id=record.record_id,
+        chain_kind=record.chain.kind.value,
+        chain_id=record.chain.id,
+        seq=record.seq,
+        subject_kind=record.subject.kind.value,
+        subject_id=record.subject.id,
+        batch_id=record.batch_id,
+        execution=record.execution,
+        meaning=record.meaning.value,
+        values=[v.model_dump(mode="json") for v in record.values],
+        comment=record.comment,
+        reason=record.reason,
+        corrects=record.corrects,
+        detail=record.detail,
+        user_id=record.user_id,
+        user_name=record.user_name,
+        station=record.station,
+        recorded_at=record.recorded_at,
+        payload=evidence.payload,
+        record_hash=evidence.record_hash,
+        prev_hash=evidence.prev_hash,
+        signature=evidence.signature,
+        key_id=evidence.key_id,
+    )
+
+
+def stored_payload(connection: Connection, record_id: str) -> RecordPayload:
+    return RecordPayload.model_validate_json(by_id(connection, record_id).payload)
 
 
 def edit_values(connection: Connection, site: Site) -> None:
@@ -89,7 +170,7 @@ def delete_middle(connection: Connection, site: Site) -> None:
 
 
 def delete_last(connection: Connection, site: Site) -> None:
-    connection.execute(delete(RECORDS).where(RECORDS.c.record_id == "B-A/weigh-api/1/corrected/6"))
+    connection.execute(delete(RECORDS).where(RECORDS.c.record_id == RELEASED))
 
 
 def reorder(connection: Connection, site: Site) -> None:
@@ -99,23 +180,19 @@ def reorder(connection: Connection, site: Site) -> None:
 
 
 def _forge(connection: Connection, site: Site, signer: str, key_owner: str) -> None:
-    head = record(connection, "B-A", 6).record_hash
-    content = payload(site, "B-A", 7, head, signer, "note", Meaning.PERFORMED)
-    signature, key_id = sign(site.users[key_owner], content)
-    data = canonical_json(content.signable()).decode()
-    recorded = content.to_record().model_dump(mode="json")
-    recorded["recorded_at"] = content.signed_at
-    connection.execute(
-        insert(RECORDS).values(
-            **recorded,
-            payload=data,
-            record_hash=hashlib.sha256(data.encode()).hexdigest(),
-            prev_hash=head,
-            signature=signature,
-            key_id=key_id,
-            corrects=None,
-        )
+    head = record(connection, "B-A", 11).record_hash
+    content = RecordPayload(
+        chain=batch_chain("B-A"),
+        seq=12,
+        prev_hash=head,
+        subject=step_subject("note"),
+        meaning=Meaning.PERFORMED,
+        recipe_hash=site.recipe_hash,
+        signer=Signer(user_id=signer, full_name=NAMES[signer]),
+        station="line-1",
+        signed_at=datetime.now(UTC),
     )
+    store_forged(connection, content, site.users[key_owner])
 
 
 def forge_with_other_key(connection: Connection, site: Site) -> None:
@@ -230,42 +307,46 @@ def edit_recipe_hash(connection: Connection, site: Site) -> None:
 
 
 ATTACKS = [
-    Attack("edit a record's values column", edit_values, "step_records", WEIGHED, "column values"),
+    Attack(
+        "edit a record's values column", edit_values, "signed_records", WEIGHED, "column values"
+    ),
     Attack(
         "edit a record's payload",
         edit_payload,
-        "step_records",
+        "signed_records",
         WEIGHED,
         "record_hash is not the SHA-256",
     ),
     Attack(
         "edit payload, hash and column",
         edit_payload_rehashed,
-        "step_records",
+        "signed_records",
         WEIGHED,
         "signature does not verify",
     ),
     Attack(
         "swap a record's signature",
         swap_signature,
-        "step_records",
+        "signed_records",
         WEIGHED,
         "signature does not verify",
     ),
-    Attack("edit a prev_hash column", edit_prev_hash, "step_records", WEIGHED, "column prev_hash"),
-    Attack("delete a record", delete_middle, "step_records", "batch B-A seq 3", "missing"),
+    Attack(
+        "edit a prev_hash column", edit_prev_hash, "signed_records", WEIGHED, "column prev_hash"
+    ),
+    Attack("delete a record", delete_middle, "signed_records", "batch B-A seq 3", "missing"),
     Attack(
         "delete a batch's last record",
         delete_last,
-        "step_records",
-        "B-A/weigh-api/1/corrected/6",
+        "signed_records",
+        RELEASED,
         "is missing",
     ),
-    Attack("reorder two records", reorder, "step_records", "B-A/mixer/1/performed", "column seq"),
+    Attack("reorder two records", reorder, "signed_records", "B-A/mixer/1/performed", "column seq"),
     Attack(
         "insert a record signed with another user's key",
         forge_with_other_key,
-        "step_records",
+        "signed_records",
         "B-A/note/1/performed",
         "certified for 'omar'",
         False,
@@ -273,7 +354,7 @@ ATTACKS = [
     Attack(
         "append a record around the application",
         forge_appended,
-        "step_records",
+        "signed_records",
         "B-A/note/1/performed",
         "no audit entry",
         False,
@@ -281,14 +362,14 @@ ATTACKS = [
     Attack(
         "replay a record from batch A in batch B",
         replay_across_batches,
-        "step_records",
+        "signed_records",
         "B-B/weigh-api/1/performed",
         "column record_id",
     ),
     Attack(
         "replay a signature from batch A in batch B",
         replay_signature_only,
-        "step_records",
+        "signed_records",
         "B-B/weigh-api/1/performed",
         "signature does not verify",
     ),

@@ -1,6 +1,6 @@
 """Each verification test gets its own copy of a signed site, on SQLite and on PostgreSQL.
 
-The site (users, keys, two signed batches, checkpoints) is built once per backend per session;
+The site (users, keys, chains of every kind, checkpoints) is built once per backend per session;
 every test then works on a clone (a copied SQLite file; a PostgreSQL ``CREATE DATABASE ...
 TEMPLATE``), so attacks never leak between tests.
 """
@@ -15,17 +15,34 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import typer
 from sqlalchemy import Connection, Engine, create_engine
 from typer.testing import CliRunner, Result
 
-from ebr.cli import app
 from ebr.store.db import make_engine, migrate, normalize_url
 from ebr.trust import SiteTrust
+from ebr.verification import commands
+from ebr.verification.ca_commands import ca_app
 from tests.dbfixtures import admin_url, postgres_database, sqlite_database
 from tests.store.tamper import drop_guards
 from tests.verification.site import Site, build_site, make_trust
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def commands_app() -> typer.Typer:
+    """The verification commands, registered as ``ebr.cli`` registers them (``test_commands``
+    checks that the real ``ebr`` has them); without the rest of the CLI, so these tests need
+    neither the API nor the worker to import."""
+    app = typer.Typer(no_args_is_help=True)
+    app.add_typer(ca_app, name="ca")
+    app.command("verify")(commands.verify)
+    app.command("export")(commands.export)
+    app.command("checkpoint")(commands.checkpoint)
+    return app
+
+
+APP = commands_app()
 
 
 @dataclass
@@ -55,7 +72,7 @@ class Store:
 
     def ebr(self, *args: str) -> Result:
         env = {"EBR_DATA_DIR": str(self.data_dir), "EBR_DATABASE_URL": self.url, "COLUMNS": "200"}
-        return CliRunner().invoke(app, list(args), env=env)
+        return CliRunner().invoke(APP, list(args), env=env)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -1,42 +1,51 @@
-"""A real site for verification tests: trust material, demo users with keys, signed batches.
+"""A real site for verification tests: trust material, demo users with keys, chains of every kind.
 
-Records are signed and stored exactly as the system does (``RecordPayload``, the user's key
-opened with the demo password, ``SignedRecordActivities.persist_signed_record``), and the log is
-checkpointed with ``AuditLogActivities``; only Temporal is left out.
+Records are signed with the demo users' real keys and stored with their audit entries as the
+signing activity stores them (``tests.chains``), and the log is checkpointed with
+``AuditLogActivities``; Temporal is left out. The site holds:
+
+- batch B-A: six step records, then QA's signed dispositions of deviations B-A-DEV-1 and
+  B-A-DEV-2, QA's lifts of holds B-A-H1 and B-A-H2, and the batch's release (11 records);
+- batch B-B: six step records;
+- lot LOT-7 (identity verified, then approved for use), the account of omar (approved by the
+  administrator) and recipe version TEST-MIX/1 (approved by QA, binding its content hash).
 """
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from activities.audit_log import AuditLogActivities
-from activities.signed_records import SignedRecordActivities
-from ebr.domain.batch import BatchStatus
-from ebr.domain.records import Meaning, StepRecord
-from ebr.domain.signed import GENESIS, RecordPayload, Signer
+from ebr.domain.meanings import Meaning
+from ebr.domain.subjects import (
+    Chain,
+    ChainKind,
+    Subject,
+    SubjectKind,
+    batch_chain,
+    batch_subject,
+    deviation_subject,
+    hold_subject,
+    step_subject,
+)
 from ebr.domain.values import RecordedValue
 from ebr.seed import DEMO_USERS, seed_demo
 from ebr.store.audit import AuditRow
 from ebr.store.batches import insert_batch
 from ebr.store.db import session_scope
-from ebr.store.keys import active_key
 from ebr.store.recipes import save_recipe
-from ebr.store.records import insert_step_record
 from ebr.trust import SiteTrust, load_or_create_trust
-from signatures.keys import WrappedKey, unwrap_key
-from signatures.records import sign_payload
+from tests.chains import Chains, SigningUser
 from tests.factories import header_for, recipe_yaml, small_recipe
-from workflows.messages import PersistSignedInput
 
 SITE_NAME = "Verification Test Site"
 NAMES = {user.user_id: user.full_name for user in DEMO_USERS}
+SIGNERS = ("olga", "omar", "sam", "quinn", "rita", "adam")
 WEIGHT = RecordedValue(
     name="weight",
     type="number",
@@ -46,13 +55,11 @@ WEIGHT = RecordedValue(
     in_spec=True,
     critical=True,
 )
-
-
-@dataclass(frozen=True)
-class SigningUser:
-    user_id: str
-    key: Ed25519PrivateKey
-    key_id: str
+RECIPE = "TEST-MIX/1"
+LOT = Chain(kind=ChainKind.LOT, id="LOT-7")
+ACCOUNT = Chain(kind=ChainKind.ACCOUNT, id="omar")
+RECIPE_VERSION = Chain(kind=ChainKind.RECIPE_VERSION, id=RECIPE)
+DISPOSITION = {"decision": "accept", "rework_steps": [], "capa_ref": "CAPA-7"}
 
 
 @dataclass
@@ -77,6 +84,7 @@ class Site:
             "latest": self.latest,
             "weighed": self.entry_of["B-A/weigh-api/1/performed"],
             "verified": self.entry_of["B-A/weigh-api/1/verified"],
+            "released": self.entry_of["B-A/batch:B-A/released"],
         }
 
 
@@ -85,7 +93,8 @@ def make_trust(data_dir: Path) -> SiteTrust:
 
 
 def build_site(engine: Engine, trust: SiteTrust) -> Site:
-    """Seed users, then batches B-A and B-B (B-B ends with an unsigned record), two checkpoints."""
+    """Seed users, then batches B-A (with decisions) and B-B, the lot, account and recipe
+    version chains, and two checkpoints (after B-A, and at the end)."""
     seed_demo(engine, trust)
     recipe = small_recipe()
     with session_scope(engine) as session:
@@ -98,79 +107,24 @@ def build_site(engine: Engine, trust: SiteTrust) -> Site:
         )
         for batch_id in ("B-A", "B-B"):
             insert_batch(session=session, header=header_for(recipe, batch_id), steps_total=5)
-    users = {uid: _open(engine, uid) for uid in ("olga", "omar", "sam")}
-    site = Site(trust=trust, users=users, recipe_hash=recipe.content_hash())
+    chains = Chains(engine, trust)
+    chains.open_demo(SIGNERS)
+    site = Site(trust=trust, users=chains.users, recipe_hash=recipe.content_hash())
     checkpoints = AuditLogActivities(engine, trust)
-    sign_batch(engine, site, "B-A")
+    sign_batch(chains, "B-A")
+    decide_batch(chains, "B-A")
     first = checkpoints.write_checkpoint().tree_size
-    sign_batch(engine, site, "B-B")
-    _unsigned(engine, "B-B", seq=7)
+    sign_batch(chains, "B-B")
+    sign_other_chains(chains, site.recipe_hash)
     site.sizes = (first, checkpoints.write_checkpoint().tree_size)
     with session_scope(engine) as session:
-        rows = session.exec(select(AuditRow).where(AuditRow.entity == "step_record")).all()
+        rows = session.exec(select(AuditRow).where(AuditRow.entity == "signed_record")).all()
         site.entry_of = {row.entity_id: row.idx for row in rows}
     return site
 
 
-def _open(engine: Engine, user_id: str) -> SigningUser:
-    with session_scope(engine) as session:
-        row = active_key(session=session, user_id=user_id)
-    assert row is not None
-    key = unwrap_key(WrappedKey.from_json(row.wrapped), f"ebr-demo-{user_id}")
-    return SigningUser(user_id=user_id, key=key, key_id=row.key_id)
-
-
-def payload(
-    site: Site,
-    batch_id: str,
-    seq: int,
-    prev_hash: str,
-    user_id: str,
-    step_id: str,
-    meaning: Meaning,
-    values: tuple[RecordedValue, ...] = (),
-    corrects: str | None = None,
-) -> RecordPayload:
-    return RecordPayload(
-        batch_id=batch_id,
-        recipe_hash=site.recipe_hash,
-        seq=seq,
-        prev_hash=prev_hash,
-        step_id=step_id,
-        execution=1,
-        meaning=meaning,
-        values=values,
-        reason="typo on the scale printout" if corrects else None,
-        corrects=corrects,
-        signer=Signer(user_id=user_id, full_name=NAMES[user_id]),
-        station="line-1",
-        signed_at=datetime.now(UTC),
-    )
-
-
-def sign(user: SigningUser, content: RecordPayload) -> tuple[str, str]:
-    """(record hash is computed by the caller) -> (base64 signature, key id)."""
-    _, signature = sign_payload(user.key, content.signable())
-    return base64.b64encode(signature.value).decode("ascii"), signature.key_id
-
-
-def persist(engine: Engine, site: Site, content: RecordPayload, user: SigningUser) -> str:
-    signature, key_id = sign(user, content)
-    stored = SignedRecordActivities(engine, site.trust.ca.certificate).persist_signed_record(
-        PersistSignedInput(
-            payload=content,
-            signature=signature,
-            key_id=key_id,
-            status=BatchStatus.IN_PROGRESS,
-            steps_done=min(content.seq, 5),
-            completed_at=None,
-        )
-    )
-    return stored.record_hash
-
-
-def sign_batch(engine: Engine, site: Site, batch_id: str) -> None:
-    """Six signed records: perform, weigh, verify, check, supervise, correct."""
+def sign_batch(chains: Chains, batch_id: str) -> None:
+    """Six signed step records: perform, weigh, verify, check, supervise, correct."""
     weighed = f"{batch_id}/weigh-api/1/performed"
     steps = [
         ("olga", "read-sop", Meaning.PERFORMED, (), None),
@@ -180,28 +134,45 @@ def sign_batch(engine: Engine, site: Site, batch_id: str) -> None:
         ("sam", "mixer", Meaning.PERFORMED, (_speed(),), None),
         ("olga", "weigh-api", Meaning.CORRECTED, (_corrected(),), weighed),
     ]
-    head = GENESIS
-    for seq, (user_id, step_id, meaning, values, corrects) in enumerate(steps, start=1):
-        content = payload(site, batch_id, seq, head, user_id, step_id, meaning, values, corrects)
-        head = persist(engine, site, content, site.users[user_id])
+    for user_id, step_id, meaning, values, corrects in steps:
+        chains.append(
+            batch_chain(batch_id),
+            step_subject(step_id),
+            meaning,
+            by=user_id,
+            values=values,
+            corrects=corrects,
+            reason="typo on the scale printout" if corrects else None,
+        )
 
 
-def _unsigned(engine: Engine, batch_id: str, seq: int) -> None:
-    record = StepRecord(
-        record_id=f"{batch_id}/note/1/performed",
-        batch_id=batch_id,
-        seq=seq,
-        step_id="note",
-        execution=1,
-        meaning=Meaning.PERFORMED,
-        values=(),
-        user_id="olga",
-        user_name=NAMES["olga"],
-        station="line-1",
-        recorded_at=datetime.now(UTC),
-    )
-    with session_scope(engine) as session:
-        insert_step_record(session=session, record=record)
+def decide_batch(chains: Chains, batch_id: str) -> None:
+    """QA disposes of two deviations and lifts two holds; a second QA releases the batch."""
+    chain = batch_chain(batch_id)
+    decisions: list[tuple[Subject, Meaning, str, str]] = [
+        (deviation_subject(f"{batch_id}-DEV-1"), Meaning.APPROVED, "quinn", "re-weighed in spec"),
+        (hold_subject(f"{batch_id}-H1"), Meaning.APPROVED, "quinn", "deviation closed"),
+        (deviation_subject(f"{batch_id}-DEV-2"), Meaning.APPROVED, "quinn", "label reprinted"),
+        (hold_subject(f"{batch_id}-H2"), Meaning.APPROVED, "quinn", "mixer serviced"),
+        (batch_subject(batch_id), Meaning.RELEASED, "rita", "all exceptions reviewed"),
+    ]
+    for subject, meaning, user_id, reason in decisions:
+        detail = DISPOSITION if subject.kind is SubjectKind.DEVIATION else None
+        chains.append(chain, subject, meaning, by=user_id, reason=reason, detail=detail)
+
+
+def sign_other_chains(chains: Chains, recipe_hash: str) -> None:
+    """Records outside any batch: a lot's two, an account's one, a recipe version's one."""
+    lot = Subject(kind=SubjectKind.LOT, id=LOT.id)
+    chains.append(LOT, lot, Meaning.VERIFIED, by="olga", comment="identity by NIR")
+    chains.append(LOT, lot, Meaning.APPROVED, by="quinn", reason="certificate of analysis "
+                       "checked", detail={"status": "approved"})  # fmt: skip
+    account = Subject(kind=SubjectKind.ACCOUNT, id=ACCOUNT.id)
+    chains.append(ACCOUNT, account, Meaning.APPROVED, by="adam", reason="trained operator",
+                       detail={"roles": ["operator"]}, station="office")  # fmt: skip
+    version = Subject(kind=SubjectKind.RECIPE_VERSION, id=RECIPE)
+    chains.append(RECIPE_VERSION, version, Meaning.APPROVED, by="quinn",
+                       recipe_hash=recipe_hash, reason="validated")  # fmt: skip
 
 
 def _check() -> RecordedValue:

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from activities.audit_log import AuditLogActivities
 from ebr.audit import audit
+from ebr.domain.subjects import SubjectKind
 from ebr.store.db import session_scope
 from signatures.ca import certificate_pem, create_site_ca
 from signatures.merkle import leaf_hash
@@ -20,6 +22,8 @@ Bundle = dict[str, Any]
 WEIGHED = "B-A/weigh-api/1/performed"
 VERIFIED = "B-A/weigh-api/1/verified"
 READ_SOP = "B-A/read-sop/1/performed"
+RELEASED = "B-A/batch:B-A/released"
+DISPOSED = "B-A/deviation:B-A-DEV-1/approved"
 
 
 def export(store: Store, tmp_path: Path, batch: str = "B-A") -> Path:
@@ -34,13 +38,18 @@ def test_an_exported_bundle_verifies_against_the_site_ca(store: Store, tmp_path:
     ca = tmp_path / "ca.pem"
     assert store.ebr("ca", "export", "--out", str(ca)).exit_code == 0
     data = json.loads(bundle.read_text())
-    assert data["format"] == "ebr.bundle/1" and len(data["records"]) == 6
-    assert all(e["proof"] for e in data["audit"]) and data["checkpoint"]["tree_size"] > 6
+    assert data["format"] == "ebr.bundle/2" and len(data["records"]) == 11
+    kinds = [SubjectKind(r["subject_kind"]) for r in data["records"]]
+    assert kinds == [SubjectKind.BATCH_STEP] * 6 + [
+        SubjectKind.DEVIATION, SubjectKind.HOLD, SubjectKind.DEVIATION, SubjectKind.HOLD,
+        SubjectKind.BATCH,
+    ]  # fmt: skip
+    assert all(e["proof"] for e in data["audit"]) and data["checkpoint"]["tree_size"] > 11
     result = store.ebr("verify", "--bundle", str(bundle), "--ca", str(ca))
     assert result.exit_code == 0, result.output
     out = flat(result)
     assert "bundle of batch B-A is consistent" in out and "warning" not in out
-    assert "records signed │ 6" in out
+    assert "signed records of its chain │ 11" in out and "of which decisions │ 5" in out
     assert f"audit entries (inclusion proven) │ {len(data['audit'])} " in out
 
 
@@ -48,7 +57,8 @@ def test_a_bundle_without_ca_trusts_its_own_and_says_so(store: Store, tmp_path: 
     result = store.ebr("verify", "--bundle", str(export(store, tmp_path, "B-B")))
     assert result.exit_code == 0, result.output
     assert "trusted from the bundle itself" in flat(result)
-    assert "records unsigned │ 1" in flat(result)
+    assert "signed records of its chain │ 6" in flat(result)
+    assert "of which decisions │ 0" in flat(result)
 
 
 def test_export_waits_for_a_checkpoint_covering_the_batch(store: Store, tmp_path: Path) -> None:
@@ -68,11 +78,21 @@ def test_export_waits_for_a_checkpoint_covering_the_batch(store: Store, tmp_path
     result = store.ebr("export", "--batch", "B-A", "--out", str(tmp_path / "b.json"))
     assert result.exit_code == 2 and "ebr checkpoint" in flat(result)
     assert not (tmp_path / "b.json").exists()
+    written = AuditLogActivities(store.engine, store.site.trust).write_checkpoint()
+    assert written.tree_size == store.site.latest + 1
+    assert json.loads(export(store, tmp_path).read_text())["audit"][-1]["idx"] == store.site.latest
+
+
+def test_the_checkpoint_command_signs_once(store: Store) -> None:
+    """``ebr checkpoint`` (it opens the store as the worker does, through ``ebr.runtime``)."""
+    with session_scope(store.engine) as session:
+        audit(session, event_key="late", at=datetime.now(UTC), actor="quinn", station="qa-lab",
+              action="note", entity="batch", entity_id="B-A", batch_id="B-A", reason="late")  # fmt: skip
     signed = store.ebr("checkpoint")
     size = store.site.latest + 1
-    assert signed.exit_code == 0 and f"checkpoint signed: tree size {size}" in flat(signed)
+    assert signed.exit_code == 0, signed.output
+    assert f"checkpoint signed: tree size {size}" in flat(signed)
     assert "already signed" in flat(store.ebr("checkpoint"))
-    assert json.loads(export(store, tmp_path).read_text())["audit"][-1]["idx"] == size - 1
 
 
 def test_export_of_an_unknown_batch_is_a_clear_error(store: Store, tmp_path: Path) -> None:
@@ -133,6 +153,18 @@ def drop_middle_record(bundle: Bundle) -> None:
     bundle["records"].pop(2)
 
 
+def move_disposition_to_another_deviation(bundle: Bundle) -> None:
+    _record(bundle, 7)["subject_id"] = "B-A-DEV-2"
+
+
+def drop_disposition(bundle: Bundle) -> None:
+    bundle["records"].remove(_record(bundle, 7))
+
+
+def move_release_to_another_chain(bundle: Bundle) -> None:
+    _record(bundle, 11).update(chain_id="B-B", batch_id="B-B")
+
+
 def forge_checkpoint_root(bundle: Bundle) -> None:
     bundle["checkpoint"]["root_hash"] = "00" * 32
 
@@ -142,8 +174,8 @@ def drop_entry(bundle: Bundle) -> None:
 
 
 TAMPERS: list[tuple[Callable[[Bundle], None], str, str, str]] = [
-    (flip_payload, "step_records", WEIGHED, "record_hash is not the SHA-256"),
-    (flip_signature, "step_records", WEIGHED, "signature does not verify"),
+    (flip_payload, "signed_records", WEIGHED, "record_hash is not the SHA-256"),
+    (flip_signature, "signed_records", WEIGHED, "signature does not verify"),
     (swap_certificate, "user_keys", "key ", "not this key id"),
     (replace_ca, "user_keys", "key ", "is not the site CA"),
     (edit_entry, "audit_log", "idx {weighed}", "leaf_hash is not the leaf hash"),
@@ -154,10 +186,13 @@ TAMPERS: list[tuple[Callable[[Bundle], None], str, str, str]] = [
         "not in the log the checkpoint of size {latest} signed",
     ),
     (flip_proof, "audit_log", "idx {verified}", "not in the log"),
-    (drop_last_record, "step_records", "B-A/weigh-api/1/corrected/6", "is missing"),
-    (drop_middle_record, "step_records", "batch B-A seq 3", "missing"),
+    (drop_last_record, "signed_records", RELEASED, "is missing"),
+    (drop_middle_record, "signed_records", "batch B-A seq 3", "missing"),
+    (move_disposition_to_another_deviation, "signed_records", DISPOSED, "column subject_id"),
+    (drop_disposition, "signed_records", "batch B-A seq 7", "missing"),
+    (move_release_to_another_chain, "signed_records", RELEASED, "not of the chain of batch B-A"),
     (forge_checkpoint_root, "audit_checkpoints", "size {latest}", "signature does not verify"),
-    (drop_entry, "step_records", "B-A/read-sop/1/performed", "no audit entry"),
+    (drop_entry, "signed_records", "B-A/read-sop/1/performed", "no audit entry"),
 ]
 
 
@@ -199,7 +234,8 @@ def test_a_replaced_ca_is_caught_by_the_auditor_s_own_ca(store: Store, tmp_path:
 
 @pytest.mark.parametrize("pristine", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
-    ("content", "code"), [("not json", 2), ('{"format": "other"}', 1), ("[]", 1)]
+    ("content", "code"),
+    [("not json", 2), ('{"format": "other"}', 1), ('{"format": "ebr.bundle/1"}', 1), ("[]", 1)],
 )
 def test_a_malformed_bundle_is_a_clear_error(
     store: Store, tmp_path: Path, content: str, code: int
@@ -208,3 +244,18 @@ def test_a_malformed_bundle_is_a_clear_error(
     path.write_text(content)
     result = store.ebr("verify", "--bundle", str(path))
     assert result.exit_code == code and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("pristine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("field", "value"), [("payload", None), ("seq", "7"), ("key_id", 1)])
+def test_a_bundled_record_of_the_wrong_shape_is_refused_by_name(
+    store: Store, tmp_path: Path, field: str, value: object
+) -> None:
+    path = export(store, tmp_path)
+    bundle = json.loads(path.read_text())
+    _record(bundle, 7)[field] = value
+    path.write_text(json.dumps(bundle))
+    result = store.ebr("verify", "--bundle", str(path))
+    out = flat(result)
+    assert result.exit_code == 1 and "Traceback" not in out, out
+    assert "table: bundle entry: structure" in out and f"record field {field} is a" in out, out

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ebr.cli import app
 from signatures.ca import certificate_fingerprint, certificate_pem, create_site_ca
-from tests.verification.conftest import Store, flat
+from tests.verification.conftest import APP, Store, flat
 
 pytestmark = pytest.mark.parametrize("pristine", ["sqlite"], indirect=True)
 
@@ -28,10 +27,14 @@ def test_ca_show_and_export(store: Store, tmp_path: Path) -> None:
     assert target.read_text() == certificate_pem(ca)
 
 
-def test_help_lists_the_new_commands(store: Store) -> None:
-    out = flat(store.ebr("--help"))
-    for command in ("verify", "export", "checkpoint", "ca"):
-        assert command in out
+def test_ebr_has_the_commands_these_tests_run(store: Store) -> None:
+    """The real CLI registers what ``conftest.commands_app`` does (this test alone imports
+    ``ebr.cli``, and with it the API and the worker)."""
+    from ebr.cli import app
+
+    out = flat(CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"}))
+    for command in ("verify", "export", "checkpoint", "ca", "verify-pdf"):
+        assert f"│ {command} " in out, command
 
 
 def test_another_ca_given_with_ca_refuses_every_certificate(store: Store, tmp_path: Path) -> None:
@@ -43,7 +46,7 @@ def test_another_ca_given_with_ca_refuses_every_certificate(store: Store, tmp_pa
 
 
 def _clean_exit_2(args: list[str], env: dict[str, str], expected: str) -> None:
-    result = CliRunner().invoke(app, args, env={"COLUMNS": "200", **env})
+    result = CliRunner().invoke(APP, args, env={"COLUMNS": "200", **env})
     out = flat(result)
     assert result.exit_code == 2, out
     assert (

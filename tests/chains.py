@@ -1,0 +1,223 @@
+"""Signed records of any subject, in any chain, made as the system makes them, without a workflow.
+
+``Chains.append`` builds an ``ebr.record/2`` payload on the chain's current head, signs it with
+the signer's real key (certified by the site CA), stores it (``insert_signed_record``) and
+writes its audit entry as ``activities.signed_records`` does (entity ``signed_record``, the
+record hash in ``new_value``), in one transaction. Signers are the demo users, whose keys are
+opened with their published passwords, or people enrolled here with a new key and certificate.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine
+
+from ebr.audit import audit
+from ebr.domain.meanings import Meaning
+from ebr.domain.roles import Role
+from ebr.domain.signed_records import GENESIS, RecordPayload, Signer
+from ebr.domain.subjects import Chain, ChainKind, Subject
+from ebr.domain.values import RecordedValue
+from ebr.seed import DEMO_USERS
+from ebr.store.batches import get_batch
+from ebr.store.db import session_scope
+from ebr.store.keys import active_key, add_user_key
+from ebr.store.signed_records import (
+    SignedEvidence,
+    chain_head,
+    get_signed_record,
+    insert_signed_record,
+)
+from ebr.store.users import add_user, get_user
+from ebr.trust import SiteTrust
+from signatures.ca import certificate_pem, issue_user_certificate
+from signatures.canonical import canonical_json
+from signatures.chain import record_hash
+from signatures.keys import (
+    FAST_TEST_PARAMS,
+    WrappedKey,
+    generate_key,
+    public_key_id,
+    unwrap_key,
+    wrap_key,
+)
+from signatures.records import sign_payload
+
+__all__ = ["Appended", "Chains", "SigningUser", "sealed", "signature_of"]
+
+DEMO_NAMES = {user.user_id: user.full_name for user in DEMO_USERS}
+
+
+@dataclass(frozen=True)
+class SigningUser:
+    """A person who signs: their printed name, open private key and its key id."""
+
+    user_id: str
+    full_name: str
+    key: Ed25519PrivateKey
+    key_id: str
+
+
+@dataclass(frozen=True)
+class Appended:
+    """A record as stored: its id, its hash (the next record's ``prev_hash``), its payload."""
+
+    record_id: str
+    record_hash: str
+    payload: RecordPayload
+
+
+def signature_of(user: SigningUser, payload: RecordPayload) -> tuple[str, str]:
+    """``payload`` signed by ``user``: (base64 signature, key id)."""
+    _, signature = sign_payload(user.key, payload.signable())
+    return base64.b64encode(signature.value).decode("ascii"), signature.key_id
+
+
+def sealed(user: SigningUser, payload: RecordPayload) -> SignedEvidence:
+    """The evidence the signing layer hands the store for ``payload`` signed by ``user``."""
+    canonical = canonical_json(payload.signable())
+    signature, key_id = signature_of(user, payload)
+    return SignedEvidence(
+        payload=canonical.decode("utf-8"),
+        record_hash=record_hash(canonical),
+        prev_hash=payload.prev_hash,
+        signature=signature,
+        key_id=key_id,
+    )
+
+
+@dataclass
+class Chains:
+    """Appends signed records to the chains of one store, as ``users`` sign them."""
+
+    engine: Engine
+    trust: SiteTrust
+    users: dict[str, SigningUser] = field(default_factory=dict)
+
+    def open_demo(self, user_ids: Iterable[str]) -> None:
+        """Open the demo users' keys (``ebr.seed.seed_demo`` made them) with their passwords."""
+        for user_id in user_ids:
+            with session_scope(self.engine) as session:
+                row = active_key(session=session, user_id=user_id)
+            assert row is not None, f"{user_id} has no key: seed the demo users first"
+            key = unwrap_key(WrappedKey.from_json(row.wrapped), f"ebr-demo-{user_id}")
+            self.users[user_id] = SigningUser(user_id, DEMO_NAMES[user_id], key, row.key_id)
+
+    def enrol(self, user_id: str, full_name: str, *roles: Role) -> SigningUser:
+        """A new person with a new key, certified by the site CA from now on."""
+        key, now = generate_key(), datetime.now(UTC)
+        certificate = issue_user_certificate(
+            self.trust.ca,
+            user_id=user_id,
+            full_name=full_name,
+            public_key=key.public_key(),
+            now=now,
+        )
+        key_id = public_key_id(key.public_key())
+        with session_scope(self.engine) as session:
+            if get_user(session=session, user_id=user_id) is None:
+                add_user(session=session, user_id=user_id, full_name=full_name,
+                         roles=roles or (Role.OPERATOR,), password_hash="not-used",
+                         created_by="test", at=now)  # fmt: skip
+            add_user_key(
+                session=session,
+                key_id=key_id,
+                user_id=user_id,
+                wrapped=wrap_key(key, f"pw-{user_id}", params=FAST_TEST_PARAMS).to_json(),
+                certificate_pem=certificate_pem(certificate),
+                valid_from=now,
+            )
+        self.users[user_id] = SigningUser(user_id, full_name, key, key_id)
+        return self.users[user_id]
+
+    def payload(
+        self,
+        chain: Chain,
+        subject: Subject,
+        meaning: Meaning,
+        *,
+        by: str,
+        values: tuple[RecordedValue, ...] = (),
+        comment: str | None = None,
+        reason: str | None = None,
+        corrects: str | None = None,
+        detail: dict[str, Any] | None = None,
+        execution: int = 1,
+        recipe_hash: str | None = None,
+        station: str = "line-1",
+        at: datetime | None = None,
+    ) -> RecordPayload:
+        """The payload ``by`` signs next in ``chain``, on its current head. A batch's record
+        binds the batch row's recipe hash unless ``recipe_hash`` says otherwise."""
+        with session_scope(self.engine) as session:
+            seq, head = chain_head(session=session, chain=chain)
+            if recipe_hash is None and chain.kind is ChainKind.BATCH:
+                batch = get_batch(session=session, batch_id=chain.id)
+                assert batch is not None, f"batch {chain.id} is not in the store"
+                recipe_hash = batch.recipe_hash
+        signer = self.users[by]
+        return RecordPayload(
+            chain=chain,
+            seq=seq + 1,
+            prev_hash=head or GENESIS,
+            subject=subject,
+            execution=execution,
+            meaning=meaning,
+            values=values,
+            comment=comment,
+            reason=reason,
+            corrects=corrects,
+            recipe_hash=recipe_hash,
+            signer=Signer(user_id=signer.user_id, full_name=signer.full_name),
+            station=station,
+            signed_at=at or datetime.now(UTC),
+            detail=detail,
+        )
+
+    def append(
+        self, chain: Chain, subject: Subject, meaning: Meaning, *, by: str, **content: Any
+    ) -> Appended:
+        """Sign the next record of ``chain`` as ``by`` and store it with its audit entry.
+        ``content``: as ``payload`` takes it (values, comment, reason, detail, at...)."""
+        return self.store(self.payload(chain, subject, meaning, by=by, **content))
+
+    def store(self, payload: RecordPayload, *, signed_by: str | None = None) -> Appended:
+        """Store ``payload`` signed by its signer (or by ``signed_by``'s key, as a forger would),
+        with the audit entry the signing activity writes."""
+        evidence = sealed(self.users[signed_by or payload.signer.user_id], payload)
+        record = payload.to_record()
+        with session_scope(self.engine) as session:
+            corrected = payload.meaning is Meaning.CORRECTED
+            original = (
+                get_signed_record(session=session, record_id=payload.corrects)
+                if payload.corrects
+                else None
+            )
+            insert_signed_record(session=session, record=record, evidence=evidence)
+            audit(
+                session,
+                event_key=f"{record.record_id}/signed",
+                at=payload.signed_at,
+                actor=payload.signer.user_id,
+                station=payload.station,
+                action="record_corrected" if corrected else "record_signed",
+                entity="signed_record",
+                entity_id=record.record_id,
+                batch_id=payload.batch_id,
+                old_value=original.values if original is not None else None,
+                new_value={
+                    "subject": payload.subject.model_dump(mode="json"),
+                    "meaning": payload.meaning.value,
+                    "values": [v.model_dump(mode="json") for v in payload.values],
+                    "comment": payload.comment,
+                    "record_hash": evidence.record_hash,
+                },
+                reason=payload.reason,
+            )
+        return Appended(record.record_id, evidence.record_hash, payload)
