@@ -143,6 +143,12 @@ def edit_values(connection: Connection, site: Site) -> None:
     set_record(connection, WEIGHED, values=[{**row.values[0], "value": "24.00"}])
 
 
+def edit_check_to_one(connection: Connection, site: Site) -> None:
+    """A check's ``true`` made ``1``: equal to Python, not to a reader (shown "1", not "Yes")."""
+    row = record(connection, "B-A", 4)
+    set_record(connection, row.record_id, values=[{**row.values[0], "value": 1}])
+
+
 def edit_payload(connection: Connection, site: Site) -> None:
     set_record(
         connection, WEIGHED, payload=record(connection, "B-A", 2).payload.replace("25.01", "25.91")
@@ -309,6 +315,13 @@ def edit_recipe_hash(connection: Connection, site: Site) -> None:
 ATTACKS = [
     Attack(
         "edit a record's values column", edit_values, "signed_records", WEIGHED, "column values"
+    ),
+    Attack(
+        "edit a check's value from true to 1",
+        edit_check_to_one,
+        "signed_records",
+        "B-A/clean-check/1/performed",
+        "column values",
     ),
     Attack(
         "edit a record's payload",

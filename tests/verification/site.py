@@ -85,6 +85,8 @@ class Site:
             "weighed": self.entry_of["B-A/weigh-api/1/performed"],
             "verified": self.entry_of["B-A/weigh-api/1/verified"],
             "released": self.entry_of["B-A/batch:B-A/released"],
+            "lot_approved": self.entry_of["lot:LOT-7/2"],
+            "account_approved": self.entry_of["account:omar/1"],
         }
 
 
