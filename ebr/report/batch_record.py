@@ -1,8 +1,9 @@
 """A batch's machine-readable record: what a report attaches, as one JSON document.
 
-The same pieces the PDF embeds (``ebr.report.evidence``): every signed record with its payload,
-signature, key id and hashes; the batch's audit entries in canonical form with their leaf
-hashes; the signers' certificates and the site CA, as PEM. Decisions are records like any other.
+The same pieces the PDF embeds (``ebr.report.evidence``): every signed record of the batch's
+chain with its payload, signature, key id and hashes; the batch's audit entries in canonical
+form with their leaf hashes; the signers' certificates and the site CA, as PEM. Decisions (on
+the batch, its deviations, its holds) are records of the chain like its steps.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from sqlmodel import Session
 from ebr.report.evidence import audit_evidence, certificates_of, record_evidence
 from ebr.store.batches import get_batch
 from ebr.store.errors import NotFound
-from ebr.store.records import list_step_records
+from ebr.store.signed_records import list_batch_records
 from signatures.ca import certificate_pem
 
 __all__ = ["RECORD_FORMAT", "BatchRecord", "batch_record"]
 
-RECORD_FORMAT = "ebr.batch-record/1"
+RECORD_FORMAT = "ebr.batch-record/2"
+"""``/2`` holds ``signed_records`` rows (``ebr.record/2`` payloads); ``/1`` held step records."""
 
 
 class BatchRecord(BaseModel):
@@ -50,7 +52,7 @@ def batch_record(
     batch = get_batch(session=session, batch_id=batch_id)
     if batch is None:
         raise NotFound(f"batch {batch_id!r} does not exist", {"batch_id": batch_id})
-    rows = list_step_records(session=session, batch_id=batch_id)
+    rows = list_batch_records(session=session, batch_id=batch_id)
     return BatchRecord(
         batch_id=batch.batch_id,
         batch_number=batch.batch_number,

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from ebr.settings import Settings
 from ebr.verification.files import ca_path, read_certificate
-from ebr.verification.report import SetupProblem
+from ebr.verification.findings import SetupProblem
 
 __all__ = ["verify_pdf"]
 
@@ -82,8 +82,8 @@ def verify_pdf(
         )
     console.print(f"  certificates: {result.certificates} issued by the site CA")
     console.print(
-        f"  records: {result.records_signed} signatures and the hash chain verify"
-        + (f"; {len(result.records_unsigned)} unsigned" if result.records_unsigned else "")
+        f"  records: {result.records_signed} signatures and the batch's hash chain verify "
+        f"({result.decisions} of them decisions)"
     )
     console.print(f"  audit entries: {result.audit_entries}, each logging what it says")
     console.print(

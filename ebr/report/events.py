@@ -1,80 +1,47 @@
-"""The report's sections for what happened besides the steps: decisions, deviations, holds,
-timer events and the review by exception, from the audit log and the batch's decision records.
+"""The report's sections for what happened besides the steps: deviations, holds, timer events
+and the review by exception, from the audit log, each with its signed decision.
 
 Deviations, holds, breaches and review marks are read as ``ebr.store.batch_events`` reads them
-(the latest version of each); the signed decisions are the batch's records whose ``step_id`` is
-a decision subject (``ebr.domain.signed``): ``@batch`` (release or rejection, on the cover),
-``@deviation:<id>`` (QA's disposition) and ``@hold:<id>`` (QA's lift of a hold).
+(the latest version of each); a deviation's disposition and a hold's lift are the batch's
+decision records about it (``ebr.report.decisions``), found by their typed subject. A decision
+whose subject the audit log does not hold is still shown, marked as missing from it.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from ebr.domain.deviations import Deviation
 from ebr.domain.holds import BY_THE_RULES, Hold
 from ebr.domain.review import exception_report
-from ebr.domain.signed import BATCH_SUBJECT, deviation_subject, hold_subject, subject_ref
+from ebr.domain.signed_records import SignedRecord
+from ebr.domain.subjects import Subject, SubjectKind, deviation_subject, hold_subject
 from ebr.report.history import (
     DecisionLine,
     DeviationHistory,
     EventLine,
     HoldHistory,
-    Manifestation,
     ReviewLine,
 )
 from ebr.store.batch_events import BatchEvents
-from ebr.store.records import StepRecordRow, record_of
 
-__all__ = [
-    "batch_decision",
-    "decisions_of",
-    "deviation_sections",
-    "hold_sections",
-    "review_lines",
-    "timer_lines",
-]
+__all__ = ["deviation_sections", "hold_sections", "review_lines", "timer_lines"]
 
 
 _MISSING = "not found in the audit trail"
 
-
-def decisions_of(rows: Iterable[StepRecordRow]) -> dict[str, DecisionLine]:
-    """The signed decisions among a batch's records, by subject (the latest one of each)."""
-    found: dict[str, DecisionLine] = {}
-    for row in rows:
-        if not row.step_id.startswith("@"):
-            continue
-        record = record_of(row)
-        payload: dict[str, Any] = json.loads(row.payload) if row.payload else {}
-        found[row.step_id] = DecisionLine(
-            record_id=record.record_id,
-            subject=row.step_id,
-            manifestation=Manifestation(
-                full_name=record.user_name,
-                user_id=record.user_id,
-                at=record.recorded_at,
-                meaning=record.meaning,
-                station=record.station,
-            ),
-            reason=payload.get("reason"),
-            detail=payload.get("detail"),
-            signed=row.payload is not None,
-        )
-    return found
+Decisions = Mapping[Subject, DecisionLine]
 
 
-def batch_decision(decisions: Mapping[str, DecisionLine]) -> DecisionLine | None:
-    """The release or rejection of the batch, if it was decided."""
-    return decisions.get(BATCH_SUBJECT)
+def _unknown(decisions: Decisions, kind: SubjectKind, known: set[Subject]) -> list[DecisionLine]:
+    """The decisions on subjects of ``kind`` that are not among ``known``, in chain order."""
+    return [d for s, d in decisions.items() if s.kind is kind and s not in known]
 
 
 def deviation_sections(
     deviations: Iterable[Deviation],
-    decisions: Mapping[str, DecisionLine],
+    decisions: Decisions,
     *,
     names: Mapping[str, str],
     steps: Mapping[str, str],
@@ -86,19 +53,19 @@ def deviation_sections(
     """
     found = [_deviation(d, decisions, names, steps) for d in deviations]
     known = {deviation_subject(d.deviation_id) for d in found}
-    for subject, decision in decisions.items():
-        if subject.startswith("@deviation:") and subject not in known:
-            ref = subject_ref(subject)
-            title = f"{ref} · {_MISSING}"
-            found.append(
-                DeviationHistory(deviation_id=ref, title=title, lines=(), decision=decision)
+    for decision in _unknown(decisions, SubjectKind.DEVIATION, known):
+        ref = decision.subject.id
+        found.append(
+            DeviationHistory(
+                deviation_id=ref, title=f"{ref} · {_MISSING}", lines=(), decision=decision
             )
+        )
     return tuple(found)
 
 
 def _deviation(
     dev: Deviation,
-    decisions: Mapping[str, DecisionLine],
+    decisions: Decisions,
     names: Mapping[str, str],
     steps: Mapping[str, str],
 ) -> DeviationHistory:
@@ -138,7 +105,7 @@ def _deviation(
 
 def hold_sections(
     holds: Iterable[Hold],
-    decisions: Mapping[str, DecisionLine],
+    decisions: Decisions,
     *,
     names: Mapping[str, str],
     now: datetime,
@@ -161,11 +128,10 @@ def hold_sections(
         for hold in holds
     ]
     known = {hold_subject(h.hold_id) for h in found}
-    for subject, decision in decisions.items():
-        if subject.startswith("@hold:") and subject not in known:
-            at = decision.manifestation.at
-            found.append(HoldHistory(hold_id=subject_ref(subject), placed_at=at, placed_by="-",
-                                     reason=_MISSING, duration="-", decision=decision))  # fmt: skip
+    for decision in _unknown(decisions, SubjectKind.HOLD, known):
+        at = decision.manifestation.at
+        found.append(HoldHistory(hold_id=decision.subject.id, placed_at=at, placed_by="-",
+                                 reason=_MISSING, duration="-", decision=decision))  # fmt: skip
     return tuple(found)
 
 
@@ -184,12 +150,10 @@ def timer_lines(events: BatchEvents, *, steps: Mapping[str, str]) -> tuple[Event
 
 
 def review_lines(
-    rows: Iterable[StepRecordRow], events: BatchEvents, *, names: Mapping[str, str]
+    records: Iterable[SignedRecord], events: BatchEvents, *, names: Mapping[str, str]
 ) -> tuple[ReviewLine, ...]:
     """What the review by exception lists for the batch, each with QA's mark if it was made."""
-    report = exception_report(
-        [record_of(r) for r in rows], events.deviations, events.holds, events.breaches
-    )
+    report = exception_report(list(records), events.deviations, events.holds, events.breaches)
     marks = {m.exception_id: m for m in events.marks}
     lines: list[ReviewLine] = []
     for exc in report.exceptions:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from ebr.report.history import AuditLine
 from ebr.store.audit import AuditRow, list_audit
 from ebr.store.keys import get_key
-from ebr.store.records import StepRecordRow
+from ebr.store.signed_records import SignedRecordRow
 from ebr.verification.evidence import RecordEvidence
 
 __all__ = ["audit_evidence", "audit_line", "certificates_of", "record_evidence"]
@@ -19,8 +19,9 @@ _PAGE = 1000
 _DETAIL = 160
 
 
-def record_evidence(row: StepRecordRow) -> dict[str, Any]:
-    """A record's columns and signed evidence, as ``RecordEvidence.to_json`` writes them."""
+def record_evidence(row: SignedRecordRow) -> dict[str, Any]:
+    """A record's columns and signed evidence, as ``RecordEvidence.to_json`` writes them (and
+    ``ebr verify --bundle`` and ``verify-pdf`` read them)."""
     return RecordEvidence.of(row.model_dump()).to_json()
 
 
@@ -60,11 +61,11 @@ def audit_line(entry: dict[str, Any]) -> AuditLine:
     )
 
 
-def certificates_of(*, session: Session, rows: list[StepRecordRow]) -> str:
+def certificates_of(*, session: Session, rows: list[SignedRecordRow]) -> str:
     """The PEM certificates of every key that signed one of ``rows``, each once, in first use."""
     seen: dict[str, str] = {}
     for row in rows:
-        if row.key_id and row.key_id not in seen:
+        if row.key_id not in seen:
             key = get_key(session=session, key_id=row.key_id)
             if key is not None:
                 seen[row.key_id] = key.certificate_pem.strip() + "\n"

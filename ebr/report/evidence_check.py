@@ -14,11 +14,13 @@ from cryptography import x509
 from pydantic import ValidationError
 
 from ebr.audit import body_of
+from ebr.domain.subjects import ChainKind
+from ebr.report.history import REPORT_FORMAT
 from ebr.store.audit import AuditRow
 from ebr.verification.certificates import TrustedKey, check_user_keys
 from ebr.verification.evidence import KeyEvidence, RecordEvidence
-from ebr.verification.records import check_records
-from ebr.verification.report import Inconsistency
+from ebr.verification.findings import Inconsistency
+from ebr.verification.signed_records import check_signed_records
 from signatures.ca import (
     certificate_fingerprint,
     certificate_user_id,
@@ -51,12 +53,12 @@ class EvidenceRefused(Exception):
 
 @dataclass(frozen=True)
 class RecordsFile:
+    """records.json, checked: the batch's chain, in seq order, every signature verified."""
+
     batch_id: str
     batch_number: str
     recipe_hash: str
     records: list[RecordEvidence]
-    signed: int
-    unsigned: list[str]
 
 
 def check_certificates(data: bytes, ca: x509.Certificate) -> dict[str, TrustedKey]:
@@ -102,20 +104,25 @@ def check_certificates(data: bytes, ca: x509.Certificate) -> dict[str, TrustedKe
 
 
 def check_records_file(data: bytes, keys: Mapping[str, TrustedKey]) -> RecordsFile:
-    """Parse records.json and check every record, signature and the batch's hash chain."""
+    """Parse records.json and check that every record is of the batch's chain, then each as
+    ``ebr verify`` does: columns against payload, signature, the chain's order and links, the
+    batch's recipe hash."""
     where = "records.json"
     try:
         body = json.loads(data)
+        _check_format(body)
         batch_id, recipe_hash = str(body["batch_id"]), str(body["recipe_hash"])
         records = [RecordEvidence.from_json(item) for item in body["records"]]
     except (ValueError, KeyError, TypeError) as exc:
         raise EvidenceRefused(where, f"malformed: {exc!r}") from None
-    strangers = [r.record_id for r in records if r.batch_id != batch_id]
+    strangers = [r.record_id for r in records if r.chain_key != (ChainKind.BATCH, batch_id)]
     if strangers:
-        raise EvidenceRefused(where, f"record {strangers[0]} is not of batch {batch_id}")
+        raise EvidenceRefused(
+            where, f"record {strangers[0]} is not of the chain of batch {batch_id}"
+        )
     records.sort(key=lambda r: r.seq)
     try:
-        stats = check_records(records, keys, {batch_id: recipe_hash})
+        check_signed_records(records, keys, {(ChainKind.BATCH, batch_id): recipe_hash})
     except Inconsistency as exc:
         raise EvidenceRefused(where, f"record {exc.entry}: {exc.problem}") from None
     return RecordsFile(
@@ -123,9 +130,14 @@ def check_records_file(data: bytes, keys: Mapping[str, TrustedKey]) -> RecordsFi
         batch_number=str(body.get("batch_number", batch_id)),
         recipe_hash=recipe_hash,
         records=records,
-        signed=stats.signed,
-        unsigned=stats.unsigned,
     )
+
+
+def _check_format(body: Any) -> None:
+    """An attachment of another format (``ebr.report/1``'s step records) is refused by name."""
+    found = body.get("format") if isinstance(body, dict) else None
+    if found != REPORT_FORMAT:
+        raise ValueError(f"format {found!r}, not {REPORT_FORMAT}")
 
 
 def check_audit(data: bytes, records: RecordsFile) -> int:
@@ -134,7 +146,9 @@ def check_audit(data: bytes, records: RecordsFile) -> int:
     where = "audit.json"
     logged: dict[str, Any] = {}
     try:
-        entries = json.loads(data)["entries"]
+        body = json.loads(data)
+        _check_format(body)
+        entries = body["entries"]
         for entry in entries:
             row = AuditRow.model_validate({**entry, "at": datetime.fromisoformat(entry["at"])})
             if canonical_json(body_of(row)).decode("utf-8") != row.canonical:
@@ -146,12 +160,12 @@ def check_audit(data: bytes, records: RecordsFile) -> int:
                 raise EvidenceRefused(
                     where, f"idx {row.idx}: leaf_hash is not the hash of canonical"
                 )
-            if row.entity == "step_record" and isinstance(row.new_value, dict):
+            if row.entity == "signed_record" and isinstance(row.new_value, dict):
                 logged[row.entity_id] = row.new_value.get("record_hash")
     except (ValueError, KeyError, TypeError, ValidationError, SignatureError) as exc:
         raise EvidenceRefused(where, f"malformed: {exc!r}") from None
     for record in records.records:
-        if record.record_hash is not None and logged.get(record.record_id) != record.record_hash:
+        if logged.get(record.record_id) != record.record_hash:
             raise EvidenceRefused(
                 where, f"no entry logs the signing of record {record.record_id} with its hash"
             )

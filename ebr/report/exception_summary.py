@@ -1,10 +1,11 @@
-"""The exceptions summary at the front of the report: out of specification, corrections, comments."""
+"""The report's summary of exceptions, at its front: values out of specification, corrections and
+comments, step by step (the review by exception, with QA's marks, is ``events.review_lines``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ebr.domain.records import Meaning
+from ebr.domain.meanings import Meaning
 from ebr.report.history import ExceptionLine, OperationHistory, RecordLine, StepHistory
 
 __all__ = ["exceptions_of"]

@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ebr.domain.records import Meaning
+from ebr.domain.meanings import Meaning
+from ebr.domain.subjects import Subject
 from ebr.domain.values import RecordedValue
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Manifestation",
     "OperationHistory",
     "RecordLine",
+    "REPORT_FORMAT",
     "ReviewLine",
     "SECTIONS",
     "StepHistory",
@@ -32,6 +34,9 @@ __all__ = [
 
 ATTACHMENTS = ("records.json", "audit.json", "certificates.pem")
 """The files a report embeds, as PDF/A-3 associated files."""
+REPORT_FORMAT = "ebr.report/2"
+"""The format of records.json and audit.json: ``/2`` holds ``signed_records`` rows of the batch's
+chain (``ebr.record/2`` payloads); ``/1`` held step records of a format no longer read."""
 APPENDIX_TITLE = "Appendix: audit trail of batch"
 """The heading after which ``verify-pdf`` stops looking for record content."""
 SECTIONS = {
@@ -88,8 +93,7 @@ class RecordLine(_Frozen):
     reason: str | None = None
     corrects: str | None = None
     original: tuple[ValueLine, ...] = ()
-    signed: bool = True
-    record_hash: str | None = None
+    record_hash: str
 
 
 class StepHistory(_Frozen):
@@ -143,14 +147,13 @@ class EventLine(_Frozen):
 
 class DecisionLine(_Frozen):
     """A signed decision on the batch (release, rejection), a deviation (disposition) or a hold
-    (QA's lift): its manifestation, reason and structured detail, as signed."""
+    (QA's lift): its subject, manifestation, reason and structured detail, as signed."""
 
     record_id: str
-    subject: str
+    subject: Subject
     manifestation: Manifestation
     reason: str | None = None
     detail: dict[str, Any] | None = None
-    signed: bool = True
 
 
 class DeviationHistory(_Frozen):

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
 
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import CheckInput, NumberInput, Recipe, Step
-from ebr.domain.records import Meaning
+from ebr.domain.signed_records import SignedRecord
 from ebr.domain.values import RecordedValue
-from ebr.report.events import (
-    batch_decision,
-    decisions_of,
-    deviation_sections,
-    hold_sections,
-    review_lines,
-    timer_lines,
-)
+from ebr.report.decisions import batch_decision, decisions_of
+from ebr.report.events import deviation_sections, hold_sections, review_lines, timer_lines
 from ebr.report.evidence import audit_evidence, audit_line, certificates_of, record_evidence
-from ebr.report.exceptions import exceptions_of
+from ebr.report.exception_summary import exceptions_of
 from ebr.report.history import (
     BatchHistory,
     Manifestation,
@@ -34,7 +28,7 @@ from ebr.store.batch_events import BatchEvents, load_batch_events
 from ebr.store.batches import BatchRow, get_batch
 from ebr.store.errors import NotFound, StoreError
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
-from ebr.store.records import StepRecordRow, list_step_records, record_of
+from ebr.store.signed_records import SignedRecordRow, list_batch_records, record_of
 from ebr.store.users import get_user
 
 __all__ = ["load_history"]
@@ -43,9 +37,10 @@ __all__ = ["load_history"]
 def load_history(*, session: Session, batch_id: str, now: datetime | None = None) -> BatchHistory:
     """The batch's history as the report shows it, read from the store.
 
-    Steps show their own records; the signed decisions (``@`` subjects) are shown where they
-    belong: the release or rejection on the cover, a disposition with its deviation, a lift with
-    its hold. The attached evidence carries every record. ``now`` ends an active hold's duration.
+    Steps show their own records; the signed decisions are shown where ``decisions.PLACES``
+    puts their subject's kind: the release or rejection on the cover, a disposition with its
+    deviation, a lift with its hold. The attached evidence carries every record of the batch's
+    chain. ``now`` ends an active hold's duration.
 
     Raises:
         NotFound: there is no such batch.
@@ -58,12 +53,13 @@ def load_history(*, session: Session, batch_id: str, now: datetime | None = None
     if recipe_row is None:
         raise StoreError(f"the recipe of batch {batch_id!r} is missing", {"batch_id": batch_id})
     recipe = recipe_of(recipe_row)
-    rows = list_step_records(session=session, batch_id=batch_id)
-    operations = _operations(recipe, rows)
-    decisions = decisions_of(rows)
-    decision = batch_decision(decisions)
+    rows = list_batch_records(session=session, batch_id=batch_id)
+    records = [record_of(row) for row in rows]
+    operations = _operations(recipe, list(zip(rows, records, strict=True)))
+    decisions = decisions_of(records)
+    decision = batch_decision(decisions, batch_id)
     events = load_batch_events(session=session, batch_id=batch_id)
-    names = _names(session, rows, events)
+    names = _names(session, records, events)
     steps = {s.step_id: f"{s.position}. {s.name}" for o in operations for s in o.steps}
     audit = audit_evidence(session=session, batch_id=batch_id)
     return BatchHistory(
@@ -72,7 +68,7 @@ def load_history(*, session: Session, batch_id: str, now: datetime | None = None
         decision_reason=decision.reason if decision else None,
         operations=operations,
         exceptions=exceptions_of(operations),
-        reviews=review_lines(rows, events, names=names),
+        reviews=review_lines(records, events, names=names),
         deviations=deviation_sections(events.deviations, decisions, names=names, steps=steps),
         holds=hold_sections(events.holds, decisions, names=names, now=now or datetime.now(UTC)),
         timer_events=timer_lines(events, steps=steps),
@@ -83,9 +79,9 @@ def load_history(*, session: Session, batch_id: str, now: datetime | None = None
     )
 
 
-def _names(session: Session, rows: list[StepRecordRow], events: BatchEvents) -> dict[str, str]:
+def _names(session: Session, records: list[SignedRecord], events: BatchEvents) -> dict[str, str]:
     """Printed names of everyone the sections name by user id (signers give theirs)."""
-    names = {r.user_id: r.user_name for r in rows}
+    names = {r.user_id: r.user_name for r in records}
     wanted: set[str] = {m.by for m in events.marks} | {h.placed_by for h in events.holds}
     wanted |= {h.lifted_by for h in events.holds if h.lifted_by}
     for dev in events.deviations:
@@ -117,10 +113,15 @@ def _cover(row: BatchRow, recipe: Recipe) -> dict[str, Any]:
     }
 
 
-def _operations(recipe: Recipe, rows: list[StepRecordRow]) -> tuple[OperationHistory, ...]:
-    by_step: dict[str, list[StepRecordRow]] = {}
-    for record_row in rows:
-        by_step.setdefault(record_row.step_id, []).append(record_row)
+Stored = tuple[SignedRecordRow, SignedRecord]
+"""A row and the record it holds (validated once): the row adds the record's hash."""
+
+
+def _operations(recipe: Recipe, stored: list[Stored]) -> tuple[OperationHistory, ...]:
+    by_step: dict[str, list[Stored]] = {}
+    for row, record in stored:
+        if record.step_id is not None:  # a decision is shown where its subject is, not here
+            by_step.setdefault(record.step_id, []).append((row, record))
     position = 0
     operations: list[OperationHistory] = []
     for unit in recipe.procedure:
@@ -137,12 +138,10 @@ def _operations(recipe: Recipe, rows: list[StepRecordRow]) -> tuple[OperationHis
     return tuple(operations)
 
 
-def _step(position: int, step: Step, rows: list[StepRecordRow]) -> StepHistory:
+def _step(position: int, step: Step, stored: list[Stored]) -> StepHistory:
     lines: list[RecordLine] = []
     current: tuple[ValueLine, ...] = ()
-    for record_row in rows:
-        record = record_of(record_row)
-        payload: dict[str, Any] = json.loads(record_row.payload) if record_row.payload else {}
+    for row, record in stored:
         values = tuple(_value(step, v) for v in record.values)
         lines.append(
             RecordLine(
@@ -157,11 +156,10 @@ def _step(position: int, step: Step, rows: list[StepRecordRow]) -> StepHistory:
                 ),
                 values=values,
                 comment=record.comment,
-                reason=payload.get("reason"),
-                corrects=record_row.corrects,
+                reason=record.reason,
+                corrects=record.corrects,
                 original=current if record.meaning is Meaning.CORRECTED else (),
-                signed=record_row.payload is not None,
-                record_hash=record_row.record_hash,
+                record_hash=row.record_hash,
             )
         )
         if record.meaning in (Meaning.PERFORMED, Meaning.CORRECTED):

@@ -11,7 +11,16 @@ import weasyprint  # type: ignore[import-untyped]  # WeasyPrint ships no type in
 from cryptography import x509
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ebr.report.history import APPENDIX_TITLE, ATTACHMENTS, SECTIONS, BatchHistory, Manifestation
+from ebr.report.decisions import caption
+from ebr.report.history import (
+    APPENDIX_TITLE,
+    ATTACHMENTS,
+    REPORT_FORMAT,
+    SECTIONS,
+    BatchHistory,
+    DecisionLine,
+    Manifestation,
+)
 from signatures.ca import certificate_pem
 
 __all__ = [
@@ -24,7 +33,6 @@ __all__ = [
 ]
 
 TEMPLATES = Path(__file__).parent / "templates"
-REPORT_FORMAT = "ebr.report/1"
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True
@@ -53,6 +61,10 @@ def render_html(
             f"on {when(m.at)} at station {m.station}"
         )
 
+    def decided(d: DecisionLine) -> str:
+        """A decision's signature in the words ``decisions.PLACES`` gives its kind."""
+        return caption(d.subject, sig(d.manifestation))
+
     optional = [
         (SECTIONS["timers"], history.timer_events),
         (SECTIONS["materials"], history.materials),
@@ -65,6 +77,7 @@ def render_html(
         site=site,
         when=when,
         sig=sig,
+        decided=decided,
         optional=optional,
         reviewed=reviewed,
         sections=SECTIONS,

@@ -6,13 +6,13 @@ given). Checks, in order: the PAdES document signature, B-B or B-T with its time
 attached record (payload, Ed25519 signature with its certificate, the batch's hash chain, via
 ``ebr.verification``); the attached audit entries; and that the visible text shows every
 signed record: its signer's name and id with the meaning, and each value as printed. A signed
-decision is looked for in its own section: the release or rejection on the cover, a deviation's
+decision is looked for where ``ebr.report.decisions.PLACES`` puts its subject's kind, in the
+words the report introduces it with: the release or rejection on the cover, a deviation's
 disposition under its deviation, a hold's lift under its hold, each with its reason.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,9 +22,9 @@ from cryptography import x509
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from ebr.domain.records import Meaning
-from ebr.domain.signed import BATCH_SUBJECT, is_decision_subject, subject_ref
+from ebr.domain.meanings import Meaning
 from ebr.domain.values import RecordedValue
+from ebr.report.decisions import PLACES, caption
 from ebr.report.evidence_check import (
     EvidenceRefused,
     check_audit,
@@ -59,7 +59,7 @@ class PdfVerification:
     pages: int
     certificates: int
     records_signed: int
-    records_unsigned: list[str]
+    decisions: int
     audit_entries: int
 
 
@@ -100,10 +100,12 @@ def verify_report_pdf(
     if _squash(records.batch_number) not in text:
         raise PdfRefused("visible content", f"batch number {records.batch_number} is not shown")
     sections = _sections(text)
+    decisions = 0
     for record in records.records:
-        if record.payload is not None and is_decision_subject(record.step_id):
-            _decision_shown(record, sections, text)
-        elif record.payload is not None:
+        if record.subject().kind.is_decision:
+            _decision_shown(record, sections)
+            decisions += 1
+        else:
             _shown(
                 record.record_id,
                 record.meaning,
@@ -118,8 +120,8 @@ def verify_report_pdf(
         batch_number=records.batch_number,
         pages=len(reader.pages),
         certificates=len(keys),
-        records_signed=records.signed,
-        records_unsigned=records.unsigned,
+        records_signed=len(records.records),
+        decisions=decisions,
         audit_entries=audit_entries,
     )
 
@@ -153,28 +155,29 @@ def _shown(
             )
 
 
-def _decision_shown(record: RecordEvidence, sections: dict[str, str], text: str) -> None:
-    """A signed decision is shown in its section, naming its subject, with its reason."""
-    signed_by = _signed_by(record.meaning, record.user_name, record.user_id)
-    ref = subject_ref(record.step_id)
-    if record.step_id == BATCH_SUBJECT:
-        where, shown = "cover", signed_by
-    elif record.step_id.startswith("@deviation:"):
-        where, shown = "deviations", f"Signed disposition of {ref}: {signed_by}"
-    elif record.step_id.startswith("@hold:"):
-        where, shown = "holds", f"Signed lift of {ref}: {signed_by}"
-    else:
-        where, shown = "", signed_by
-    section = sections.get(where, "") if where else text
-    if _squash(shown) not in section:
-        place = f"the {SECTIONS[where]!r} section" if where else "the report"
+def _decision_shown(record: RecordEvidence, sections: dict[str, str]) -> None:
+    """A signed decision is shown where ``PLACES`` puts its kind, naming its subject, with its
+    reason. (records.json was checked first, so the record's subject is a valid one.)"""
+    subject = record.subject()
+    place = PLACES.get(subject.kind)
+    if place is None:
         raise PdfRefused(
-            "visible content", f"record {record.record_id}: '{shown}' is not shown in {place}"
+            "visible content",
+            f"record {record.record_id}: a decision on a {subject.kind.label} has no place in "
+            "a batch's report",
         )
-    reason = json.loads(record.payload or "{}").get("reason")
-    if reason and _squash(f"Reason: {reason}") not in section:
+    shown = caption(subject, _signed_by(record.meaning, record.user_name, record.user_id))
+    section = sections.get(place.section, "")
+    if _squash(shown) not in section:
         raise PdfRefused(
-            "visible content", f"record {record.record_id}: its reason {reason!r} is not shown"
+            "visible content",
+            f"record {record.record_id}: '{shown}' is not shown in the "
+            f"{SECTIONS[place.section]!r} section",
+        )
+    if record.reason and _squash(f"Reason: {record.reason}") not in section:
+        raise PdfRefused(
+            "visible content",
+            f"record {record.record_id}: its reason {record.reason!r} is not shown",
         )
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from activities.signed_records import SignedRecordActivities
 from ebr.audit import audit
 from ebr.domain.batch import BatchStatus
 from ebr.domain.deviations import (
@@ -27,27 +26,24 @@ from ebr.domain.deviations import (
     Stage,
 )
 from ebr.domain.holds import BY_THE_RULES, Hold
-from ebr.domain.records import Meaning
+from ebr.domain.meanings import Meaning
 from ebr.domain.review import ExceptionKind, ReviewException, ReviewMark
-from ebr.domain.signed import (
-    BATCH_SUBJECT,
-    GENESIS,
-    RecordPayload,
-    Signer,
+from ebr.domain.subjects import (
+    Subject,
+    batch_chain,
+    batch_subject,
     deviation_subject,
     hold_subject,
+    step_subject,
 )
 from ebr.domain.timing import Deadline, TimerBreach, TimerKind
 from ebr.domain.values import RecordedValue
-from ebr.store.batches import insert_batch
+from ebr.store.batches import insert_batch, update_batch_progress
 from ebr.store.db import session_scope
-from ebr.store.keys import active_key
-from ebr.store.records import latest_record_hash
-from signatures.keys import WrappedKey, unwrap_key
+from tests.chains import Chains
 from tests.factories import header_for, small_recipe
 from tests.report.site import ReportSite
-from tests.verification.site import NAMES, WEIGHT, SigningUser, sign
-from workflows.messages import PersistSignedInput
+from tests.verification.site import WEIGHT
 
 BATCH = "B-D"
 DEVIATION = f"{BATCH}-DEV-001"
@@ -65,15 +61,16 @@ REVIEW_COMMENT = "Calibration certificate attached to the CAPA"
 
 def add_decided_batch(site: ReportSite, batch_id: str = BATCH) -> None:
     """Write batch ``batch_id`` with every kind of exception and decision into the site's store."""
-    engine, signing = site.engine, site.site
-    users = {**signing.users, "quinn": _open(engine, "quinn")}
+    engine, chains = site.engine, site.chains
     start = datetime.now(UTC)  # signers' certificates start now: their records come after
     with session_scope(engine) as session:
         insert_batch(session=session, header=header_for(small_recipe(), batch_id), steps_total=5)
     heavy = WEIGHT.model_copy(update={"value": "26.40", "entered": None, "in_spec": False})
     at = iter(start + timedelta(minutes=10 * n) for n in range(1, 100))
-    _sign(site, users, batch_id, "olga", "read-sop", Meaning.PERFORMED, next(at))
-    _sign(site, users, batch_id, "olga", "weigh-api", Meaning.PERFORMED, next(at), (heavy,))
+    _sign(chains, batch_id, "olga", step_subject("read-sop"), Meaning.PERFORMED, next(at))
+    _sign(
+        chains, batch_id, "olga", step_subject("weigh-api"), Meaning.PERFORMED, next(at), (heavy,)
+    )
     dev_id = f"{batch_id}-DEV-001"
     opened = Deviation(
         id=dev_id,
@@ -137,18 +134,18 @@ def add_decided_batch(site: ReportSite, batch_id: str = BATCH) -> None:
     )
     closed = with_capa.model_copy(update={"disposition": ruling, "stage": Stage.CLOSED})
     detail = {"decision": "accept", "rework_steps": [], "capa_ref": CAPA}
-    _sign(site, users, batch_id, "quinn", deviation_subject(dev_id), Meaning.APPROVED, ruling.at,
+    _sign(chains, batch_id, "quinn", deviation_subject(dev_id), Meaning.APPROVED, ruling.at,
           reason=DISPOSITION_REASON, detail=detail)  # fmt: skip
     _audit(engine, batch_id, "deviation", dev_id, "deviation_closed", closed, "quinn", ruling.at)
     lifted = hold.model_copy(update={"lifted_at": ruling.at, "lifted_by": "quinn",
                                      "lift_reason": f"deviation {dev_id} closed"})  # fmt: skip
     _audit(engine, batch_id, "hold", hold.hold_id, "hold_lifted", lifted, "quinn", ruling.at)
-    _sign(site, users, batch_id, "omar", "weigh-api", Meaning.VERIFIED, next(at))
+    _sign(chains, batch_id, "omar", step_subject("weigh-api"), Meaning.VERIFIED, next(at))
     person = Hold(hold_id=f"{batch_id}-H2", batch_id=batch_id, placed_at=next(at),
                   placed_by="sam", reason=HOLD_REASON)  # fmt: skip
     _audit(engine, batch_id, "hold", person.hold_id, "hold_placed", person, "sam", person.placed_at)
     lift_at = person.placed_at + timedelta(hours=2, minutes=5)
-    _sign(site, users, batch_id, "quinn", hold_subject(person.hold_id), Meaning.APPROVED, lift_at,
+    _sign(chains, batch_id, "quinn", hold_subject(person.hold_id), Meaning.APPROVED, lift_at,
           reason=LIFT_REASON)  # fmt: skip
     person_lifted = person.model_copy(
         update={"lifted_at": lift_at, "lifted_by": "quinn", "lift_reason": LIFT_REASON}
@@ -160,10 +157,10 @@ def add_decided_batch(site: ReportSite, batch_id: str = BATCH) -> None:
     breach = TimerBreach(deadline=deadline, at=deadline.due_at + timedelta(seconds=1))
     _audit(engine, batch_id, "timer", deadline.timer_id, "timer_breached", breach, "ebr", breach.at)
     clean = RecordedValue(name="clean", type="check", value=True, in_spec=True)
-    _sign(site, users, batch_id, "olga", "clean-check", Meaning.PERFORMED, breach.at
+    _sign(chains, batch_id, "olga", step_subject("clean-check"), Meaning.PERFORMED, breach.at
           + timedelta(minutes=2), (clean,))  # fmt: skip
     speed = RecordedValue(name="speed", type="choice", value="low")
-    _sign(site, users, batch_id, "sam", "mixer", Meaning.PERFORMED, breach.at
+    _sign(chains, batch_id, "sam", step_subject("mixer"), Meaning.PERFORMED, breach.at
           + timedelta(minutes=4), (speed,))  # fmt: skip
     mark = ReviewMark(exception_id=f"deviation:{dev_id}", by="quinn",
                       at=breach.at + timedelta(minutes=6), comment=REVIEW_COMMENT)  # fmt: skip
@@ -172,17 +169,12 @@ def add_decided_batch(site: ReportSite, batch_id: str = BATCH) -> None:
     _audit(engine, batch_id, "review", mark.exception_id, "exception_reviewed",
            {"mark": mark.model_dump(mode="json"), "exception": seen.model_dump(mode="json")},
            "quinn", mark.at)  # fmt: skip
-    _sign(site, users, batch_id, "quinn", BATCH_SUBJECT, Meaning.RELEASED,
-          mark.at + timedelta(minutes=1), reason=RELEASE_REASON,
-          status=BatchStatus.RELEASED)  # fmt: skip
-
-
-def _open(engine: Engine, user_id: str) -> SigningUser:
+    released = mark.at + timedelta(minutes=1)
+    seq = _sign(chains, batch_id, "quinn", batch_subject(batch_id), Meaning.RELEASED, released,
+                reason=RELEASE_REASON)  # fmt: skip
     with session_scope(engine) as session:
-        row = active_key(session=session, user_id=user_id)
-    assert row is not None
-    key = unwrap_key(WrappedKey.from_json(row.wrapped), f"ebr-demo-{user_id}")
-    return SigningUser(user_id=user_id, key=key, key_id=row.key_id)
+        update_batch_progress(session=session, batch_id=batch_id, status=BatchStatus.RELEASED,
+                              steps_done=4, completed_at=released, at=released, seq=seq)  # fmt: skip
 
 
 def _audit(engine: Engine, batch_id: str, entity: str, entity_id: str, action: str,
@@ -196,44 +188,18 @@ def _audit(engine: Engine, batch_id: str, entity: str, entity_id: str, action: s
 
 
 def _sign(
-    site: ReportSite,
-    users: dict[str, SigningUser],
+    chains: Chains,
     batch_id: str,
     user_id: str,
-    step_id: str,
+    subject: Subject,
     meaning: Meaning,
     at: datetime,
     values: tuple[RecordedValue, ...] = (),
     *,
     reason: str | None = None,
     detail: dict[str, Any] | None = None,
-    status: BatchStatus = BatchStatus.IN_PROGRESS,
-) -> None:
-    with session_scope(site.engine) as session:
-        seq, head = latest_record_hash(session=session, batch_id=batch_id)
-    content = RecordPayload(
-        batch_id=batch_id,
-        recipe_hash=site.site.recipe_hash,
-        seq=seq + 1,
-        prev_hash=head or GENESIS,
-        step_id=step_id,
-        execution=1,
-        meaning=meaning,
-        values=values,
-        reason=reason,
-        signer=Signer(user_id=user_id, full_name=NAMES[user_id]),
-        station="line-2",
-        signed_at=at,
-        detail=detail,
-    )
-    signature, key_id = sign(users[user_id], content)
-    SignedRecordActivities(site.engine, site.site.trust.ca.certificate).persist_signed_record(
-        PersistSignedInput(
-            payload=content,
-            signature=signature,
-            key_id=key_id,
-            status=status,
-            steps_done=4,
-            completed_at=at if status is BatchStatus.RELEASED else None,
-        )
-    )
+) -> int:
+    """Sign the next record of the batch's chain; return its seq."""
+    stored = chains.append(batch_chain(batch_id), subject, meaning, by=user_id, values=values,
+                           reason=reason, detail=detail, station="line-2", at=at)  # fmt: skip
+    return stored.payload.seq

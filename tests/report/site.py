@@ -1,7 +1,7 @@
 """A signed site for report tests: the verification site plus batch B-C with every exception.
 
-B-C has a comment, a value out of specification, a verification, a correction with its
-reason and an unsigned-free chain; B-A (from the verification site) has a correction only.
+B-C has a comment, a value out of specification, a verification and a correction with its
+reason; B-A (from the verification site) has a correction and QA's decisions.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from ebr.domain.records import Meaning
-from ebr.domain.signed import GENESIS, RecordPayload, Signer
+from ebr.domain.meanings import Meaning
+from ebr.domain.subjects import batch_chain, step_subject
 from ebr.domain.values import RecordedValue
 from ebr.store.batches import insert_batch
 from ebr.store.db import make_engine, migrate, session_scope
+from tests.chains import Chains
 from tests.factories import header_for, small_recipe
-from tests.verification.site import NAMES, WEIGHT, Site, build_site, make_trust, persist
+from tests.verification.site import WEIGHT, Site, build_site, make_trust
 
 BATCH = "B-C"
 COMMENT = "Scale recalibrated before weighing"
@@ -32,6 +33,11 @@ class ReportSite:
     engine: Engine
     site: Site
 
+    @property
+    def chains(self) -> Chains:
+        """Signs more records into this store, as the site's users."""
+        return Chains(self.engine, self.site.trust, self.site.users)
+
 
 def build_report_site(data_dir: Path) -> ReportSite:
     """Migrate a SQLite store in ``data_dir``, build the verification site, then batch B-C."""
@@ -42,11 +48,12 @@ def build_report_site(data_dir: Path) -> ReportSite:
     site = build_site(engine, trust)
     with session_scope(engine) as session:
         insert_batch(session=session, header=header_for(small_recipe(), BATCH), steps_total=5)
-    _sign_exceptions(engine, site)
-    return ReportSite(data_dir=data_dir, url=url, engine=engine, site=site)
+    built = ReportSite(data_dir=data_dir, url=url, engine=engine, site=site)
+    _sign_exceptions(built.chains)
+    return built
 
 
-def _sign_exceptions(engine: Engine, site: Site) -> None:
+def _sign_exceptions(chains: Chains) -> None:
     heavy = WEIGHT.model_copy(update={"value": "26.10", "entered": None, "in_spec": False})
     fixed = WEIGHT.model_copy(update={"value": "25.10", "entered": None, "in_spec": True})
     remark = RecordedValue(name="remark", type="text", value="Granules slightly darker")
@@ -71,23 +78,18 @@ def _sign_exceptions(engine: Engine, site: Site) -> None:
         ("olga", "note", Meaning.PERFORMED, (remark,), None),
         ("olga", "weigh-api", Meaning.CORRECTED, (fixed,), None),
     ]
-    head, start = GENESIS, datetime.now(UTC)
+    start = datetime.now(UTC)
     for seq, (user_id, step_id, meaning, values, comment) in enumerate(plan, start=1):
         corrected = meaning is Meaning.CORRECTED
-        content = RecordPayload(
-            batch_id=BATCH,
-            recipe_hash=site.recipe_hash,
-            seq=seq,
-            prev_hash=head,
-            step_id=step_id,
-            execution=1,
-            meaning=meaning,
+        chains.append(
+            batch_chain(BATCH),
+            step_subject(step_id),
+            meaning,
+            by=user_id,
             values=values,
             comment=comment,
             reason=REASON if corrected else None,
             corrects=f"{BATCH}/weigh-api/1/performed" if corrected else None,
-            signer=Signer(user_id=user_id, full_name=NAMES[user_id]),
             station="line-2",
-            signed_at=start + timedelta(milliseconds=seq),
+            at=start + timedelta(milliseconds=seq),
         )
-        head = persist(engine, site, content, site.users[user_id])

@@ -10,7 +10,10 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from ebr.domain.records import Meaning
+from ebr.domain.meanings import Meaning
+from ebr.domain.subjects import ChainKind, SubjectKind
+from ebr.report.decisions import PLACES
+from ebr.report.history import SECTIONS
 from ebr.report.verify_pdf import PdfRefused, verify_report_pdf
 from tests.report.conftest import ARTIFACTS, Report
 from tests.report.decided import (
@@ -68,13 +71,25 @@ def test_the_history_carries_the_sections_and_the_decision(decided: Report) -> N
     assert [r.exception_id for r in reviewed] == [f"deviation:{DEVIATION}"]
 
 
+def test_every_kind_of_decision_in_a_batch_s_chain_has_its_place() -> None:
+    decided_in_batches = {
+        kind for kind in SubjectKind if kind.is_decision and kind.chain_kind is ChainKind.BATCH
+    }
+    assert set(PLACES) == decided_in_batches
+    assert {place.section for place in PLACES.values()} <= set(SECTIONS)
+
+
 def test_decisions_are_not_steps_but_stay_in_the_evidence(decided: Report) -> None:
     history = decided.history
     shown = {r.record_id for s in history.steps() for r in s.records}
-    attached = {r["record_id"] for r in history.evidence_records}
-    decisions = {r for r in attached if "/@" in r}
-    assert len(decisions) == 3 and not decisions & shown
-    assert attached == shown | decisions
+    attached = {r["record_id"]: SubjectKind(r["subject_kind"]) for r in history.evidence_records}
+    decisions = {r for r, kind in attached.items() if kind is not SubjectKind.BATCH_STEP}
+    assert decisions == {
+        f"B-D/deviation:{DEVIATION}/approved",
+        f"B-D/hold:{PERSON_HOLD}/approved",
+        "B-D/batch:B-D/released",
+    }
+    assert not decisions & shown and set(attached) == shown | decisions
 
 
 def test_the_text_shows_decisions_deviations_holds_and_breaches(decided: Report) -> None:
@@ -108,7 +123,7 @@ def test_the_text_shows_decisions_deviations_holds_and_breaches(decided: Report)
 
 def test_a_sealed_report_with_decisions_verifies(decided: Report) -> None:
     result = verify_report_pdf(decided.signed, decided.ca)
-    assert result.batch_number == "B-D" and result.records_signed == 8
+    assert result.batch_number == "B-D" and result.records_signed == 8 and result.decisions == 3
 
 
 def test_a_decision_missing_from_its_section_fails_verify_pdf(decided: Report) -> None:
@@ -124,7 +139,7 @@ def test_a_decision_missing_from_its_section_fails_verify_pdf(decided: Report) -
         verify_report_pdf(forged, decided.ca)
     assert caught.value.stage == "visible content"
     assert caught.value.reason == (
-        f"record B-D/@deviation:{DEVIATION}/1/approved: 'Signed disposition of {DEVIATION}: "
+        f"record B-D/deviation:{DEVIATION}/approved: 'Signed disposition of {DEVIATION}: "
         "Approved by Quinn Moreau (quinn)' is not shown in the 'Deviations and their "
         "dispositions' section"
     )
@@ -154,12 +169,14 @@ def test_a_decision_whose_subject_the_audit_log_lacks_is_still_shown(decided: Re
     """Sections built without the audit's deviations and holds keep the signed decisions."""
     from sqlmodel import Session
 
-    from ebr.report.events import decisions_of, deviation_sections, hold_sections
+    from ebr.report.decisions import decisions_of
+    from ebr.report.events import deviation_sections, hold_sections
     from ebr.report.render import render_pdf
-    from ebr.store.records import list_step_records
+    from ebr.store.signed_records import list_batch_records, record_of
 
     with Session(decided.site.engine) as session:
-        decisions = decisions_of(list_step_records(session=session, batch_id="B-D"))
+        rows = list_batch_records(session=session, batch_id="B-D")
+    decisions = decisions_of(record_of(row) for row in rows)
     (orphan,) = deviation_sections([], decisions, names={}, steps={})
     assert orphan.title == f"{DEVIATION} · not found in the audit trail" and orphan.decision
     (lift,) = hold_sections([], decisions, names={}, now=decided.history.created_at)

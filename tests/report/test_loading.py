@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from ebr.domain.records import Meaning
+from ebr.domain.meanings import Meaning
 from ebr.report.history import BatchHistory
 from ebr.report.loading import load_history
 from ebr.store.errors import NotFound
 from tests.report.conftest import Report, history_of
 from tests.report.site import COMMENT, REASON, ReportSite
+from tests.verification.site import DISPOSITION
 
 
 def test_cover_facts(report: Report) -> None:
@@ -44,7 +45,7 @@ def test_steps_in_recipe_order_with_their_records(report: Report) -> None:
     assert corrected.reason == REASON and corrected.corrects == "B-C/weigh-api/1/performed"
     assert steps[0].records[0].comment == COMMENT
     assert steps[2].records[0].values[0].display == "Yes"
-    assert all(r.signed and r.record_hash for s in steps for r in s.records)
+    assert all(len(r.record_hash) == 64 for s in steps for r in s.records)
 
 
 def test_exceptions_summary(report: Report) -> None:
@@ -73,10 +74,29 @@ def test_optional_sections_are_empty_until_their_sources_exist(report: Report) -
     assert history.decision is None and history.decision_reason is None
 
 
-def test_an_unsigned_record_is_shown_as_unsigned(report_site: ReportSite) -> None:
-    history: BatchHistory = history_of(report_site, "B-B")
-    note = history.steps()[4]
-    assert [r.signed for r in note.records] == [False]
+def test_decisions_are_placed_by_their_subject_even_when_the_audit_log_lacks_it(
+    report_site: ReportSite,
+) -> None:
+    """B-A's chain holds QA's dispositions and lifts, but no deviation or hold was audited."""
+    history: BatchHistory = history_of(report_site, "B-A")
+    assert history.decision is not None and history.decision.meaning is Meaning.RELEASED
+    assert history.decision.user_id == "rita"
+    assert history.decision_reason == "all exceptions reviewed"
+    assert [(d.deviation_id, d.title) for d in history.deviations] == [
+        ("B-A-DEV-1", "B-A-DEV-1 · not found in the audit trail"),
+        ("B-A-DEV-2", "B-A-DEV-2 · not found in the audit trail"),
+    ]
+    assert all(d.decision and d.decision.detail == DISPOSITION for d in history.deviations)
+    assert [(h.hold_id, h.reason) for h in history.holds] == [
+        ("B-A-H1", "not found in the audit trail"),
+        ("B-A-H2", "not found in the audit trail"),
+    ]
+    assert [h.decision.reason for h in history.holds if h.decision] == [
+        "deviation closed",
+        "mixer serviced",
+    ]
+    shown = {r.record_id for s in history.steps() for r in s.records}
+    assert len(shown) == 6 and len(history.evidence_records) == 11
 
 
 def test_unknown_batch(report_site: ReportSite) -> None:

@@ -47,7 +47,7 @@ def _forged_records(report: Report) -> dict[str, bytes]:
 def test_a_sealed_report_verifies(report: Report) -> None:
     result = verify_report_pdf(report.signed, report.ca)
     assert (result.batch_number, result.records_signed, result.certificates) == ("B-C", 7, 3)
-    assert result.signature.signer == SIGNER and result.records_unsigned == []
+    assert result.signature.signer == SIGNER and result.decisions == 0
     assert result.audit_entries == len(report.history.evidence_audit) and result.pages >= 3
 
 
@@ -147,7 +147,8 @@ def test_the_command(report: Report, tmp_path: Path, rogue: Rogue) -> None:
     runner = CliRunner()
     ok = runner.invoke(app, [str(good), "--ca", str(ca)], env={"COLUMNS": "200"})
     assert ok.exit_code == 0, ok.output
-    assert "OK" in ok.output and "7 signatures and the hash chain verify" in ok.output
+    assert "OK" in ok.output
+    assert "7 signatures and the batch's hash chain verify (0 of them decisions)" in ok.output
     failed = runner.invoke(app, [str(bad), "--ca", str(ca)], env={"COLUMNS": "200"})
     assert failed.exit_code == 1
     assert "document signature: expected exactly one document signature, found 2" in failed.output
