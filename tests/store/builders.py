@@ -1,4 +1,5 @@
-"""Real domain objects for store tests: a small recipe from YAML, a batch header, step records."""
+"""Real domain objects for store tests: a small recipe from YAML, a batch header, signed records
+of a batch's chain and of a lot's."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from ebr.domain.batch import BatchHeader, quantity
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
 from ebr.domain.recipe_loading import parse_recipe
-from ebr.domain.records import Meaning, StepRecord
+from ebr.domain.signed_records import RecordPayload, SignedRecord, Signer, step_record_id
+from ebr.domain.subjects import Chain, ChainKind, Subject, SubjectKind, batch_chain, step_subject
 from ebr.domain.values import RecordedValue
 
 T0 = datetime(2025, 3, 4, 8, 30, 15, 123456, tzinfo=UTC)
@@ -85,13 +88,13 @@ def header(
     )
 
 
-def weighing(batch_id: str = "b-1", *, seq: int = 1, mass: str = "100.02") -> StepRecord:
+def weighing(batch_id: str = "b-1", *, seq: int = 1, mass: str = "100.02") -> SignedRecord:
     """Olga's weighing of the sugar, as the workflow would record it."""
-    return StepRecord(
-        record_id=StepRecord.make_id(batch_id, "weigh-sugar", 1, Meaning.PERFORMED),
-        batch_id=batch_id,
+    return SignedRecord(
+        record_id=step_record_id(batch_id, "weigh-sugar", 1, Meaning.PERFORMED),
+        chain=batch_chain(batch_id),
         seq=seq,
-        step_id="weigh-sugar",
+        subject=step_subject("weigh-sugar"),
         execution=1,
         meaning=Meaning.PERFORMED,
         values=(
@@ -111,3 +114,20 @@ def weighing(batch_id: str = "b-1", *, seq: int = 1, mass: str = "100.02") -> St
         station="line-1",
         recorded_at=T0 + timedelta(minutes=5),
     )
+
+
+def lot_release(lot_id: str = "LOT-1", *, seq: int = 1) -> SignedRecord:
+    """Quinn's release of a lot for use: a record of the lot's own chain, outside any batch."""
+    chain = Chain(kind=ChainKind.LOT, id=lot_id)
+    return RecordPayload(
+        chain=chain,
+        seq=seq,
+        prev_hash="0" * 64,
+        subject=Subject(kind=SubjectKind.LOT, id=lot_id),
+        meaning=Meaning.APPROVED,
+        reason="certificate of analysis checked",
+        detail={"status": "released"},
+        signer=Signer(user_id="quinn", full_name="Quinn QA"),
+        station="qa-lab",
+        signed_at=T0 + timedelta(hours=1, seconds=seq),
+    ).to_record()

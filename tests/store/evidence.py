@@ -1,7 +1,8 @@
-"""Builders for signed evidence in store tests: users, audit entries and signed record payloads.
+"""Builders for signed evidence in store tests: users, audit entries and signed record evidence.
 
 Hashes are real (the store checks them); canonical JSON comes from the rfc8785 package, as the
-signing layer's would. Signatures are stand-ins: the store keeps them, it does not verify them.
+signing layer's would. Signatures are stand-ins: the store keeps them, it does not verify them
+(``ebr verify`` does; its tests sign for real, ``tests.chains``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import rfc8785
 from sqlalchemy import Engine
 
 from ebr.domain.roles import Role
-from ebr.store import AuditEntryIn, SignedPayload, session_scope
+from ebr.store import AuditEntryIn, SignedEvidence, session_scope
 from ebr.store.users import add_user
 from tests.store.builders import T0
 
@@ -42,7 +43,7 @@ def audit_entry(
     at: datetime | None = None,
     actor: str = "olga",
     action: str = "record_signed",
-    entity: str = "step_record",
+    entity: str = "signed_record",
     entity_id: str | None = None,
     batch_id: str | None = "b-1",
     old_value: Any = None,
@@ -78,12 +79,12 @@ def leaf_hash(canonical: str) -> str:
 
 def signed(
     content: dict[str, Any], *, prev_hash: str = GENESIS, key_id: str = "k-olga-1"
-) -> SignedPayload:
+) -> SignedEvidence:
     """``content`` as the signing layer would hand it over: canonical text, hash, signature."""
     payload = rfc8785.dumps({**content, "prev_hash": prev_hash}).decode("utf-8")
     digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
     stand_in = base64.b64encode(hashlib.sha512(f"{key_id}:{payload}".encode()).digest())
-    return SignedPayload(
+    return SignedEvidence(
         payload=payload,
         record_hash=digest,
         prev_hash=prev_hash,

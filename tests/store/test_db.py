@@ -16,11 +16,11 @@ from sqlalchemy import Engine, MetaData, inspect, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlmodel import SQLModel
 
-from ebr.store import BatchRow, RecipeRow, StepRecordRow, UserRow, migrate, session_scope
+from ebr.store import BatchRow, RecipeRow, SignedRecordRow, UserRow, migrate, session_scope
 from ebr.store.db import alembic_config, make_engine, normalize_url
 from ebr.store.users import add_user, get_user
 
-STORE_TABLES = {"users", "recipes", "batches", "step_records"}
+STORE_TABLES = {"users", "recipes", "batches", "signed_records"}
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -67,7 +67,7 @@ def test_two_processes_migrating_at_once_both_succeed(blank_url: str) -> None:
 def test_migration_matches_the_table_models(engine: Engine) -> None:
     """The hand-written migration creates exactly what the SQLModel tables declare."""
     metadata = MetaData()
-    for model in (UserRow, RecipeRow, BatchRow, StepRecordRow):
+    for model in (UserRow, RecipeRow, BatchRow, SignedRecordRow):
         SQLModel.metadata.tables[str(model.__tablename__)].to_metadata(metadata)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

@@ -1,4 +1,5 @@
-"""Attacks on the evidence through SQL: the triggers of migration 0003 refuse them on both backends.
+"""Attacks on the evidence through SQL: the triggers of migrations 0003 and 0005 refuse them on both
+backends.
 
 Each attack runs as plain SQL on its own connection, as someone with write access but without
 the rights to drop triggers would. Legitimate changes (re-wrapping a key, retiring it once,
@@ -12,7 +13,6 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, inspect, text
@@ -25,16 +25,17 @@ from ebr.store.accounts import record_failure
 from ebr.store.audit import AuditRow, append_audit
 from ebr.store.batches import get_batch, insert_batch, update_batch_progress
 from ebr.store.checkpoints import CheckpointRow, save_checkpoint
-from ebr.store.db import alembic_config, make_engine
+from ebr.store.db import make_engine
 from ebr.store.keys import UserKeyRow, add_user_key, get_key, replace_wrapped, retire_key
-from ebr.store.records import insert_step_record, list_step_records
+from ebr.store.signed_records import insert_signed_record, list_batch_records
 from ebr.store.users import UserRow
-from tests.store.builders import T0, header, weighing
+from tests.store.builders import T0, header, lot_release, weighing
 from tests.store.evidence import audit_entry, person, signed
+from tests.store.revisions import downgrade_to, upgrade_to
 from tests.store.tamper import drop_guards
 
 EVIDENCE_TABLES = {"audit_log", "audit_checkpoints", "user_keys"}
-GUARDED = ("step_records", "audit_log", "audit_checkpoints", "users", "user_keys")
+GUARDED = ("signed_records", "audit_log", "audit_checkpoints", "users", "user_keys")
 
 
 @pytest.fixture
@@ -56,7 +57,10 @@ def _seed(engine: Engine) -> Engine:
             valid_from=T0,
         )
         insert_batch(session=session, header=header("b-1"), steps_total=2)
-        insert_step_record(session=session, record=weighing("b-1"), signed=signed({"seq": 1}))
+        insert_signed_record(session=session, record=weighing("b-1"), evidence=signed({"seq": 1}))
+        insert_signed_record(
+            session=session, record=lot_release("LOT-1"), evidence=signed({"lot": 1})
+        )
         for n in range(3):
             append_audit(session=session, entry=audit_entry(n))
         save_checkpoint(
@@ -81,9 +85,13 @@ def _snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
 
 
 ATTACKS = [
-    ("step_records", "UPDATE step_records SET comment = 'weighed on scale S-4'"),
-    ("step_records", "UPDATE step_records SET signature = NULL, payload = NULL"),
-    ("step_records", "DELETE FROM step_records"),
+    ("signed_records", "UPDATE signed_records SET comment = 'weighed on scale S-4'"),
+    ("signed_records", "UPDATE signed_records SET subject_id = 'other' WHERE chain_kind = 'lot'"),
+    ("signed_records", "UPDATE signed_records SET chain_id = 'b-2', batch_id = NULL"),
+    ("signed_records", "UPDATE signed_records SET seq = seq + 1"),
+    ("signed_records", "UPDATE signed_records SET signature = 'forged', key_id = 'k2'"),
+    ("signed_records", "DELETE FROM signed_records"),
+    ("signed_records", "DELETE FROM signed_records WHERE chain_kind = 'lot'"),
     ("audit_log", "UPDATE audit_log SET reason = 'nothing happened'"),
     ("audit_log", "UPDATE audit_log SET idx = idx + 10"),
     ("audit_log", "DELETE FROM audit_log WHERE idx = 1"),
@@ -126,9 +134,9 @@ def test_a_retired_key_cannot_be_brought_back(evidence: Engine) -> None:
     ("table", "attack"),
     [
         ("audit_log", "TRUNCATE audit_log"),
-        ("step_records", "TRUNCATE step_records"),
+        ("signed_records", "TRUNCATE signed_records"),
         ("audit_checkpoints", "TRUNCATE audit_checkpoints"),
-        ("step_records", "TRUNCATE batches CASCADE"),
+        ("(signed_records|reports)", "TRUNCATE batches CASCADE"),
         ("users", "TRUNCATE users CASCADE"),
         ("user_keys", "TRUNCATE user_keys"),
     ],
@@ -167,34 +175,51 @@ def test_legitimate_changes_still_work(evidence: Engine) -> None:
 def test_with_the_triggers_dropped_edits_go_in_but_the_hashes_show_them(evidence: Engine) -> None:
     with evidence.begin() as connection:
         dropped = drop_guards(connection)
-        connection.execute(text("UPDATE step_records SET payload = replace(payload, '1', '2')"))
+        connection.execute(text("UPDATE signed_records SET payload = replace(payload, '1', '2')"))
         connection.execute(text("UPDATE audit_log SET canonical = canonical || ' ' WHERE idx = 1"))
     assert dropped  # there were triggers to drop
     with session_scope(evidence) as session:
-        (record,) = list_step_records(session=session, batch_id="b-1")
+        (record,) = list_batch_records(session=session, batch_id="b-1")
         entry = session.get(AuditRow, 1)
     assert record.payload is not None and entry is not None
     assert hashlib.sha256(record.payload.encode()).hexdigest() != record.record_hash
     assert hashlib.sha256(b"\x00" + entry.canonical.encode()).hexdigest() != entry.leaf_hash
 
 
-def test_downgrade_removes_the_guards_and_upgrade_restores_them(store_url: str) -> None:
-    engine = make_engine(store_url)
+def test_downgrade_removes_the_guards_and_upgrade_restores_them(blank_url: str) -> None:
+    """From 0004, the newest revision that can go down (0005 cannot), to 0002; then
+    up to the head, whose guards are signed_records' and no longer step_records'."""
+    upgrade_to(blank_url, "0004")
+    engine = make_engine(blank_url)
     try:
-        guards = _guards(engine)
-        assert len(guards) == (13 if engine.dialect.name == "postgresql" else 12)
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0002")
+        old = "append_only" if engine.dialect.name == "postgresql" else "no_delete"
+        assert f"ebr_step_records_{old}" in _guards(engine)
+        downgrade_to(blank_url, "0002")
         assert _guards(engine) == []
         assert not EVIDENCE_TABLES & set(inspect(engine).get_table_names())
         assert "failed_attempts" not in {c["name"] for c in inspect(engine).get_columns("users")}
-        migrate(store_url)
-        assert _guards(engine) == guards
+        migrate(blank_url)
+        guards = _guards(engine)
+        assert len(guards) == (13 if engine.dialect.name == "postgresql" else 12)
+        assert not [name for name in guards if "step_records" in name]
+        assert {name for name in guards if "signed_records" in name} == (
+            {"ebr_signed_records_append_only", "ebr_signed_records_no_truncate"}
+            if engine.dialect.name == "postgresql"
+            else {"ebr_signed_records_no_update", "ebr_signed_records_no_delete"}
+        )
         person(engine, "ann")
         with pytest.raises(DBAPIError, match="users keeps every row"), engine.begin() as connection:
             connection.execute(text("DELETE FROM users"))
+    finally:
+        engine.dispose()
+
+
+def test_signed_records_cannot_be_migrated_down(store_url: str) -> None:
+    with pytest.raises(NotImplementedError, match="cannot be made format 1"):
+        downgrade_to(store_url, "0004")
+    engine = make_engine(store_url)
+    try:
+        assert "signed_records" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
 

@@ -6,7 +6,6 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, inspect, text
@@ -14,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from ebr.store.batches import BatchRow, insert_batch
-from ebr.store.db import alembic_config, make_engine, migrate, session_scope
+from ebr.store.db import make_engine, migrate, session_scope
 from ebr.store.errors import NotFound
 from ebr.store.reports import (
     ReportKind,
@@ -26,6 +25,7 @@ from ebr.store.reports import (
     list_reports,
 )
 from tests.store.builders import T0, header
+from tests.store.revisions import downgrade_to, upgrade_to
 
 PDF = b"%PDF-1.7 first rendering"
 
@@ -164,18 +164,17 @@ def _other_table(diff: object) -> bool:
 
 
 def test_downgrade_removes_the_table_and_its_guards_and_upgrade_restores_them(
-    store_url: str,
+    blank_url: str,
 ) -> None:
-    engine = make_engine(store_url)
+    """0004 down and up again (from a new database: 0005 cannot go down)."""
+    upgrade_to(blank_url, "0004")
+    engine = make_engine(blank_url)
     try:
         assert len(_report_guards(engine)) == 2
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0003")
+        downgrade_to(blank_url, "0003")
         assert "reports" not in inspect(engine).get_table_names()
         assert _report_guards(engine) == []
-        migrate(store_url)
+        migrate(blank_url)
         assert len(_report_guards(engine)) == 2
     finally:
         engine.dispose()
