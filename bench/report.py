@@ -12,8 +12,6 @@ ratio (target <= 3.5) and the total for 150 steps (target < 15 s).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import tempfile
 import time
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bench.report_batch import VALUES, enrol, fill, recipe
+from bench.report_batch import VALUES, enrol, fill, recipe, store_signed
 from ebr.audit import audit
 from ebr.domain.batch import BatchStatus
 from ebr.domain.deviations import (
@@ -38,16 +36,11 @@ from ebr.domain.deviations import (
     Stage,
 )
 from ebr.domain.holds import BY_THE_RULES, hold_for_deviation, lift_for_deviation
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
-from ebr.domain.records import Meaning
 from ebr.domain.roles import Role
-from ebr.domain.signed import (
-    BATCH_SUBJECT,
-    GENESIS,
-    RecordPayload,
-    Signer,
-    deviation_subject,
-)
+from ebr.domain.signed_records import GENESIS, RecordPayload, Signer
+from ebr.domain.subjects import Subject, batch_chain, batch_subject, deviation_subject
 from ebr.report.loading import load_history
 from ebr.report.render import render_pdf
 from ebr.report.signing_key import load_or_create_document_key
@@ -55,13 +48,12 @@ from ebr.report.verify_pdf import verify_report_pdf
 from ebr.store.batches import update_batch_progress
 from ebr.store.db import make_engine, migrate, session_scope
 from ebr.store.keys import add_user_key
-from ebr.store.records import SignedPayload, insert_step_record, latest_record_hash
+from ebr.store.signed_records import chain_head
 from ebr.store.users import add_user
 from ebr.trust import SiteTrust, load_or_create_trust
 from signatures.ca import certificate_pem, issue_user_certificate
 from signatures.keys import generate_key, public_key_id
 from signatures.pdf import sign_pdf
-from signatures.records import sign_payload
 
 DEVIATIONS = 5
 QA = ("quinn", "Quinn Moreau")
@@ -135,9 +127,9 @@ def decide(engine: Engine, key: Ed25519PrivateKey, made: Recipe, batch_id: str) 
                 lifted = lift_for_deviation(hold, by=QA[0], reason=f"{dev_id} closed", at=ruling.at)
                 _audited(session, lifted, "hold_lifted", ruling.at)
         done = now + timedelta(hours=2)
-        _decision(session, key, made, batch_id, BATCH_SUBJECT, Meaning.RELEASED,
+        _decision(session, key, made, batch_id, batch_subject(batch_id), Meaning.RELEASED,
                   "All exceptions reviewed", None, done)  # fmt: skip
-        seq, _ = latest_record_hash(session=session, batch_id=batch_id)
+        seq, _ = chain_head(session=session, chain=batch_chain(batch_id))
         update_batch_progress(session=session, batch_id=batch_id, status=BatchStatus.RELEASED,
                               steps_done=len(steps), completed_at=done, at=done, seq=seq)  # fmt: skip
     return DEVIATIONS + 1
@@ -153,23 +145,15 @@ def _audited(session: Session, item: Any, action: str, at: datetime) -> None:
 
 
 def _decision(session: Session, key: Ed25519PrivateKey, made: Recipe, batch_id: str,
-              subject: str, meaning: Meaning, reason: str, detail: dict[str, Any] | None,
+              subject: Subject, meaning: Meaning, reason: str, detail: dict[str, Any] | None,
               at: datetime) -> None:  # fmt: skip
-    seq, head = latest_record_hash(session=session, batch_id=batch_id)
-    payload = RecordPayload(batch_id=batch_id, recipe_hash=made.content_hash(), seq=seq + 1,
-                            prev_hash=head or GENESIS, step_id=subject, execution=1,
-                            meaning=meaning, reason=reason, detail=detail, station="line-1",
+    chain = batch_chain(batch_id)
+    seq, head = chain_head(session=session, chain=chain)
+    payload = RecordPayload(chain=chain, recipe_hash=made.content_hash(), seq=seq + 1,
+                            prev_hash=head or GENESIS, subject=subject, meaning=meaning,
+                            reason=reason, detail=detail, station="line-1",
                             signer=Signer(user_id=QA[0], full_name=QA[1]), signed_at=at)  # fmt: skip
-    data, signature = sign_payload(key, payload.signable())
-    digest = hashlib.sha256(data).hexdigest()
-    record = payload.to_record()
-    insert_step_record(session=session, record=record, signed=SignedPayload(
-        payload=data.decode(), record_hash=digest, prev_hash=payload.prev_hash,
-        signature=base64.b64encode(signature.value).decode(), key_id=signature.key_id))  # fmt: skip
-    audit(session, event_key=f"{record.record_id}/signed", at=at, actor=QA[0], station="line-1",
-          action="record_signed", entity="step_record", entity_id=record.record_id,
-          batch_id=batch_id, new_value={"step_id": subject, "meaning": meaning.value, "values": [],
-                                        "comment": None, "record_hash": digest}, reason=reason)  # fmt: skip
+    store_signed(session, key, payload)
 
 
 def measure(

@@ -19,17 +19,18 @@ from sqlmodel import Session
 
 from ebr.audit import audit
 from ebr.domain.batch import BatchHeader
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Quantity, Recipe
 from ebr.domain.recipe_loading import recipe_from_data
-from ebr.domain.records import Meaning
 from ebr.domain.roles import Role
-from ebr.domain.signed import GENESIS, RecordPayload, Signer
+from ebr.domain.signed_records import GENESIS, RecordPayload, Signer
+from ebr.domain.subjects import batch_chain, step_subject
 from ebr.domain.values import validate_values
 from ebr.store.batches import insert_batch
 from ebr.store.db import session_scope
 from ebr.store.keys import add_user_key
 from ebr.store.recipes import save_recipe
-from ebr.store.records import SignedPayload, insert_step_record
+from ebr.store.signed_records import SignedEvidence, insert_signed_record
 from ebr.store.users import add_user
 from ebr.trust import SiteTrust
 from signatures.ca import certificate_pem, issue_user_certificate
@@ -134,23 +135,35 @@ def _record(session: Session, key: Ed25519PrivateKey, made: Recipe, batch_id: st
     assert step is not None
     corrected = meaning is Meaning.CORRECTED
     payload = RecordPayload(
-        batch_id=batch_id, recipe_hash=made.content_hash(), seq=seq, prev_hash=head,
-        step_id=step_id, execution=1, meaning=meaning,
+        chain=batch_chain(batch_id), recipe_hash=made.content_hash(), seq=seq, prev_hash=head,
+        subject=step_subject(step_id), execution=1, meaning=meaning,
         values=validate_values(step, raw) if raw else (),
         reason="reading misread" if corrected else None,
         corrects=f"{batch_id}/{step_id}/1/performed" if corrected else None,
         signer=Signer(user_id=user_id, full_name=PEOPLE[user_id]), station="line-1",
         signed_at=datetime.now(UTC),
     )  # fmt: skip
+    return store_signed(session, key, payload)
+
+
+def store_signed(session: Session, key: Ed25519PrivateKey, payload: RecordPayload) -> str:
+    """Sign ``payload``, append it and its audit entry as the signing activity does; return its
+    record hash (the next record's ``prev_hash``)."""
     data, signature = sign_payload(key, payload.signable())
     digest = hashlib.sha256(data).hexdigest()
-    signed = SignedPayload(payload=data.decode(), record_hash=digest, prev_hash=head,
-                           signature=base64.b64encode(signature.value).decode(), key_id=signature.key_id)  # fmt: skip
+    evidence = SignedEvidence(payload=data.decode(), record_hash=digest, prev_hash=payload.prev_hash,
+                              signature=base64.b64encode(signature.value).decode(),
+                              key_id=signature.key_id)  # fmt: skip
     record = payload.to_record()
-    insert_step_record(session=session, record=record, signed=signed, corrects=payload.corrects)
-    audit(session, event_key=f"{record.record_id}/signed", at=payload.signed_at, actor=user_id,
-          station="line-1", action="record_corrected" if corrected else "record_signed",
-          entity="step_record", entity_id=record.record_id, batch_id=batch_id,
-          new_value={"step_id": step_id, "meaning": meaning.value, "values": [v.model_dump(mode="json") for v in payload.values],
-                     "comment": None, "record_hash": digest}, reason=payload.reason)  # fmt: skip
+    insert_signed_record(session=session, record=record, evidence=evidence)
+    corrected = payload.meaning is Meaning.CORRECTED
+    audit(session, event_key=f"{record.record_id}/signed", at=payload.signed_at,
+          actor=payload.signer.user_id, station=payload.station,
+          action="record_corrected" if corrected else "record_signed", entity="signed_record",
+          entity_id=record.record_id, batch_id=payload.batch_id,
+          new_value={"subject": payload.subject.model_dump(mode="json"),
+                     "meaning": payload.meaning.value,
+                     "values": [v.model_dump(mode="json") for v in payload.values],
+                     "comment": payload.comment, "record_hash": digest},
+          reason=payload.reason)  # fmt: skip
     return digest

@@ -2,8 +2,9 @@
 
 ``python -m bench.verify [--records N] [--url URL]`` builds a site and N records as the system
 writes them (signed ``RecordPayload``s chained per batch, each with its audit entry; in bulk),
-and two checkpoints; then times ``check_records`` (row against payload, certificate, signature,
-chain) against raw ``Ed25519PublicKey.verify`` (target ratio >= 0.7), and the whole ``verify_store``.
+and two checkpoints; then times ``check_signed_records`` (row against payload, certificate,
+signature, chain) against raw ``Ed25519PublicKey.verify`` (target ratio >= 0.7), and the whole
+``verify_store``.
 """
 
 from __future__ import annotations
@@ -22,19 +23,20 @@ from sqlmodel import Session
 
 from activities.audit_log import AuditLogActivities
 from ebr.audit import make_entry
-from ebr.domain.records import Meaning
-from ebr.domain.signed import GENESIS, RecordPayload, Signer
+from ebr.domain.meanings import Meaning
+from ebr.domain.signed_records import GENESIS, RecordPayload, Signer
+from ebr.domain.subjects import ChainKind, batch_chain, step_subject
 from ebr.domain.values import RecordedValue
 from ebr.seed import DEMO_USERS, seed_demo
 from ebr.store.audit import AuditRow, audit_size
 from ebr.store.batches import BatchRow
 from ebr.store.db import make_engine, migrate, session_scope
 from ebr.store.keys import active_key, all_certificates
-from ebr.store.records import StepRecordRow
+from ebr.store.signed_records import SignedRecordRow
 from ebr.trust import SiteTrust, load_or_create_trust
 from ebr.verification.certificates import check_user_keys
 from ebr.verification.evidence import KeyEvidence, RecordEvidence
-from ebr.verification.records import check_records
+from ebr.verification.signed_records import RecipeHashes, check_signed_records
 from ebr.verification.store import verify_store
 from signatures.canonical import canonical_json
 from signatures.keys import WrappedKey, unwrap_key
@@ -44,7 +46,7 @@ RECIPE = "ab" * 32
 PER_BATCH = 100
 CHUNK = 5_000
 SLICE = 50 * PER_BATCH  # whole batches, so each slice's chains are complete
-RECORDS_TABLE: Table = StepRecordRow.__table__  # type: ignore[attr-defined]
+RECORDS_TABLE: Table = SignedRecordRow.__table__  # type: ignore[attr-defined]
 AUDIT_TABLE: Table = AuditRow.__table__  # type: ignore[attr-defined]
 BATCHES_TABLE: Table = BatchRow.__table__  # type: ignore[attr-defined]
 
@@ -72,11 +74,11 @@ def build(engine: Engine, trust: SiteTrust, total: int) -> None:
         head = GENESIS if seq == 1 else head
         user_id = SIGNERS[n % len(SIGNERS)]
         payload = RecordPayload(
-            batch_id=f"BENCH-{batch:05d}",
+            chain=batch_chain(f"BENCH-{batch:05d}"),
             recipe_hash=RECIPE,
             seq=seq,
             prev_hash=head,
-            step_id=f"s{seq:03d}",
+            subject=step_subject(f"s{seq:03d}"),
             execution=1,
             meaning=Meaning.PERFORMED,
             values=(RecordedValue(name="v", type="number", value=f"{n % 10}.00", unit="kg"),),
@@ -89,14 +91,18 @@ def build(engine: Engine, trust: SiteTrust, total: int) -> None:
         record = payload.to_record()
         records.append(
             {
-                **record.model_dump(mode="json"),
+                **record.model_dump(mode="json", exclude={"chain", "subject", "recorded_at"}),
+                "chain_kind": record.chain.kind.value,
+                "chain_id": record.chain.id,
+                "subject_kind": record.subject.kind.value,
+                "subject_id": record.subject.id,
+                "batch_id": record.batch_id,
                 "recorded_at": payload.signed_at,
                 "payload": data.decode(),
                 "record_hash": digest,
                 "prev_hash": head,
                 "signature": base64.b64encode(keys[user_id].sign(data)).decode(),
                 "key_id": key_ids[user_id],
-                "corrects": None,
             }
         )
         entry = make_entry(
@@ -105,12 +111,12 @@ def build(engine: Engine, trust: SiteTrust, total: int) -> None:
             actor=user_id,
             station="line-1",
             action="record_signed",
-            entity="step_record",
+            entity="signed_record",
             entity_id=record.record_id,
             batch_id=payload.batch_id,
             old_value=None,
             new_value={
-                "step_id": payload.step_id,
+                "subject": payload.subject.model_dump(mode="json"),
                 "meaning": payload.meaning.value,
                 "values": [v.model_dump(mode="json") for v in payload.values],
                 "comment": None,
@@ -144,7 +150,7 @@ def _insert(engine: Engine, table: Table, rows: list[dict[str, Any]]) -> None:
 
 def load(
     engine: Engine, trust: SiteTrust
-) -> tuple[list[RecordEvidence], dict[str, Any], dict[str, str]]:
+) -> tuple[list[RecordEvidence], dict[str, Any], RecipeHashes]:
     """What ``verify_store`` reads before checking records: rows, checked keys, recipe hashes."""
     with Session(engine) as session:
         keys = [
@@ -153,17 +159,20 @@ def load(
         ]
         trusted = check_user_keys(keys, trust.ca.certificate)
         pairs = select(BATCHES_TABLE.c.batch_id, BATCHES_TABLE.c.recipe_hash)
-        batches = {str(b): str(h) for b, h in session.connection().execute(pairs)}
-        query = select(RECORDS_TABLE).order_by(RECORDS_TABLE.c.batch_id, RECORDS_TABLE.c.seq)
+        batches = {
+            (ChainKind.BATCH.value, str(b)): str(h) for b, h in session.connection().execute(pairs)
+        }
+        columns = RECORDS_TABLE.c
+        query = select(RECORDS_TABLE).order_by(columns.chain_kind, columns.chain_id, columns.seq)
         rows = session.connection().execute(query)
         records = [RecordEvidence.of(row._mapping) for row in rows]
     return records, trusted, batches
 
 
 def interleaved(
-    records: list[RecordEvidence], trusted: dict[str, Any], batches: dict[str, str]
+    records: list[RecordEvidence], trusted: dict[str, Any], batches: RecipeHashes
 ) -> tuple[float, float]:
-    """CPU seconds of raw verify and of ``check_records`` over the same records.
+    """CPU seconds of raw verify and of ``check_signed_records`` over the same records.
 
     The two alternate over slices of whole batches and CPU time is counted, not wall time, so
     other load on the machine (tests running alongside) weighs on both alike.
@@ -174,15 +183,14 @@ def interleaved(
         items = [
             (trusted[r.key_id].public_key, r.payload.encode(), base64.b64decode(r.signature))
             for r in part
-            if r.key_id is not None and r.payload is not None and r.signature is not None
         ]
         started = time.process_time()
         for public_key, data, signature in items:
             public_key.verify(signature, data)
         raw_s += time.process_time() - started
         started = time.process_time()
-        if check_records(part, trusted, batches).signed != len(items):
-            raise SystemExit("check_records did not verify every record")
+        if check_signed_records(part, trusted, batches).signed != len(items):
+            raise SystemExit("check_signed_records did not verify every record")
         checks_s += time.process_time() - started
     return raw_s, checks_s
 
@@ -217,7 +225,7 @@ def main() -> None:
         f"records:                       {n:,} ({n // PER_BATCH:,} batches) built in {built:.0f} s"
     )
     print(f"raw Ed25519 verify:            {n / raw_s:,.0f} /s (CPU time, best of {args.rounds})")
-    print(f"record checks (check_records): {n / checks_s:,.0f} /s")
+    print(f"record checks:                 {n / checks_s:,.0f} /s (check_signed_records)")
     print(f"ratio to raw verify:           {raw_s / checks_s:.3f} (target >= 0.7)")
     print(
         f"whole verify_store:            {whole.records_per_second:,.0f} records/s "
