@@ -24,6 +24,7 @@ STATUS_OF_KIND = {
     RefusalKind.NOT_FOUND: 404,
     RefusalKind.UNAUTHENTICATED: 401,
     RefusalKind.LOCKED: 423,
+    RefusalKind.UNSUPPORTED: 415,
     RefusalKind.UNAVAILABLE: 503,
     RefusalKind.DAMAGED: 500,
 }

@@ -23,7 +23,7 @@ from api.deps import ContextDep, RequireRole, station_of
 from api.errors import ApiError
 from ebr.audit import audit
 from ebr.domain.roles import Role
-from ebr.report.record import BatchRecord, batch_record
+from ebr.report.batch_record import BatchRecord, batch_record
 from ebr.store.batches import BatchRow, get_batch
 from ebr.store.db import session_scope
 from ebr.store.reports import ReportRow, final_report, get_report

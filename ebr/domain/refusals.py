@@ -2,8 +2,8 @@
 
 The kind says what went wrong without knowing every code: ``invalid`` is bad input, ``conflict`` a
 request that does not fit the current state, ``forbidden`` the wrong person, ``not_found`` a thing
-that does not exist, ``unauthenticated`` a wrong password or user id, ``locked`` a locked account,
-``unavailable`` a part of the system that does not answer now, and ``damaged`` stored data that
+that does not exist, ``unauthenticated`` a wrong password or user id, ``locked`` a locked account, ``unsupported`` a
+request in a form ebr does not read (a content type), ``unavailable`` a part of the system that does not answer now, and ``damaged`` stored data that
 fails its own checks (an incident, never the user's fault). The domain, the store, the account
 controls and the API raise subclasses of ``Refusal``; only ``api/errors.py`` turns a kind into an
 HTTP status, and the CLI prints the message. A refusal crossing Temporal keeps its code and kind
@@ -25,6 +25,7 @@ class RefusalKind(StrEnum):
     NOT_FOUND = "not_found"
     UNAUTHENTICATED = "unauthenticated"
     LOCKED = "locked"
+    UNSUPPORTED = "unsupported"
     UNAVAILABLE = "unavailable"
     DAMAGED = "damaged"
 

@@ -41,7 +41,7 @@ class CrashingSignedStore(SignedRecordActivities):
     @activity.defn(name="persist_signed_record")
     def persist_signed_record(self, request: PersistSignedInput) -> SignedStored:
         stored = super().persist_signed_record(request)
-        if request.payload.step_id == self._step_id:
+        if request.payload.subject.id == self._step_id:
             os.kill(os.getpid(), signal.SIGKILL)
         return stored
 
@@ -56,7 +56,7 @@ async def main(step_id: str) -> None:
         client,
         task_queue=settings.task_queue,
         workflows=[BatchWorkflow],
-        activities=[store.create_batch, store.persist_record, signed.persist_signed_record],
+        activities=[store.create_batch, store.persist_hold, signed.persist_signed_record],
         activity_executor=ThreadPoolExecutor(max_workers=4),
     )
     await worker.run()

@@ -25,7 +25,9 @@ async def test_the_trail_filters_by_batch_user_entity_and_time(ebr: Ebr) -> None
     signed = [
         e for e in await audit_entries(ebr, batch_id=batch_id) if e["action"] == "record_signed"
     ]
-    assert [(e["actor"], e["new_value"]["step_id"], e["new_value"]["meaning"]) for e in signed] == [
+    assert [
+        (e["actor"], e["new_value"]["subject"]["id"], e["new_value"]["meaning"]) for e in signed
+    ] == [
         ("olga", "line-clearance", "performed"),
         ("sam", "line-clearance", "verified"),
         ("olga", "weigh-powder", "performed"),
@@ -37,8 +39,8 @@ async def test_the_trail_filters_by_batch_user_entity_and_time(ebr: Ebr) -> None
 
     by_olga = await audit_entries(ebr, batch_id=batch_id, user="olga")
     assert by_olga and {e["actor"] for e in by_olga} == {"olga"}
-    records = await audit_entries(ebr, batch_id=batch_id, entity="step_record")
-    assert {e["entity"] for e in records} == {"step_record"}
+    records = await audit_entries(ebr, batch_id=batch_id, entity="signed_record")
+    assert {e["entity"] for e in records} == {"signed_record"}
     assert len(records) == 4
     one = records[0]["entity_id"]
     assert [e["entity_id"] for e in await audit_entries(ebr, entity_id=one)] == [one]

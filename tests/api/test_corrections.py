@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ebr.store.db import session_scope
-from ebr.store.records import list_step_records
+from ebr.store.signed_records import list_batch_records
 from tests.api.harness import Ebr
 from tests.api.people import audit_entries
 from tests.api.steps import assert_error, correct, run_steps, started
@@ -24,8 +24,8 @@ REASON = "balance read before it settled; reweighed"
 
 def stored(ebr: Ebr, batch_id: str) -> list[tuple[str, str, str, str | None]]:
     with session_scope(ebr.engine) as session:
-        rows = list_step_records(session=session, batch_id=batch_id)
-    return [(r.step_id, r.meaning, r.user_id, r.corrects) for r in rows]
+        rows = list_batch_records(session=session, batch_id=batch_id)
+    return [(r.subject_id, r.meaning, r.user_id, r.corrects) for r in rows]
 
 
 async def records(ebr: Ebr, batch_id: str) -> list[dict[str, Any]]:
@@ -66,7 +66,7 @@ async def test_a_correction_is_a_new_signed_record_and_the_original_stays(ebr: E
     shown = next(s for s in detail["steps"] if s["step_id"] == STEP)["records"]
     assert [r["meaning"] for r in shown] == ["performed", "verified", "corrected"]
 
-    trail = await audit_entries(ebr, batch_id=batch_id, entity="step_record")
+    trail = await audit_entries(ebr, batch_id=batch_id, entity="signed_record")
     corrected = [e for e in trail if e["action"] == "record_corrected"]
     assert len(corrected) == 1
     entry = corrected[0]

@@ -3,22 +3,16 @@ signature (meaning ``approved``) recorded in the batch's signed record."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from ebr.domain.batch import BatchHeader, BatchStatus
 from ebr.domain.roles import Role
 from ebr.store.audit import list_audit
 from ebr.store.db import session_scope
-from ebr.store.recipes import get_recipe, recipe_of
 from ebr.trust import SiteTrust
 from tests.api.decisions import lift
 from tests.api.harness import Ebr
-from tests.api.steps import DEMO_SHORT, assert_error, batch_number, complete, run_steps, started
+from tests.api.steps import DEMO_SHORT, assert_error, complete, run_steps, started
 from tests.people import new_user
-from workflows.batch_workflow import BatchWorkflow, search_attributes_for
-from workflows.messages import StartBatch
 
 pytestmark = pytest.mark.e2e
 
@@ -114,46 +108,3 @@ async def test_lifting_a_hold_needs_qas_signature(ebr: Ebr, trust: SiteTrust) ->
     assert (answer.json()["hold_id"], answer.json()["batch_status"]) == (hold_id, "in_progress")
     assert_error(await lift(ebr, batch_id, hold_id=hold_id), 409, "hold_not_active")
     await run_steps(ebr, batch_id)
-
-
-async def test_a_batch_from_before_signed_decisions_is_lifted_as_then(
-    ebr: Ebr, trust: SiteTrust
-) -> None:
-    """Batches started before signed decisions refuse them: their holds are lifted unsigned,
-    with QA's identity, after the password was checked."""
-    with session_scope(ebr.engine) as session:
-        row = get_recipe(session=session, code="DEMO-SHORT", version=1)
-        assert row is not None
-        recipe, recipe_hash = recipe_of(row), row.content_hash
-    batch_id = batch_number("OLD")
-    header = BatchHeader(
-        batch_id=batch_id,
-        batch_number=batch_id,
-        recipe_code=recipe.code,
-        recipe_version=recipe.version,
-        recipe_hash=recipe_hash,
-        product_code=recipe.product.code,
-        planned_quantity=recipe.batch_size,
-        created_by="sam",
-        created_at=datetime.now(UTC),
-    )
-    handle = await ebr.temporal.start_workflow(
-        BatchWorkflow.run,
-        StartBatch(header=header, recipe=recipe, signatures_required=False),
-        id=batch_id,
-        task_queue=ebr.task_queue,
-        search_attributes=search_attributes_for(recipe.code, BatchStatus.IN_PROGRESS),
-    )
-    await handle.execute_update(BatchWorkflow.opened)
-    placed = await ebr.post("sam", f"/api/batches/{batch_id}/hold", json={"reason": "old"})
-    assert placed.status_code == 200, placed.text
-    qa = new_user(ebr.engine, trust, password=PASSWORD, roles=(Role.QA,), prefix="qa-old")
-    await ebr.token(qa, PASSWORD)
-    wrong = await lift(ebr, batch_id, user=qa, password="wrong-password")
-    assert_error(wrong, 401, "signature_refused")
-    answer = await lift(ebr, batch_id, user=qa, password=PASSWORD, reason="checked")
-    assert answer.status_code == 200, answer.text
-    assert (answer.json()["lifted_by"], answer.json()["batch_status"]) == (qa, "in_progress")
-    records = (await ebr.get("aude", f"/api/batches/{batch_id}/records")).json()
-    assert records == [], "no signed decision in a batch from before them"
-    await handle.terminate("test over")

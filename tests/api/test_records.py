@@ -16,16 +16,18 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from api import batch_commands
-from api.errors import ApiError
+from api.errors import status_of
 from api.tokens import load_secret
 from ebr.domain.batch import Actor
+from ebr.domain.refusals import Refusal
 from ebr.domain.roles import Role
 from ebr.domain.signed_records import GENESIS, RecordPayload
+from ebr.domain.subjects import batch_chain, step_subject
 from ebr.domain.values import validate_values
 from ebr.store.db import session_scope
 from ebr.store.keys import active_key, get_key
 from ebr.store.recipes import get_recipe, recipe_of
-from ebr.store.records import list_step_records
+from ebr.store.signed_records import list_batch_records
 from ebr.store.users import get_user
 from ebr.trust import pki_dir
 from signatures.ca import load_ca, load_certificate_pem, signer_public_key, verify_certificate
@@ -106,12 +108,14 @@ async def test_every_record_is_listed_signed_chained_and_verifiable(ebr: Ebr) ->
         previous = signed["record_hash"]
 
         # The signed content is what the record shows.
-        assert payload["batch_id"] == batch_id
-        assert (payload["seq"], payload["step_id"], payload["meaning"]) == (
-            record["seq"],
-            record["step_id"],
-            record["meaning"],
+        assert payload["format"] == "ebr.record/2"
+        assert payload["chain"] == {"kind": "batch", "id": batch_id}
+        assert (
+            payload["subject"]
+            == record["subject"]
+            == {"kind": "batch-step", "id": record["step_id"]}
         )
+        assert (payload["seq"], payload["meaning"]) == (record["seq"], record["meaning"])
         assert payload["signer"] == {"user_id": user, "full_name": manifestation["full_name"]}
         assert payload["station"] == manifestation["station"]
         assert datetime.fromisoformat(payload["signed_at"]) == at
@@ -154,7 +158,7 @@ def olga(station: str) -> Actor:
 
 def stored(ebr: Ebr, batch_id: str) -> list[str]:
     with session_scope(ebr.engine) as session:
-        return [r.record_id for r in list_step_records(session=session, batch_id=batch_id)]
+        return [r.record_id for r in list_batch_records(session=session, batch_id=batch_id)]
 
 
 def refusal_type(error: WorkflowUpdateFailedError) -> str | None:
@@ -191,7 +195,7 @@ async def test_a_signature_replayed_onto_another_batch_is_refused(ebr: Ebr) -> N
 
     # The payload edited to name batch B (same recipe, B's chain head), the signature kept:
     # the workflow finds nothing wrong with the content, the activity finds the signature bad.
-    edited = payload.model_copy(update={"batch_id": batch_b})
+    edited = payload.model_copy(update={"chain": batch_chain(batch_b)})
     assert (edited.seq, edited.prev_hash) == (1, GENESIS)
     with pytest.raises(WorkflowUpdateFailedError) as forged:
         await handle.execute_update(BatchWorkflow.sign, action(edited))
@@ -231,7 +235,7 @@ async def test_signed_values_edited_under_the_old_signature_are_refused(ebr: Ebr
     assert step is not None
     typed = payload.model_copy(
         update={
-            "batch_id": other_batch,
+            "chain": batch_chain(other_batch),
             "prev_hash": other_head["signed"]["record_hash"],
             "values": validate_values(step, heavier),
         }
@@ -256,7 +260,7 @@ async def test_signed_values_edited_under_the_old_signature_are_refused(ebr: Ebr
     assert stored(ebr, other_batch) == before
 
     # Through the API's own path the activity's refusal is a 422, not a server error.
-    with pytest.raises(ApiError) as answered:
+    with pytest.raises(Refusal) as answered:
         await batch_commands.sign(
             client=ebr.temporal,
             engine=ebr.engine,
@@ -269,7 +273,7 @@ async def test_signed_values_edited_under_the_old_signature_are_refused(ebr: Ebr
                 entered=heavier,
             ),
         )
-    assert (answered.value.status, answered.value.code) == (422, "bad_signature")
+    assert (status_of(answered.value), answered.value.code) == (422, "bad_signature")
     assert stored(ebr, other_batch) == before
 
 
@@ -329,11 +333,11 @@ async def test_a_step_signed_elsewhere_moves_the_chain_and_the_api_follows(ebr: 
     step = recipe.step("weigh-powder")
     assert step is not None
     payload = RecordPayload(
-        batch_id=batch_id,
+        chain=batch_chain(batch_id),
         recipe_hash=recipe.content_hash(),
         seq=head["seq"] + 1,
         prev_hash=head["signed"]["record_hash"],
-        step_id="weigh-powder",
+        subject=step_subject("weigh-powder"),
         execution=1,
         meaning="performed",
         values=validate_values(step, weighing),

@@ -57,7 +57,10 @@ async def test_release_waits_for_the_deviation_the_steps_and_the_review(ebr: Ebr
     decided = answer.json()
     assert decided["batch_status"] == "released"
     record = decided["record"]
-    assert (record["record_id"], record["meaning"]) == (f"{batch_id}/@batch/1/released", "released")
+    assert (record["record_id"], record["meaning"]) == (
+        f"{batch_id}/batch:{batch_id}/released",
+        "released",
+    )
     assert record["manifestation"]["user_id"] == RELEASER
     assert (await batch(ebr, batch_id))["status"] == "released"
     assert batch_id in await listed(ebr, "released")
@@ -155,7 +158,8 @@ async def test_every_decision_is_a_signed_record_and_in_the_audit_trail(ebr: Ebr
     chain = [r["signed"]["prev_hash"] for r in records[1:]]
     assert chain == [r["signed"]["record_hash"] for r in records[:-1]], "one chain, in order"
     signed = {
-        e["entity_id"]: e for e in await audit_entries(ebr, batch_id=batch_id, entity="step_record")
+        e["entity_id"]: e
+        for e in await audit_entries(ebr, batch_id=batch_id, entity="signed_record")
     }
     for r in decisions:
         entry = signed[r["record_id"]]

@@ -107,7 +107,7 @@ async def test_the_record_json_carries_records_audit_and_certificates(ebr: Ebr) 
     assert answer.headers["x-record-sha256"] == hashlib.sha256(answer.content).hexdigest()
     assert f"batch-{batch_id}-record.json" in answer.headers["content-disposition"]
     record = json.loads(answer.content)
-    assert (record["format"], record["batch_id"]) == ("ebr.batch-record/1", batch_id)
+    assert (record["format"], record["batch_id"]) == ("ebr.batch-record/2", batch_id)
     assert len(record["records"]) == 4  # two steps, each performed and verified
     assert all(
         {"payload", "signature", "key_id", "record_hash", "prev_hash"} <= set(r)

@@ -10,7 +10,7 @@ import pytest
 
 from ebr.domain.roles import Role
 from ebr.store.db import session_scope
-from ebr.store.records import list_step_records
+from ebr.store.signed_records import list_batch_records
 from ebr.trust import SiteTrust
 from tests.api.harness import Ebr, sign
 from tests.api.people import audit_entries, user_row
@@ -26,8 +26,8 @@ PASSWORD = "Tess-initial-42"
 
 def stored(ebr: Ebr, batch_id: str) -> list[tuple[str, str, str]]:
     with session_scope(ebr.engine) as session:
-        rows = list_step_records(session=session, batch_id=batch_id)
-    return [(r.step_id, r.meaning, r.user_id) for r in rows]
+        rows = list_batch_records(session=session, batch_id=batch_id)
+    return [(r.subject_id, r.meaning, r.user_id) for r in rows]
 
 
 async def signed_clearance(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ebr.store.db import session_scope
-from ebr.store.records import list_step_records
+from ebr.store.signed_records import list_batch_records
 from tests.api.harness import STATION, Ebr, sign
 from tests.api.steps import DEMO_SHORT, assert_error, complete, run_steps, started, verify
 
@@ -20,8 +20,8 @@ WEIGHING = {"powder-lot": "PWD-0042", "powder-mass": "10.01"}
 
 def stored_records(ebr: Ebr, batch_id: str, step_id: str) -> list[tuple[str, str]]:
     with session_scope(ebr.engine) as session:
-        rows = list_step_records(session=session, batch_id=batch_id)
-    return [(r.meaning, r.user_id) for r in rows if r.step_id == step_id]
+        rows = list_batch_records(session=session, batch_id=batch_id)
+    return [(r.meaning, r.user_id) for r in rows if r.subject_id == step_id]
 
 
 async def test_completing_a_step_returns_the_signature_manifestation(ebr: Ebr) -> None:

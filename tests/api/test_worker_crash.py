@@ -17,7 +17,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from ebr.store.db import session_scope
-from ebr.store.records import list_step_records
+from ebr.store.signed_records import list_batch_records
 from tests.api.harness import Ebr, running_ebr, start_worker_process
 from tests.api.steps import DEMO_SHORT, complete, run_steps, started
 
@@ -42,8 +42,8 @@ async def api_only(
 def records_of(ebr: Ebr, batch_id: str) -> tuple[Counter[tuple[str, str]], list[int]]:
     """How many records each (step, meaning) has, and the seq numbers in order."""
     with session_scope(ebr.engine) as session:
-        rows = list_step_records(session=session, batch_id=batch_id)
-    return Counter((r.step_id, r.meaning) for r in rows), [r.seq for r in rows]
+        rows = list_batch_records(session=session, batch_id=batch_id)
+    return Counter((r.subject_id, r.meaning) for r in rows), [r.seq for r in rows]
 
 
 async def mix_answer(ebr: Ebr, batch_id: str, pending: asyncio.Task[httpx.Response]) -> None:

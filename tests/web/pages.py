@@ -13,7 +13,7 @@ from playwright.async_api import Browser, Locator, Page, Response, ViewportSize
 from ebr.domain.roles import Role
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
-from ebr.store.records import list_step_records
+from ebr.store.signed_records import list_batch_records
 from ebr.store.users import get_user
 from tests.people import new_user
 from tests.web.site import Site
@@ -136,7 +136,7 @@ async def shot(page: Page, folder: Path, name: str) -> None:
 
 def records_of(site: Site, batch_id: str) -> int:
     with session_scope(site.engine) as session:
-        return len(list_step_records(session=session, batch_id=batch_id))
+        return len(list_batch_records(session=session, batch_id=batch_id))
 
 
 def status_of(site: Site, batch_id: str) -> str | None:
