@@ -22,6 +22,7 @@ from ebr.store.audit import list_audit
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
 from ebr.store.reports import final_report_id, get_report
+from tests.cpu_load import cores_busy
 from tests.factories import OPERATOR, OPERATOR_2, QA, SUPERVISOR, _step, small_recipe
 from tests.signing import Desk
 from tests.workflows.conftest import Plant
@@ -368,3 +369,41 @@ async def test_concurrent_holds_completions_and_releases_stay_consistent(
     assert (await bench.handle.result()).status is BatchStatus.RELEASED
     released = [r for r in bench.records() if r[0] == bench.batch_id]
     assert released == [(bench.batch_id, 1, "released")]
+
+
+def stored_batch_status(bench: Bench) -> str:
+    with session_scope(bench.plant.engine) as session:
+        row = get_batch(session=session, batch_id=bench.batch_id)
+        assert row is not None
+        return row.status
+
+
+async def test_a_classification_answers_once_the_batch_applied_it_even_under_load(
+    plant: Plant, workflow_env: WorkflowEnvironment, desk: Desk
+) -> None:
+    """The store, read the moment the classification answers, already shows its effect on the
+    batch: the hold placed (major) or lifted (minor). Both cores are kept busy meanwhile."""
+    with cores_busy():
+        for round_ in range(3):
+            bench = await open_bench(plant, workflow_env, desk, MINOR, prefix=f"B-RYW{round_}")
+            await weigh_out_of_limit(bench)
+            dev_id = f"{bench.batch_id}-DEV-001"
+            await bench.investigate(dev_id, SUPERVISOR, "weigh")
+            assert stored_batch_status(bench) == "in_progress"
+            major = await bench.classify(dev_id, QA, "major")
+            assert (major.batch_status, stored_batch_status(bench)) == (
+                BatchStatus.ON_HOLD,
+                "on_hold",
+            )
+
+            bench = await open_bench(plant, workflow_env, desk, CRITICAL, prefix=f"B-RYW{round_}")
+            await bench.sign("read-sop", OPERATOR)
+            await bench.sign("weigh-api", OPERATOR, entered={"weight": "27.0"}, comment="spilled")
+            dev_id = f"{bench.batch_id}-DEV-001"
+            assert stored_batch_status(bench) == "on_hold"
+            await bench.investigate(dev_id, SUPERVISOR, "weigh-api")
+            minor = await bench.classify(dev_id, QA, "minor")
+            assert (minor.batch_status, stored_batch_status(bench)) == (
+                BatchStatus.IN_PROGRESS,
+                "in_progress",
+            )
