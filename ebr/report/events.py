@@ -34,11 +34,6 @@ _MISSING = "not found in the audit trail"
 Decisions = Mapping[Subject, DecisionLine]
 
 
-def _unknown(decisions: Decisions, kind: SubjectKind, known: set[Subject]) -> list[DecisionLine]:
-    """The decisions on subjects of ``kind`` that are not among ``known``, in chain order."""
-    return [d for s, d in decisions.items() if s.kind is kind and s not in known]
-
-
 def deviation_sections(
     deviations: Iterable[Deviation],
     decisions: Decisions,
@@ -170,6 +165,11 @@ def review_lines(
             )
         )
     return tuple(lines)
+
+
+def _unknown(decisions: Decisions, kind: SubjectKind, known: set[Subject]) -> list[DecisionLine]:
+    """The decisions on subjects of ``kind`` that are not among ``known``, in chain order."""
+    return [d for s, d in decisions.items() if s.kind is kind and s not in known]
 
 
 def _who(user_id: str | None, names: Mapping[str, str]) -> str:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from ebr.domain.subjects import Chain, ChainKind, Subject, SubjectKind
+from ebr.domain.subjects import Subject, SubjectKind
 
 __all__ = ["KeyEvidence", "RecordEvidence"]
 
@@ -49,10 +49,6 @@ class RecordEvidence:
     def chain_key(self) -> tuple[str, str]:
         """The chain the row says it is in, as read (for grouping before anything is trusted)."""
         return (self.chain_kind, self.chain_id)
-
-    def chain(self) -> Chain:
-        """The row's chain, typed. Raises ``ValueError`` for a kind or id no chain has."""
-        return Chain(kind=ChainKind(self.chain_kind), id=self.chain_id)
 
     def subject(self) -> Subject:
         """The row's subject, typed. Raises ``ValueError`` for a kind or id no subject has."""

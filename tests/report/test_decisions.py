@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from io import BytesIO
 
 import pytest
@@ -13,7 +14,7 @@ from pypdf import PdfReader
 from ebr.domain.meanings import Meaning
 from ebr.domain.subjects import ChainKind, SubjectKind
 from ebr.report.decisions import PLACES
-from ebr.report.history import SECTIONS
+from ebr.report.history import SECTIONS, BatchHistory
 from ebr.report.verify_pdf import PdfRefused, verify_report_pdf
 from tests.report.conftest import ARTIFACTS, Report
 from tests.report.decided import (
@@ -126,22 +127,64 @@ def test_a_sealed_report_with_decisions_verifies(decided: Report) -> None:
     assert result.batch_number == "B-D" and result.records_signed == 8 and result.decisions == 3
 
 
-def test_a_decision_missing_from_its_section_fails_verify_pdf(decided: Report) -> None:
-    """The same evidence under a report that shows the disposition without its signature."""
-    (deviation,) = decided.history.deviations
-    hidden = decided.history.model_copy(
+def _without_disposition(history: BatchHistory) -> BatchHistory:
+    (deviation,) = history.deviations
+    return history.model_copy(
         update={"deviations": (deviation.model_copy(update={"decision": None}),)}
     )
+
+
+def _without_lift(history: BatchHistory) -> BatchHistory:
+    rules, person = history.holds
+    return history.model_copy(
+        update={"holds": (rules, person.model_copy(update={"decision": None}))}
+    )
+
+
+def _without_release(history: BatchHistory) -> BatchHistory:
+    return history.model_copy(update={"decision": None, "decision_reason": None})
+
+
+@pytest.mark.parametrize(
+    ("hide", "record_id", "shown", "section"),
+    [
+        (
+            _without_disposition,
+            f"B-D/deviation:{DEVIATION}/approved",
+            f"Signed disposition of {DEVIATION}: Approved by Quinn Moreau (quinn)",
+            "Deviations and their dispositions",
+        ),
+        (
+            _without_lift,
+            f"B-D/hold:{PERSON_HOLD}/approved",
+            f"Signed lift of {PERSON_HOLD}: Approved by Quinn Moreau (quinn)",
+            "Holds placed on the batch",
+        ),
+        (
+            _without_release,
+            "B-D/batch:B-D/released",
+            "Released by Quinn Moreau (quinn)",
+            "Batch record:",
+        ),
+    ],
+    ids=["disposition", "lift", "release"],
+)
+def test_a_decision_missing_from_its_section_fails_verify_pdf(
+    decided: Report,
+    hide: Callable[[BatchHistory], BatchHistory],
+    record_id: str,
+    shown: str,
+    section: str,
+) -> None:
+    """The same evidence under a report that shows a decision without its signature."""
     from ebr.report.render import render_pdf
 
-    forged = decided.seal(render_pdf(hidden, ca_certificate=decided.ca))
+    forged = decided.seal(render_pdf(hide(decided.history), ca_certificate=decided.ca))
     with pytest.raises(PdfRefused) as caught:
         verify_report_pdf(forged, decided.ca)
     assert caught.value.stage == "visible content"
     assert caught.value.reason == (
-        f"record B-D/deviation:{DEVIATION}/approved: 'Signed disposition of {DEVIATION}: "
-        "Approved by Quinn Moreau (quinn)' is not shown in the 'Deviations and their "
-        "dispositions' section"
+        f"record {record_id}: '{shown}' is not shown in the '{section}' section"
     )
 
 

@@ -101,6 +101,29 @@ def test_a_missing_attachment(report: Report) -> None:
     assert _refused(report, forged) == ("attachments", "audit.json is missing")
 
 
+def test_records_of_another_format_are_refused_by_name(report: Report) -> None:
+    files = attachments_of(report.history, ca_certificate=report.ca)
+    records = json.loads(files["records.json"])
+    files["records.json"] = json.dumps({**records, "format": "ebr.report/1"}).encode()
+    forged = report.seal(render_pdf(report.history, ca_certificate=report.ca, files=files))
+    assert _refused(report, forged) == (
+        "records.json",
+        "malformed: ValueError(\"format 'ebr.report/1', not ebr.report/2\")",
+    )
+
+
+def test_a_record_of_another_chain_is_refused(report: Report) -> None:
+    records: list[dict[str, Any]] = [dict(r) for r in report.history.evidence_records]
+    records[-1] = {**records[-1], "chain_kind": "lot", "batch_id": None}
+    history = report.history.model_copy(update={"evidence_records": tuple(records)})
+    files = attachments_of(history, ca_certificate=report.ca)
+    forged = report.seal(render_pdf(report.history, ca_certificate=report.ca, files=files))
+    assert _refused(report, forged) == (
+        "records.json",
+        f"record {records[-1]['record_id']} is not of the chain of batch B-C",
+    )
+
+
 def test_certificates_from_another_ca(report: Report, rogue: Rogue) -> None:
     files = attachments_of(report.history, ca_certificate=rogue.ca.certificate)
     forged = report.seal(render_pdf(report.history, ca_certificate=report.ca, files=files))
