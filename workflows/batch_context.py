@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from temporalio import workflow
 
@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from ebr.domain.recipe import Recipe
     from ebr.domain.refusals import BatchNotActive
     from ebr.domain.status import TERMINAL
-    from ebr.domain.subjects import Subject
+    from ebr.domain.subjects import Subject, SubjectKind
     from workflows.batch_state import BatchWorkflowState
     from workflows.calls import STATUS_KEY, STORE_RETRY, STORE_WRITE_GIVE_UP, STORE_WRITE_TIMEOUT
     from workflows.messages import PersistSignedInput, Recorded, SignedAction, SignedStored
@@ -45,7 +45,10 @@ class BatchProgress:
 
 
 class SignedRule(Protocol):
-    """How a batch records one kind of signed record (a step's, or a decision on a subject)."""
+    """How a batch records the signed records of the subject kinds in ``signs`` (a step's, or a
+    decision on a subject)."""
+
+    signs: ClassVar[tuple[SubjectKind, ...]]
 
     def check(self, action: SignedAction) -> None:
         """Refuse (raise a ``Refusal``) what may not be recorded now, exactly as signed; the

@@ -74,8 +74,8 @@ class BatchWorkflow:
     (``BatchWorkflowState``) carried whole when a long batch continues as new.
 
     The work is done by parts that each own a slice of the state: ``Steps``, ``Holds``,
-    ``Deviations``, ``Timers`` and ``Review``; a signed record goes to the part its subject's
-    kind names (``self._signed``).
+    ``Deviations``, ``Timers`` and ``Review``; a signed record goes to the part that signs its
+    subject's kind (``signs``; the table ``self._signed``).
     """
 
     @workflow.init
@@ -87,12 +87,8 @@ class BatchWorkflow:
         self._timers = Timers(self._c, self._deviations)
         self._review = Review(self._c)
         steps = Steps(self._c, self._holds, self._deviations, self._timers)
-        self._signed: dict[SubjectKind, SignedRule] = {
-            SubjectKind.BATCH_STEP: steps,
-            SubjectKind.BATCH: self._review,
-            SubjectKind.DEVIATION: self._deviations,
-            SubjectKind.HOLD: self._holds,
-        }
+        rules: tuple[SignedRule, ...] = (steps, self._holds, self._deviations, self._review)
+        self._signed = {kind: rule for rule in rules for kind in rule.signs}
 
     @workflow.run
     async def run(self, start: StartBatch) -> BatchOutcome:

@@ -13,6 +13,7 @@ which answers its caller only then: whoever changed a deviation reads the batch 
 from __future__ import annotations
 
 import asyncio
+from typing import ClassVar
 
 from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
@@ -25,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from ebr.domain.meanings import Meaning
     from ebr.domain.refusals import PayloadMismatch
     from ebr.domain.status import TERMINAL
+    from ebr.domain.subjects import SubjectKind
     from workflows.batch_context import BatchContext, BatchProgress
     from workflows.deviation_workflow import DeviationWorkflow, persist_deviation
     from workflows.holds import Holds
@@ -43,6 +45,9 @@ __all__ = ["Deviations"]
 class Deviations:
     """Open deviations and keep the batch's copy of each; the signed rule for a disposition
     (subject ``deviation``, meaning ``approved``)."""
+
+    signs: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.DEVIATION,)
+    """The subject kinds whose signed records this part checks and applies."""
 
     def __init__(self, context: BatchContext, holds: Holds) -> None:
         self._c = context

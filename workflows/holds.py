@@ -7,6 +7,8 @@ placed or lifted is stored (its audit entry and the batch's status) before the s
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -20,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from ebr.domain.meanings import Meaning
     from ebr.domain.refusals import HoldNotActive, PayloadMismatch, TransitionNotAllowed
     from ebr.domain.status import BatchEvent, check_transition, resume_event
+    from ebr.domain.subjects import SubjectKind
     from workflows.batch_context import BatchContext, BatchProgress
     from workflows.messages import (
         HoldChanged,
@@ -39,6 +42,9 @@ THE_RULES = Actor(
 
 class Holds:
     """Place and lift holds; the signed rule for QA's lifting of a hold (subject ``hold``)."""
+
+    signs: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.HOLD,)
+    """The subject kinds whose signed records this part checks and applies."""
 
     def __init__(self, context: BatchContext) -> None:
         self._c = context

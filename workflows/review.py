@@ -9,6 +9,8 @@ closes the record (deviations, checkpoint, final report).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -19,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from ebr.domain.meanings import Meaning
     from ebr.domain.refusals import PayloadMismatch
     from ebr.domain.review import ExceptionReport, ReviewException, ReviewMark
+    from ebr.domain.subjects import SubjectKind
     from workflows.batch_context import BatchContext, BatchProgress
     from workflows.messages import (
         MarkReviewedInput,
@@ -33,6 +36,9 @@ __all__ = ["Review"]
 
 class Review:
     """QA's marks, and the signed rule for releasing or rejecting the batch (subject ``batch``)."""
+
+    signs: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.BATCH,)
+    """The subject kinds whose signed records this part checks and applies."""
 
     def __init__(self, context: BatchContext) -> None:
         self._c = context

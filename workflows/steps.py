@@ -10,6 +10,8 @@ before the completion is applied.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -31,6 +33,9 @@ __all__ = ["Steps"]
 
 class Steps:
     """The signed rule for a step record (subject ``batch-step``)."""
+
+    signs: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.BATCH_STEP,)
+    """The subject kinds whose signed records this part checks and applies."""
 
     def __init__(
         self, context: BatchContext, holds: Holds, deviations: Deviations, timers: Timers

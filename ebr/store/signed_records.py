@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from ebr.domain.meanings import Meaning
@@ -87,6 +87,7 @@ class SignedRecordRow(SQLModel, table=True):
     __tablename__ = "signed_records"
     __table_args__ = (
         UniqueConstraint("chain_kind", "chain_id", "seq", name="uq_signed_records_chain_seq"),
+        Index("ix_signed_records_subject", "subject_kind", "subject_id"),
     )
 
     record_id: str = Field(primary_key=True)
