@@ -24,7 +24,7 @@ from signatures.ca import load_certificate_pem, signer_public_key, verify_certif
 from signatures.canonical import canonical_json
 from signatures.chain import record_hash
 from signatures.errors import BadCertificate, SignatureError
-from signatures.records import Signature, verify_payload
+from signatures.signing import Signature, verify_payload
 from workflows.messages import PersistSignedInput, SignedStored
 
 

@@ -33,7 +33,7 @@ from ebr.domain.refusals import InvalidValues, Refusal, UnknownStep
 from ebr.domain.signed_records import RecordPayload, Signer, step_record_id
 from ebr.domain.subjects import Subject, SubjectKind, batch_chain, step_subject
 from ebr.domain.values import RecordedValue, validate_values
-from signatures.records import sign_payload
+from signatures.signing import sign_payload
 from workflows.batch_workflow import BatchWorkflow
 from workflows.messages import BatchOutcome, Recorded, SignedAction
 

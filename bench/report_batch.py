@@ -35,7 +35,7 @@ from ebr.store.users import add_user
 from ebr.trust import SiteTrust
 from signatures.ca import certificate_pem, issue_user_certificate
 from signatures.keys import generate_key, public_key_id
-from signatures.records import sign_payload
+from signatures.signing import sign_payload
 
 VALUES = 10
 PEOPLE = {"olga": "Olga Okafor", "omar": "Omar Haddad"}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from signatures.keys import generate_key
-from signatures.records import Signature, sign_payload, verify_many
+from signatures.signing import Signature, sign_payload, verify_many
 
 RECORDS = 10_000
 SIGNERS = 10

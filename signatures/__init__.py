@@ -38,7 +38,7 @@ from signatures.keys import (
     wrap_key,
 )
 from signatures.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
-from signatures.records import Signature, sign_payload, verify_many, verify_payload
+from signatures.signing import Signature, sign_payload, verify_many, verify_payload
 
 __all__ = [
     "FAST_TEST_PARAMS",

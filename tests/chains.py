@@ -47,7 +47,7 @@ from signatures.keys import (
     unwrap_key,
     wrap_key,
 )
-from signatures.records import sign_payload
+from signatures.signing import sign_payload
 
 __all__ = ["Appended", "Chains", "SigningUser", "sealed", "signature_of"]
 

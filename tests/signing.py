@@ -25,7 +25,7 @@ from ebr.store.users import add_user, get_user
 from ebr.trust import SiteTrust, load_or_create_trust
 from signatures.ca import certificate_pem, issue_user_certificate
 from signatures.keys import FAST_TEST_PARAMS, generate_key, public_key_id, wrap_key
-from signatures.records import sign_payload
+from signatures.signing import sign_payload
 from workflows.messages import SignedAction
 
 

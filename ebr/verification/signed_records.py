@@ -21,7 +21,7 @@ from ebr.verification.findings import ChainTally, Inconsistency
 from ebr.verification.gc_pause import collection_paused
 from signatures.chain import verify_chain
 from signatures.errors import BadSignature, ChainBroken
-from signatures.records import Signature, verify_many
+from signatures.signing import Signature, verify_many
 
 __all__ = ["TABLE", "RecipeHashes", "RecordStats", "check_signed_records"]
 

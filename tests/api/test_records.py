@@ -34,7 +34,7 @@ from signatures.ca import load_ca, load_certificate_pem, signer_public_key, veri
 from signatures.canonical import canonical_json
 from signatures.errors import BadSignature, WrongPassword
 from signatures.keys import unwrap_key
-from signatures.records import Signature, sign_payload, verify_payload
+from signatures.signing import Signature, sign_payload, verify_payload
 from signatures.wrapped import WrappedKey
 from tests.api.harness import STATION, TOKEN_SECRET, Ebr, sign
 from tests.api.steps import DEMO_SHORT, assert_error, complete, run_steps, started

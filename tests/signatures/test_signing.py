@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from signatures.errors import BadSignature, MalformedInput
 from signatures.keys import public_key_id
-from signatures.records import Signature, sign_payload, verify_many, verify_payload
+from signatures.signing import Signature, sign_payload, verify_many, verify_payload
 from tests.signatures.test_canonical import GOLDEN_BYTES, GOLDEN_PAYLOAD
 
 # RFC 8032 section 7.1, test 2: an independent check that what we call Ed25519 is Ed25519.
