@@ -136,10 +136,6 @@ class ExecutionMoved(Refusal, code="execution_moved", kind=RefusalKind.CONFLICT)
     (details: ``step_id``, ``execution``)."""
 
 
-class SignatureRequired(Refusal, code="signature_required", kind=RefusalKind.FORBIDDEN):
-    """The action must be an electronic signature."""
-
-
 class PayloadMismatch(Refusal, code="payload_mismatch", kind=RefusalKind.INVALID):
     """The signed content is not what the request asks to record."""
 
