@@ -22,11 +22,20 @@ class BatchStatus(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        """The status in words, for pages and reports."""
+        return self.value.replace("_", " ").capitalize()
+
 
 class StepStatus(StrEnum):
     PENDING = "pending"
     AWAITING_VERIFICATION = "awaiting_verification"
     DONE = "done"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 class Actor(BaseModel):

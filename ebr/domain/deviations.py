@@ -36,9 +36,17 @@ from ebr.domain.status import (
 
 
 class Origin(StrEnum):
+    """What opened a deviation; ``label`` says it in words."""
+
     OUT_OF_LIMIT = "out_of_limit"
     TIMER = "timer"
     MANUAL = "manual"
+
+    @property
+    def label(self) -> str:
+        return {"out_of_limit": "value out of limits", "timer": "time limit passed"}.get(
+            self.value, "reported by hand"
+        )
 
 
 class Stage(StrEnum):
@@ -47,17 +55,42 @@ class Stage(StrEnum):
     CLASSIFIED = "classified"
     CLOSED = "closed"
 
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
 
 class Classification(StrEnum):
+    """QA's classification of a deviation: its words, and whether it holds the batch until
+    the disposition (``holds_batch``)."""
+
     MINOR = "minor"
     MAJOR = "major"
     CRITICAL = "critical"
 
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def holds_batch(self) -> bool:
+        return self is not Classification.MINOR
+
 
 class Decision(StrEnum):
+    """QA's disposition of a deviation: its words, and whether it names steps to redo."""
+
     ACCEPT = "accept"
     REWORK = "rework"
     REJECT = "reject"
+
+    @property
+    def label(self) -> str:
+        return {"accept": "Accept", "rework": "Rework", "reject": "Reject the batch"}[self.value]
+
+    @property
+    def names_steps(self) -> bool:
+        return self is Decision.REWORK
 
 
 class _Frozen(BaseModel):
@@ -139,7 +172,7 @@ def holds_batch(dev: Deviation) -> bool:
         return False
     if dev.classification is None:
         return dev.critical
-    return dev.classification is not Classification.MINOR
+    return dev.classification.holds_batch
 
 
 def blocks_release(dev: Deviation) -> bool:
@@ -203,7 +236,7 @@ def check_disposition(
     if not ruling.reason.strip():
         raise ReasonRequired("a disposition needs a reason", {"field": "reason"})
     steps = ruling.rework_steps
-    if ruling.decision is not Decision.REWORK:
+    if not ruling.decision.names_steps:
         if steps:
             raise ReworkInvalid(
                 f"only a rework names steps, not {ruling.decision.value!r}",

@@ -528,3 +528,14 @@ def test_find_deviation() -> None:
         find_deviation([dev], "B-0001-DEV-002")
     assert caught.value.details == {"deviation_id": "B-0001-DEV-002"}
     assert caught.value.kind is RefusalKind.NOT_FOUND
+
+
+def test_the_enums_own_their_words_and_flags() -> None:
+    assert [c.label for c in Classification] == ["Minor", "Major", "Critical"]
+    assert [c for c in Classification if c.holds_batch] == [
+        Classification.MAJOR,
+        Classification.CRITICAL,
+    ]
+    assert [d for d in Decision if d.names_steps] == [Decision.REWORK]
+    assert all(d.label for d in Decision) and all(o.label for o in Origin)
+    assert Stage.INVESTIGATED.label == "Investigated"
