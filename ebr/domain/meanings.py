@@ -17,6 +17,8 @@ class Meaning(StrEnum):
     RELEASED = "released"
     REJECTED = "rejected"
     CORRECTED = "corrected"
+    AUTHORED = "authored"
+    RETIRED = "retired"
 
     @property
     def label(self) -> str:
@@ -31,4 +33,6 @@ _LABELS = {
     Meaning.RELEASED: "Released",
     Meaning.REJECTED: "Rejected",
     Meaning.CORRECTED: "Corrected",
+    Meaning.AUTHORED: "Authored",
+    Meaning.RETIRED: "Retired",
 }

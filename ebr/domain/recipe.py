@@ -141,7 +141,7 @@ class Step(_Frozen):
     @field_validator("role")
     @classmethod
     def _performing_role(cls, role: Role) -> Role:
-        if role in (Role.AUDITOR, Role.ADMIN):
+        if role in (Role.AUDITOR, Role.ADMIN, Role.AUTHOR):
             raise ValueError(f"role {role.value!r} does not perform steps")
         return role
 

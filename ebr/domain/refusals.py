@@ -190,3 +190,11 @@ class UnknownHold(Refusal, code="unknown_hold", kind=RefusalKind.NOT_FOUND):
 
 class UnknownException(Refusal, code="unknown_exception", kind=RefusalKind.NOT_FOUND):
     """No review exception of the batch has this id."""
+
+
+class RecipeStateError(Refusal, code="recipe_state", kind=RefusalKind.CONFLICT):
+    """The recipe version is not at the stage of its life the action needs."""
+
+
+class RecipeNotEffective(Refusal, code="recipe_not_effective", kind=RefusalKind.CONFLICT):
+    """Only an effective recipe version starts a batch; details say the version's state."""

@@ -4,8 +4,12 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
+    """``author`` writes master recipes (process engineering); ``admin`` manages accounts and
+    takes no GMP decision."""
+
     OPERATOR = "operator"
     SUPERVISOR = "supervisor"
     QA = "qa"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    AUTHOR = "author"
