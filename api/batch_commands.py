@@ -18,9 +18,16 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import ApiError, refusal
+from api.refusals import InvalidRequest, UpdateFailed, WorkflowUnavailable
 from ebr.domain.batch import Actor, BatchHeader, BatchStatus
 from ebr.domain.recipe import Quantity
+from ebr.domain.refusals import (
+    BatchExists,
+    BatchNotActive,
+    BatchNotFound,
+    RecipeNotFound,
+    Refusal,
+)
 from ebr.domain.units import convert
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
@@ -45,12 +52,6 @@ from workflows.messages import (
 
 T = TypeVar("T")
 
-# Refusals raised by the store activities rather than by the workflow's rules.
-ACTIVITY_REFUSALS = {
-    "bad_signature": (422, "bad_signature"),
-    "store_conflict": (409, "store_conflict"),
-}
-
 # How long the API waits for a workflow to answer before telling the client to try again.
 ANSWER_TIMEOUT_SECONDS = 30.0
 
@@ -70,9 +71,7 @@ async def start_batch(
     with session_scope(engine) as session:
         row = get_recipe(session=session, code=recipe_code, version=recipe_version)
         if row is None:
-            raise ApiError(
-                404,
-                "recipe_not_found",
+            raise RecipeNotFound(
                 f"there is no recipe {recipe_code} v{recipe_version}",
                 {"recipe_code": recipe_code, "recipe_version": recipe_version},
             )
@@ -85,9 +84,7 @@ async def start_batch(
         unit=recipe.batch_size.unit,
     )
     if planned_in_recipe_unit.value <= Decimal(0):
-        raise ApiError(
-            422,
-            "invalid_request",
+        raise InvalidRequest(
             "the planned quantity must be greater than zero",
             [{"field": "planned_quantity.value", "reason": "must be greater than 0"}],
         )
@@ -198,12 +195,10 @@ async def _update(engine: Engine, batch_id: str, call: Awaitable[T]) -> T:
                 batch = get_batch(session=session, batch_id=batch_id)
                 status = batch.status if batch else None
             if status is None:
-                raise ApiError(
-                    404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
+                raise BatchNotFound(
+                    f"there is no batch {batch_id}", {"batch_id": batch_id}
                 ) from None
-            raise ApiError(
-                409,
-                "batch_not_active",
+            raise BatchNotActive(
                 f"batch {batch_id} is {status.replace('_', ' ')} and takes no more step records",
                 {"status": status},
             ) from None
@@ -212,7 +207,7 @@ async def _update(engine: Engine, batch_id: str, call: Awaitable[T]) -> T:
 
 async def answered_update(call: Awaitable[T]) -> T:
     """Await one workflow update; a refusal (an update failure whose type is a domain error code,
-    or a store activity's refusal) becomes the ApiError a person can act on."""
+    or a store activity's refusal) becomes the Refusal a person can act on."""
     try:
         return await _answered(call)
     except WorkflowUpdateFailedError as exc:
@@ -220,31 +215,24 @@ async def answered_update(call: Awaitable[T]) -> T:
         if isinstance(cause, ActivityError) and isinstance(cause.cause, ApplicationError):
             cause = cause.cause  # refused by the store activity (bad signature, conflict)
         if isinstance(cause, ApplicationError) and cause.type:
-            if cause.type in ACTIVITY_REFUSALS:
-                http_status, code = ACTIVITY_REFUSALS[cause.type]
-                raise ApiError(http_status, code, cause.message) from None
             info = cause.details[0] if cause.details else {}
             details = info.get("details") if isinstance(info, dict) else None
-            raise refusal(cause.type, cause.message, details) from None
-        raise ApiError(500, "update_failed", f"the batch could not record this: {exc}") from None
+            raise Refusal.of(cause.type, cause.message, details) from None
+        raise UpdateFailed(f"the batch could not record this: {exc}") from None
 
 
 async def _answered(call: Awaitable[T]) -> T:
     try:
         return await asyncio.wait_for(call, ANSWER_TIMEOUT_SECONDS)
     except TimeoutError:
-        raise ApiError(
-            503,
-            "workflow_unavailable",
+        raise WorkflowUnavailable(
             "the batch did not answer in time: is an ebr "
             "worker running? Nothing was recorded unless the batch shows it.",
         ) from None
 
 
-def _batch_exists(batch_number: str) -> ApiError:
-    return ApiError(
-        409,
-        "batch_exists",
+def _batch_exists(batch_number: str) -> Refusal:
+    return BatchExists(
         f"batch number {batch_number} is already used",
         {"batch_number": batch_number},
     )

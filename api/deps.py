@@ -12,12 +12,13 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from api.context import ApiContext
-from api.errors import ApiError
+from api.refusals import NotAuthenticated
 from api.tokens import subject
 from ebr.accounts import Controls, needs_new_password
 from ebr.accounts.errors import AccountLocked, PasswordChangeRequired
 from ebr.audit import audit
 from ebr.domain.batch import Actor
+from ebr.domain.refusals import RoleNotAllowed
 from ebr.domain.roles import Role
 from ebr.store.db import session_scope
 from ebr.store.users import UserRow, get_user, roles_of
@@ -76,11 +77,7 @@ async def get_current_user(
         with session_scope(context.reads) as session:
             user = get_user(session=session, user_id=user_id)
     if user is None or not user.active:
-        raise ApiError(
-            401,
-            "not_authenticated",
-            "sign in first: the bearer token is missing, expired or invalid",
-        )
+        raise NotAuthenticated("sign in first: the bearer token is missing, expired or invalid")
     if user.locked_at is not None:
         now = datetime.now(UTC)
         with session_scope(context.engine) as session:
@@ -117,9 +114,7 @@ def RequireRole(*roles: Role) -> Callable[[UserRow], Awaitable[UserRow]]:  # noq
     async def check(user: CurrentUser) -> UserRow:
         if not set(roles) & set(roles_of(user)):
             names = ", ".join(r.value for r in roles)
-            raise ApiError(
-                403,
-                "role_not_allowed",
+            raise RoleNotAllowed(
                 f"this needs one of the roles: {names}",
                 {"required_roles": [r.value for r in roles]},
             )

@@ -11,34 +11,13 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.batch_commands import answered_update
-from api.errors import ApiError
+from api.deviation_views import stored_deviation
 from ebr.domain.deviations import Deviation
-from ebr.store.batch_events import load_batch_events
-from ebr.store.batches import get_batch
-from ebr.store.db import session_scope
+from ebr.domain.refusals import DeviationStateError
 from workflows.deviation import DeviationWorkflow
 from workflows.messages import CapaInput, ClassifyInput, DeviationChanged, InvestigateInput
 
 T = TypeVar("T")
-
-
-def stored_deviation(*, engine: Engine, batch_id: str, deviation_id: str) -> Deviation:
-    """The deviation's latest version as audited; 404 for an unknown batch or deviation."""
-    with session_scope(engine) as session:
-        if get_batch(session=session, batch_id=batch_id) is None:
-            raise ApiError(
-                404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
-            )
-        events = load_batch_events(session=session, batch_id=batch_id)
-    found = next((d for d in events.deviations if d.id == deviation_id), None)
-    if found is None:
-        raise ApiError(
-            404,
-            "unknown_deviation",
-            f"batch {batch_id} has no deviation {deviation_id!r}",
-            {"deviation_id": deviation_id},
-        )
-    return found
 
 
 async def investigate(
@@ -94,9 +73,7 @@ async def _update(engine: Engine, batch_id: str, deviation_id: str, call: Awaita
             raise
         # The deviation's workflow has ended: it was dispositioned, or its batch ended.
         dev = stored_deviation(engine=engine, batch_id=batch_id, deviation_id=deviation_id)
-        raise ApiError(
-            409,
-            "deviation_state",
+        raise DeviationStateError(
             f"deviation {deviation_id} is {dev.stage.value} and takes no more changes",
             {"deviation_id": deviation_id, "stage": dev.stage.value},
         ) from None

@@ -22,14 +22,14 @@ from api import batch_commands
 from api import signing_hints as hints
 from api.batch_views import signed_view
 from api.context import ApiContext
-from api.errors import ApiError
+from api.refusals import WrongMeaning
 from api.schemas import RecordView, SignatureBody
 from ebr.accounts import Controls, open_signing_key
 from ebr.domain.batch import Actor
 from ebr.domain.execution import check_complete, check_correct
 from ebr.domain.recipe import Recipe
 from ebr.domain.records import Meaning, StepRecord
-from ebr.domain.refusals import InvalidValues, UnknownStep
+from ebr.domain.refusals import InvalidValues, Refusal, UnknownStep
 from ebr.domain.signed import RecordPayload, Signer
 from ebr.domain.values import RecordedValue, validate_values
 from signatures.records import sign_payload
@@ -93,8 +93,8 @@ async def sign_step(
     knowledge of it, or for a correction the store's (a correction names the record it corrects);
     an ``execution_moved`` refusal (a rework opened the step again) names the execution to sign.
 
-    Raises ApiError (wrong meaning, unknown batch, the workflow's refusals), Refusal (values,
-    unknown step) and AccountError (wrong password, locked account, expired signing session).
+    Raises a Refusal: wrong meaning, unknown batch or step, values, the workflow's refusals, and
+    the account controls' (wrong password, locked account, expired signing session).
     """
     _check_meaning(signature, meaning)
     recipe_hash = hints.recipe_hash(context.reads, batch_id)
@@ -154,7 +154,7 @@ async def sign_decision(
     a hold); the record is signed exactly as a step record is (same chain, same retry), for
     execution 1, with no values and with ``detail`` when the decision has structured content.
     Whether the decision may be taken (role, segregation of duties, what is missing, reason) is
-    the workflow's to say; its refusals come back as ApiError.
+    the workflow's to say; its refusals come back as they are (``Refusal``).
     """
     _check_meaning(signature, meaning)
     recipe_hash = hints.recipe_hash(context.reads, batch_id)
@@ -182,9 +182,7 @@ async def sign_decision(
 
 def _check_meaning(signature: SignatureBody, meaning: Meaning) -> None:
     if signature.meaning is not meaning:
-        raise ApiError(
-            422,
-            "wrong_meaning",
+        raise WrongMeaning(
             f"this action is signed as {meaning.value!r}, not {signature.meaning.value!r}",
             {"field": "signature.meaning"},
         )
@@ -249,7 +247,7 @@ async def _sign_on_head(
         )
         try:
             answer = await send(action)
-        except ApiError as exc:
+        except Refusal as exc:
             if attempt == SIGNING_ATTEMPTS - 1:
                 raise
             if exc.code == "chain_moved":

@@ -11,11 +11,11 @@ from typing import Generic, TypeVar
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from api.errors import ApiError
+from api.batch_views import stored_batch
+from api.refusals import RecipeMissing
 from ebr.domain.recipe import Recipe
 from ebr.domain.records import Meaning
 from ebr.domain.signed import GENESIS
-from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
 from ebr.store.records import StepRecordRow, latest_record_hash
@@ -77,11 +77,7 @@ def recipe_hash(engine: Engine, batch_id: str) -> str:
     if known is not None:
         return known
     with session_scope(engine) as session:
-        batch = get_batch(session=session, batch_id=batch_id)
-    if batch is None:
-        raise ApiError(
-            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
-        )
+        batch = stored_batch(session=session, batch_id=batch_id)
     RECIPE_HASHES.put(batch_id, batch.recipe_hash)
     return batch.recipe_hash
 
@@ -91,7 +87,7 @@ def cached_recipe(engine: Engine, recipe_hash: str) -> Recipe:
     with session_scope(engine) as session:
         row = get_recipe_by_hash(session=session, content_hash=recipe_hash)
         if row is None:
-            raise ApiError(500, "recipe_missing", f"no recipe has the hash {recipe_hash}")
+            raise RecipeMissing(f"no recipe has the hash {recipe_hash}")
         return recipe_of(row)
 
 

@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api import batch_commands
-from api.batch_views import batch_detail, batch_summary, records_of_batch
+from api.batch_views import batch_detail, batch_summary, records_of_batch, stored_batch
 from api.context import ApiContext
 from api.deps import ActorDep, ContextDep, CurrentUser, ReadSessionDep, RequireRole, TemporalDep
-from api.errors import ApiError
 from api.schemas import (
     BatchCreate,
     BatchDetail,
@@ -28,10 +27,11 @@ from api.signing import SignedStep, sign_decision, sign_step
 from ebr.domain.batch import BatchStatus
 from ebr.domain.holds import Hold, active_hold
 from ebr.domain.records import Meaning
+from ebr.domain.refusals import HoldNotActive, Refusal
 from ebr.domain.roles import Role
 from ebr.domain.signed import hold_subject
 from ebr.store.batch_events import load_batch_events
-from ebr.store.batches import get_batch, list_batches
+from ebr.store.batches import list_batches
 from ebr.store.db import session_scope
 from ebr.store.users import UserRow
 from workflows.messages import HoldChanged, LiftHoldInput, PlaceHoldInput
@@ -175,7 +175,7 @@ async def lift_hold(
             signature=body.signature,
             reason=body.reason,
         )
-    except ApiError as exc:
+    except Refusal as exc:
         if exc.code != "signature_required":
             raise
         changed = await batch_commands.lift_hold(
@@ -209,19 +209,14 @@ def _result(signed: SignedStep) -> StepResult:
 
 def _hold_to_lift(context: ApiContext, batch_id: str) -> str:
     with session_scope(context.reads) as session:
-        if get_batch(session=session, batch_id=batch_id) is None:
-            raise ApiError(
-                404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
-            )
+        stored_batch(session=session, batch_id=batch_id)
         active = [
             h for h in load_batch_events(session=session, batch_id=batch_id).holds if h.active
         ]
     by_people = [h for h in active if h.deviation_id is None]
     earliest = active_hold(by_people or active)
     if earliest is None:
-        raise ApiError(
-            409, "hold_not_active", "the batch has no active hold to lift", {"hold_id": None}
-        )
+        raise HoldNotActive("the batch has no active hold to lift", {"hold_id": None})
     return earliest.hold_id
 
 

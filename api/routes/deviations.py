@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from api import batch_commands, deviation_commands
 from api.decisions import decision_result
 from api.deps import ActorDep, ContextDep, CurrentUser, ReadSessionDep, TemporalDep
-from api.errors import ApiError
+from api.deviation_views import batch_deviations, stored_deviation
 from api.schemas import (
     CapaReference,
     DecisionResult,
@@ -21,8 +21,6 @@ from api.signing import sign_decision
 from ebr.domain.deviations import Deviation
 from ebr.domain.records import Meaning
 from ebr.domain.signed import deviation_subject
-from ebr.store.batch_events import load_batch_events
-from ebr.store.batches import get_batch
 from workflows.messages import CapaInput, ClassifyInput, InvestigateInput, OpenDeviationInput
 
 router = APIRouter(prefix="/api/batches/{batch_id}/deviations", tags=["deviations"])
@@ -31,18 +29,12 @@ router = APIRouter(prefix="/api/batches/{batch_id}/deviations", tags=["deviation
 @router.get("", response_model=list[Deviation])
 def deviations(batch_id: str, _: CurrentUser, session: ReadSessionDep) -> list[Deviation]:
     """Every deviation of the batch, latest version of each, in the order they were opened."""
-    if get_batch(session=session, batch_id=batch_id) is None:
-        raise ApiError(
-            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
-        )
-    return load_batch_events(session=session, batch_id=batch_id).deviations
+    return batch_deviations(session=session, batch_id=batch_id)
 
 
 @router.get("/{deviation_id}", response_model=Deviation)
 def deviation(batch_id: str, deviation_id: str, _: CurrentUser, context: ContextDep) -> Deviation:
-    return deviation_commands.stored_deviation(
-        engine=context.reads, batch_id=batch_id, deviation_id=deviation_id
-    )
+    return stored_deviation(engine=context.reads, batch_id=batch_id, deviation_id=deviation_id)
 
 
 @router.post("", response_model=Deviation, status_code=201)
@@ -141,9 +133,7 @@ async def disposition(
     """QA closes a classified deviation with a signature (meaning ``approved``): ``accept``,
     ``rework`` (the named steps are opened again as new executions) or ``reject`` (the batch
     ends rejected). The signed record carries the decision, the steps and the CAPA reference."""
-    deviation_commands.stored_deviation(
-        engine=context.reads, batch_id=batch_id, deviation_id=deviation_id
-    )
+    stored_deviation(engine=context.reads, batch_id=batch_id, deviation_id=deviation_id)
     signed = await sign_decision(
         context=context,
         actor=actor,

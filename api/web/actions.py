@@ -11,7 +11,6 @@ from starlette.datastructures import FormData
 
 from api import batch_commands
 from api.context import ApiContext
-from api.errors import ApiError
 from api.schemas import BatchCreate, StepView
 from api.web.forms import refused, start_entered, start_request, step_values, text
 from api.web.session import WebUser
@@ -141,7 +140,7 @@ async def start(context: ApiContext, user: WebUser, form: FormData) -> str | For
                 planned=request.planned_quantity,
                 actor=user.actor,
             )
-        except (ApiError, Refusal) as exc:
+        except Refusal as exc:
             request = refused(exc, step_id="", action="start")
     request.entered = start_entered(form)
     return request

@@ -7,10 +7,9 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from api.errors import ApiError, status_of
+from api.errors import status_of
 from api.schemas import BatchCreate, StepView
 from api.web.views import FormState
-from ebr.accounts.errors import AccountError
 from ebr.domain.refusals import Refusal
 
 FIELD_PREFIX = "v-"
@@ -59,7 +58,7 @@ def step_values(step: StepView, form: FormData) -> tuple[dict[str, Any], dict[st
     return values, entered
 
 
-def refused(exc: ApiError | Refusal | AccountError, *, step_id: str, action: str) -> FormState:
+def refused(exc: Refusal, *, step_id: str, action: str) -> FormState:
     """A refusal from the workflow, the API layer or the account controls as a form state.
 
     Value problems (a list of ``{"field", "reason"}``) are named at each field and summed up in the

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from api import batch_commands, deviation_commands
 from api.context import ApiContext
-from api.errors import ApiError
+from api.deviation_views import stored_deviation
 from api.web.forms import refused, text
 from api.web.session import WebUser
 from api.web.signed_forms import decide, signing_of
@@ -105,7 +105,7 @@ async def _sent(
 ) -> FormState | None:
     try:
         await call
-    except (ApiError, Refusal) as exc:
+    except Refusal as exc:
         state = refused(exc, step_id="", action=action)
         state.target, state.entered = target, _entered(form, names)
         return state
@@ -223,10 +223,8 @@ async def disposition(
     if state is not None:
         return state
     try:
-        deviation_commands.stored_deviation(
-            engine=context.reads, batch_id=batch_id, deviation_id=deviation_id
-        )
-    except ApiError as exc:
+        stored_deviation(engine=context.reads, batch_id=batch_id, deviation_id=deviation_id)
+    except Refusal as exc:
         state = refused(exc, step_id="", action=action)
         state.target = deviation_id
         return state

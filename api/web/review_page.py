@@ -55,7 +55,7 @@ class ReviewPage:
 
 
 def review_page(*, engine: Engine, batch_id: str) -> ReviewPage:
-    """The batch and its review; raises ApiError 404 when there is no such batch."""
+    """The batch and its review; raises ``batch_not_found`` when there is no such batch."""
     shown = batch_page(engine=engine, batch_id=batch_id)
     with session_scope(engine) as session:
         review = batch_review(session=session, batch_id=batch_id)

@@ -15,7 +15,6 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from api.context import ApiContext
-from api.errors import ApiError
 from api.schemas import SignatureBody
 from api.signing import sign_decision, sign_step
 from api.web.forms import refused, text
@@ -113,7 +112,7 @@ async def sign(
             comment=comment,
             reason=reason,
         )
-    except (ApiError, Refusal, AccountError) as exc:
+    except Refusal as exc:
         return _refused(exc, step_id=step_id, action=action)
     return None
 
@@ -152,14 +151,14 @@ async def decide(
                 reason=reason,
                 detail=detail,
             )
-        except (ApiError, Refusal, AccountError) as exc:
+        except Refusal as exc:
             state = _refused(exc, step_id="", action=action)
     if state is not None:
         state.target, state.signer_id = target, signing.user_id
     return state
 
 
-def _refused(exc: ApiError | Refusal | AccountError, *, step_id: str, action: str) -> FormState:
+def _refused(exc: Refusal, *, step_id: str, action: str) -> FormState:
     state = refused(exc, step_id=step_id, action=action)
     if isinstance(exc, AccountError):
         state.field_errors = {_OF_FIELD.get(k, k): v for k, v in state.field_errors.items()}

@@ -168,7 +168,7 @@ def grouped(steps: list[StepView]) -> list[UnitGroup]:
 
 
 def batch_page(*, engine: Engine, batch_id: str) -> BatchPage:
-    """The batch with its steps grouped; raises ApiError 404 when there is no such batch."""
+    """The batch with its steps grouped; raises ``batch_not_found`` when there is no such batch."""
     with session_scope(engine) as session:
         detail = batch_detail(session=session, batch_id=batch_id)
         recipe = get_recipe_by_hash(session=session, content_hash=detail.recipe_hash)

@@ -3,8 +3,9 @@
 The kind says what went wrong without knowing every code: ``invalid`` is bad input, ``conflict`` a
 request that does not fit the current state, ``forbidden`` the wrong person, ``not_found`` a thing
 that does not exist, ``unauthenticated`` a wrong password or user id, ``locked`` a locked account,
-``unavailable`` a part of the system that does not answer now, and ``damaged`` stored data that
-fails its own checks (an incident, never the user's fault). The domain, the store, the account
+``unavailable`` a part of the system that does not answer now, ``unsupported`` a request in a
+form the system does not take, and ``damaged`` stored data that fails its own checks (an
+incident, never the user's fault). The domain, the store, the account
 controls and the API raise subclasses of ``Refusal``; only ``api/errors.py`` turns a kind into an
 HTTP status, and the CLI prints the message. A refusal crossing Temporal keeps its code and kind
 (``workflows.calls.refusal`` and ``Refusal.of``).
@@ -26,6 +27,7 @@ class RefusalKind(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     LOCKED = "locked"
     UNAVAILABLE = "unavailable"
+    UNSUPPORTED = "unsupported"
     DAMAGED = "damaged"
 
 
@@ -193,3 +195,23 @@ class UnknownHold(Refusal, code="unknown_hold", kind=RefusalKind.NOT_FOUND):
 
 class UnknownException(Refusal, code="unknown_exception", kind=RefusalKind.NOT_FOUND):
     """No review exception of the batch has this id."""
+
+
+class BatchNotFound(Refusal, code="batch_not_found", kind=RefusalKind.NOT_FOUND):
+    """There is no batch of this id (details: ``batch_id``)."""
+
+
+class BatchExists(Refusal, code="batch_exists", kind=RefusalKind.CONFLICT):
+    """The batch number is used already: batch numbers are never reused."""
+
+
+class RecipeNotFound(Refusal, code="recipe_not_found", kind=RefusalKind.NOT_FOUND):
+    """There is no recipe of this code and version."""
+
+
+class ReportNotFinal(Refusal, code="report_not_final", kind=RefusalKind.CONFLICT):
+    """A final report is issued only for a released or rejected batch."""
+
+
+class BadSignature(Refusal, code="bad_signature", kind=RefusalKind.INVALID):
+    """A signed record's signature does not verify over its content with the signer's key."""

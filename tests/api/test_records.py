@@ -16,9 +16,10 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from api import batch_commands
-from api.errors import ApiError
+from api.errors import status_of
 from api.tokens import load_secret
 from ebr.domain.batch import Actor
+from ebr.domain.refusals import Refusal
 from ebr.domain.roles import Role
 from ebr.domain.signed import GENESIS, RecordPayload
 from ebr.domain.values import validate_values
@@ -256,7 +257,7 @@ async def test_signed_values_edited_under_the_old_signature_are_refused(ebr: Ebr
     assert stored(ebr, other_batch) == before
 
     # Through the API's own path the activity's refusal is a 422, not a server error.
-    with pytest.raises(ApiError) as answered:
+    with pytest.raises(Refusal) as answered:
         await batch_commands.sign(
             client=ebr.temporal,
             engine=ebr.engine,
@@ -269,7 +270,7 @@ async def test_signed_values_edited_under_the_old_signature_are_refused(ebr: Ebr
                 entered=heavier,
             ),
         )
-    assert (answered.value.status, answered.value.code) == (422, "bad_signature")
+    assert (status_of(answered.value), answered.value.code) == (422, "bad_signature")
     assert stored(ebr, other_batch) == before
 
 

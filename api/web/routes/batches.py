@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.context import ApiContext
 from api.deps import ContextDep
-from api.errors import ApiError
+from api.refusals import UnknownAction
 from api.schemas import StepView
 from api.web import actions, quality
 from api.web.recipe_views import recipe_choices, start_units
@@ -18,6 +18,7 @@ from api.web.rendering import WebRoute, page
 from api.web.session import WebUser, WebUserDep, require_csrf
 from api.web.views import BatchPage, FormState, batch_list, batch_page
 from ebr.domain.batch import BatchStatus
+from ebr.domain.refusals import UnknownStep
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -73,7 +74,7 @@ async def _read(context: ApiContext, batch_id: str) -> BatchPage:
 def _step(shown: BatchPage, step_id: str) -> StepView:
     step = next((s for s in shown.batch.steps if s.step_id == step_id), None)
     if step is None:
-        raise ApiError(404, "unknown_step", f"batch {shown.batch.batch_id} has no step {step_id}")
+        raise UnknownStep(f"batch {shown.batch.batch_id} has no step {step_id}")
     return step
 
 
@@ -119,7 +120,7 @@ async def step_action(
     """A signed step action (complete, verify, correct): recorded and shown, or refused in words."""
     act = STEP_ACTIONS.get(action)
     if act is None:
-        raise ApiError(404, "not_found", f"there is no step action {action!r}")
+        raise UnknownAction(f"there is no step action {action!r}")
     form = await request.form()
     require_csrf(form, user)
     step = _step(await _read(context, batch_id), step_id)

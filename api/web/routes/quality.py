@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from api.context import ApiContext
 from api.deps import ContextDep, station_of
-from api.errors import ApiError
+from api.refusals import UnknownAction
 from api.routes.reports import record_download, report_download
 from api.web import quality
 from api.web.rendering import WebRoute, page
@@ -21,6 +21,7 @@ from api.web.review_page import review_page
 from api.web.routes.batches import batch_view
 from api.web.session import WebUser, WebUserDep, require_csrf
 from api.web.views import FormState
+from ebr.domain.refusals import RoleNotAllowed
 from ebr.domain.roles import Role
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -103,7 +104,7 @@ async def deviation_action(
     """Investigate (supervisor), classify (QA) or disposition (QA, signed) one deviation."""
     known = DEVIATION_ACTIONS.get(action)
     if known is None:
-        raise ApiError(404, "not_found", f"there is no deviation action {action!r}")
+        raise UnknownAction(f"there is no deviation action {action!r}")
     command, done = known
 
     async def act(c: ApiContext, u: WebUser, b: str, f: FormData) -> FormState | None:
@@ -153,7 +154,7 @@ async def review_action(
     """Mark an exception reviewed, release (signed) or reject (signed) the batch."""
     known = REVIEW_ACTIONS.get(action)
     if known is None:
-        raise ApiError(404, "not_found", f"there is no review action {action!r}")
+        raise UnknownAction(f"there is no review action {action!r}")
     command, done, anchor = known
 
     async def act(c: ApiContext, u: WebUser, b: str, f: FormData) -> FormState | None:
@@ -166,7 +167,7 @@ async def review_action(
 
 def _reader(user: WebUser) -> None:
     if not user.has(*READERS):
-        raise ApiError(403, "role_not_allowed", "this needs one of the roles: qa, auditor")
+        raise RoleNotAllowed("this needs one of the roles: qa, auditor")
 
 
 @router.get("/batches/{batch_id}/report.pdf")
