@@ -1,9 +1,35 @@
-"""A signed decision (release, rejection, disposition, hold lift) as the API answers it."""
+"""A signed decision (release, rejection, a deviation's disposition, a hold's lift) taken from its
+request: the one call the decision routes and the decision forms make, and its answer."""
 
 from __future__ import annotations
 
-from api.schemas import DecisionResult
-from api.signing import SignedDecision
+from api.context import ApiContext
+from api.schemas import BatchRejection, BatchRelease, DecisionResult, DeviationDisposition, HoldLift
+from api.signing import SignedDecision, sign_decision
+from ebr.domain.batch import Actor
+
+__all__ = ["Decision", "decide", "decision_result"]
+
+Decision = BatchRelease | BatchRejection | DeviationDisposition | HoldLift
+
+
+async def decide(
+    context: ApiContext, actor: Actor, *, batch_id: str, subject: str, body: Decision
+) -> SignedDecision:
+    """Sign the decision ``body`` asks for on ``subject`` (``ebr.domain.signed``: the batch, a
+    deviation or a hold) with its request's meaning, and have the batch decide it
+    (``api.signing.sign_decision``)."""
+    return await sign_decision(
+        context=context,
+        actor=actor,
+        batch_id=batch_id,
+        subject=subject,
+        meaning=body.meaning,
+        signature=body.signature,
+        comment=None if isinstance(body, HoldLift) else body.comment,
+        reason=None if isinstance(body, BatchRelease) else body.reason,
+        detail=body.detail() if isinstance(body, DeviationDisposition) else None,
+    )
 
 
 def decision_result(signed: SignedDecision) -> DecisionResult:

@@ -1,4 +1,4 @@
-"""FastAPI dependencies as ``Annotated`` aliases: the session, the Temporal client, the user."""
+"""FastAPI dependencies as ``Annotated`` aliases: the session, the commands, the user."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
-from temporalio.client import Client
 
+from api.commands import Commands
 from api.context import ApiContext
+from api.deviation_views import DeviationPath
 from api.refusals import NotAuthenticated
 from api.tokens import subject
 from ebr.accounts import Controls, needs_new_password
@@ -51,11 +52,15 @@ def get_read_session(context: ContextDep) -> Iterator[Session]:
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
-def get_temporal(context: ContextDep) -> Client:
-    return context.temporal
+def get_commands(context: ContextDep) -> Commands:
+    """The one way routes and pages change a batch or a deviation (``api.commands``)."""
+    return Commands.of(context)
 
 
-TemporalDep = Annotated[Client, Depends(get_temporal)]
+CommandsDep = Annotated[Commands, Depends(get_commands)]
+
+# The deviation a route's path names: ``batch_id`` and ``deviation_id``, read from the path.
+DeviationAt = Annotated[DeviationPath, Depends()]
 
 
 # What a user whose password must be changed may still reach.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -10,6 +12,14 @@ from ebr.domain.deviations import Deviation
 from ebr.domain.refusals import UnknownDeviation
 from ebr.store.batch_events import load_batch_events
 from ebr.store.db import session_scope
+
+
+@dataclass(frozen=True)
+class DeviationPath:
+    """A deviation of a batch, as a route's path names it (``.../{batch_id}/deviations/{deviation_id}``)."""
+
+    batch_id: str
+    deviation_id: str
 
 
 def batch_deviations(*, session: Session, batch_id: str) -> list[Deviation]:

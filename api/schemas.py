@@ -1,9 +1,13 @@
-"""What the API accepts and returns: declared models, never raw table rows."""
+"""What the API accepts and returns: declared models, never raw table rows.
+
+A signed request names the meaning it is signed with (``meaning``, a class constant, not a field):
+the JSON routes check the signature's meaning against it, and the pages' forms sign with it.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -150,18 +154,24 @@ class BatchDetail(BatchSummary):
 
 
 class StepCompletion(BaseModel):
+    meaning: ClassVar[Meaning] = Meaning.PERFORMED
+
     values: dict[str, Any] = Field(default_factory=dict)
     comment: str | None = Field(default=None, max_length=4000)
     signature: SignatureBody
 
 
 class StepVerification(BaseModel):
+    meaning: ClassVar[Meaning] = Meaning.VERIFIED
+
     comment: str | None = Field(default=None, max_length=4000)
     signature: SignatureBody
 
 
 class StepCorrection(BaseModel):
     """New values for a step already recorded; the original stays, and both are shown."""
+
+    meaning: ClassVar[Meaning] = Meaning.CORRECTED
 
     values: dict[str, Any]
     reason: str = Field(min_length=1, max_length=4000)
@@ -176,6 +186,8 @@ class HoldPlacement(BaseModel):
 class HoldLift(BaseModel):
     """Lift ``hold_id``, or the batch's earliest active hold placed by a person: QA's signature
     (meaning ``approved``) with a reason."""
+
+    meaning: ClassVar[Meaning] = Meaning.APPROVED
 
     reason: str = Field(min_length=1, max_length=4000)
     hold_id: str | None = None
@@ -252,6 +264,8 @@ class CapaReference(BaseModel):
 class DeviationDisposition(BaseModel):
     """QA's signed disposition (meaning ``approved``): accept, rework the named steps, or reject."""
 
+    meaning: ClassVar[Meaning] = Meaning.APPROVED
+
     decision: Decision
     reason: str = Field(min_length=1, max_length=4000)
     rework_steps: list[str] = Field(default_factory=list)
@@ -259,9 +273,20 @@ class DeviationDisposition(BaseModel):
     comment: str | None = Field(default=None, max_length=4000)
     signature: SignatureBody
 
+    def detail(self) -> dict[str, Any]:
+        """What the signed record carries beside the reason: the decision, the steps to rework
+        and the CAPA reference."""
+        return {
+            "decision": self.decision.value,
+            "rework_steps": list(self.rework_steps),
+            "capa_ref": self.capa_ref,
+        }
+
 
 class BatchRelease(BaseModel):
     """QA's signed release (meaning ``released``)."""
+
+    meaning: ClassVar[Meaning] = Meaning.RELEASED
 
     comment: str | None = Field(default=None, max_length=4000)
     signature: SignatureBody
@@ -269,6 +294,8 @@ class BatchRelease(BaseModel):
 
 class BatchRejection(BaseModel):
     """QA's signed rejection (meaning ``rejected``), with its reason."""
+
+    meaning: ClassVar[Meaning] = Meaning.REJECTED
 
     reason: str = Field(min_length=1, max_length=4000)
     comment: str | None = Field(default=None, max_length=4000)

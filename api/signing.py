@@ -18,9 +18,9 @@ from fastapi.concurrency import run_in_threadpool
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from api import batch_commands
 from api import signing_hints as hints
 from api.batch_views import signed_view
+from api.commands import Commands
 from api.context import ApiContext
 from api.refusals import WrongMeaning
 from api.schemas import RecordView, SignatureBody
@@ -118,9 +118,7 @@ async def sign_step(
         execution = hints.EXECUTIONS.get(f"{batch_id}\n{step_id}") or 1
 
     async def send(action: SignedAction) -> StepRecorded:
-        return await batch_commands.sign(
-            client=context.temporal, engine=context.reads, batch_id=batch_id, action=action
-        )
+        return await Commands.of(context).update(batch_id, BatchWorkflow.sign, action)
 
     recorded, view = await _sign_on_head(
         context=context,
@@ -163,9 +161,7 @@ async def sign_decision(
     )
 
     async def send(action: SignedAction) -> Decided:
-        return await batch_commands.decide(
-            client=context.temporal, engine=context.reads, batch_id=batch_id, action=action
-        )
+        return await Commands.of(context).update(batch_id, BatchWorkflow.decide, action)
 
     decided, view = await _sign_on_head(
         context=context,

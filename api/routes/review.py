@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api import batch_commands
-from api.decisions import decision_result
-from api.deps import ActorDep, ContextDep, CurrentUser, ReadSessionDep, TemporalDep
+from api.decisions import decide, decision_result
+from api.deps import ActorDep, CommandsDep, ContextDep, CurrentUser, ReadSessionDep
 from api.review_views import batch_review
 from api.schemas import (
     BatchRejection,
@@ -17,9 +16,8 @@ from api.schemas import (
     ReviewMarkResult,
     ReviewView,
 )
-from api.signing import sign_decision
-from ebr.domain.records import Meaning
 from ebr.domain.signed import BATCH_SUBJECT
+from workflows.batch import BatchWorkflow
 from workflows.messages import MarkReviewedInput
 
 router = APIRouter(prefix="/api/batches/{batch_id}", tags=["review"])
@@ -35,12 +33,7 @@ def review(batch_id: str, _: CurrentUser, session: ReadSessionDep) -> ReviewView
 
 @router.post("/review/{exception_id:path}", response_model=ReviewMarkResult)
 async def mark_reviewed(
-    batch_id: str,
-    exception_id: str,
-    body: ReviewMarking,
-    actor: ActorDep,
-    context: ContextDep,
-    temporal: TemporalDep,
+    batch_id: str, exception_id: str, body: ReviewMarking, actor: ActorDep, commands: CommandsDep
 ) -> ReviewMarkResult:
     """QA marks one exception reviewed, with an optional comment.
 
@@ -48,15 +41,9 @@ async def mark_reviewed(
     is ``<batch>/<step>/<execution>/<meaning>``): the id is the rest of the path, taken whole,
     so it may be sent as it is or percent-encoded.
     """
-    marked = await batch_commands.mark_reviewed(
-        client=temporal,
-        engine=context.reads,
-        batch_id=batch_id,
-        request=MarkReviewedInput(actor=actor, exception_id=exception_id, comment=body.comment),
-    )
-    return ReviewMarkResult(
-        mark=marked.mark, exception=marked.exception, unreviewed=marked.unreviewed
-    )
+    marking = MarkReviewedInput(actor=actor, exception_id=exception_id, **body.model_dump())
+    marked = await commands.update(batch_id, BatchWorkflow.mark_reviewed, marking)
+    return ReviewMarkResult.model_validate(marked.model_dump())
 
 
 @router.post("/release", response_model=DecisionResult)
@@ -66,15 +53,7 @@ async def release(
     """QA releases the batch with a signature (meaning ``released``): refused with the list of
     what is missing until every step is done, every deviation closed and every exception
     reviewed, and refused to anyone who performed or verified a step of the batch."""
-    signed = await sign_decision(
-        context=context,
-        actor=actor,
-        batch_id=batch_id,
-        subject=BATCH_SUBJECT,
-        meaning=Meaning.RELEASED,
-        signature=body.signature,
-        comment=body.comment,
-    )
+    signed = await decide(context, actor, batch_id=batch_id, subject=BATCH_SUBJECT, body=body)
     return decision_result(signed)
 
 
@@ -83,14 +62,5 @@ async def reject(
     batch_id: str, body: BatchRejection, actor: ActorDep, context: ContextDep
 ) -> DecisionResult:
     """QA rejects the batch with a signature (meaning ``rejected``) and a reason."""
-    signed = await sign_decision(
-        context=context,
-        actor=actor,
-        batch_id=batch_id,
-        subject=BATCH_SUBJECT,
-        meaning=Meaning.REJECTED,
-        signature=body.signature,
-        comment=body.comment,
-        reason=body.reason,
-    )
+    signed = await decide(context, actor, batch_id=batch_id, subject=BATCH_SUBJECT, body=body)
     return decision_result(signed)

@@ -116,11 +116,11 @@ async def test_lifting_a_hold_needs_qas_signature(ebr: Ebr, trust: SiteTrust) ->
     await run_steps(ebr, batch_id)
 
 
-async def test_a_batch_from_before_signed_decisions_is_lifted_as_then(
+async def test_a_batch_from_before_signed_decisions_refuses_the_signed_lift(
     ebr: Ebr, trust: SiteTrust
 ) -> None:
-    """Batches started before signed decisions refuse them: their holds are lifted unsigned,
-    with QA's identity, after the password was checked."""
+    """Batches started before signed decisions refuse them (``signature_required``), and the API
+    no longer lifts a hold unsigned (that update is leaving the workflow): the hold stays."""
     with session_scope(ebr.engine) as session:
         row = get_recipe(session=session, code="DEMO-SHORT", version=1)
         assert row is not None
@@ -152,8 +152,8 @@ async def test_a_batch_from_before_signed_decisions_is_lifted_as_then(
     wrong = await lift(ebr, batch_id, user=qa, password="wrong-password")
     assert_error(wrong, 401, "signature_refused")
     answer = await lift(ebr, batch_id, user=qa, password=PASSWORD, reason="checked")
-    assert answer.status_code == 200, answer.text
-    assert (answer.json()["lifted_by"], answer.json()["batch_status"]) == (qa, "in_progress")
+    assert_error(answer, 403, "signature_required")
+    assert (await ebr.get("aude", f"/api/batches/{batch_id}")).json()["status"] == "on_hold"
     records = (await ebr.get("aude", f"/api/batches/{batch_id}/records")).json()
     assert records == [], "no signed decision in a batch from before them"
     await handle.terminate("test over")

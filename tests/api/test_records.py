@@ -15,7 +15,7 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from api import batch_commands
+from api.commands import Commands
 from api.errors import status_of
 from api.tokens import load_secret
 from ebr.domain.batch import Actor
@@ -258,11 +258,10 @@ async def test_signed_values_edited_under_the_old_signature_are_refused(ebr: Ebr
 
     # Through the API's own path the activity's refusal is a 422, not a server error.
     with pytest.raises(Refusal) as answered:
-        await batch_commands.sign(
-            client=ebr.temporal,
-            engine=ebr.engine,
-            batch_id=other_batch,
-            action=SignedAction(
+        await Commands(client=ebr.temporal, engine=ebr.engine, task_queue=ebr.task_queue).update(
+            other_batch,
+            BatchWorkflow.sign,
+            SignedAction(
                 actor=olga(payload.station),
                 payload=typed,
                 signature=signed["signed"]["signature"],
@@ -344,11 +343,11 @@ async def test_a_step_signed_elsewhere_moves_the_chain_and_the_api_follows(ebr: 
     )
     key = unwrap_key(WrappedKey.from_json(wrapped), "ebr-demo-olga")
     _, signature = sign_payload(key, payload.signable())
-    elsewhere = await batch_commands.sign(
-        client=ebr.temporal,
-        engine=ebr.engine,
-        batch_id=batch_id,
-        action=SignedAction(
+    commands = Commands(client=ebr.temporal, engine=ebr.engine, task_queue=ebr.task_queue)
+    elsewhere = await commands.update(
+        batch_id,
+        BatchWorkflow.sign,
+        SignedAction(
             actor=olga(STATION),
             payload=payload,
             key_id=key_id,

@@ -1,0 +1,42 @@
+"""A step signed from its request (performed, verified or corrected): the one call the step routes
+and the step forms make, and the step's answer."""
+
+from __future__ import annotations
+
+from api.context import ApiContext
+from api.schemas import StepCompletion, StepCorrection, StepResult, StepVerification
+from api.signing import SignedStep, sign_step
+from ebr.domain.batch import Actor
+
+__all__ = ["StepBody", "sign", "step_result"]
+
+StepBody = StepCompletion | StepVerification | StepCorrection
+
+
+async def sign(
+    context: ApiContext, actor: Actor, *, batch_id: str, step_id: str, body: StepBody
+) -> SignedStep:
+    """Sign the step as ``body`` asks (its meaning is the request's: performed, verified or
+    corrected) and have the batch record it (``api.signing.sign_step``)."""
+    return await sign_step(
+        context=context,
+        actor=actor,
+        batch_id=batch_id,
+        step_id=step_id,
+        meaning=body.meaning,
+        signature=body.signature,
+        entered=None if isinstance(body, StepVerification) else body.values,
+        comment=body.comment,
+        reason=body.reason if isinstance(body, StepCorrection) else None,
+    )
+
+
+def step_result(signed: SignedStep) -> StepResult:
+    recorded = signed.recorded
+    return StepResult(
+        record=signed.view,
+        step_status=recorded.progress.status,
+        batch_status=recorded.batch_status,
+        steps_done=recorded.steps_done,
+        steps_total=recorded.steps_total,
+    )
