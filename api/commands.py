@@ -106,13 +106,13 @@ class Commands:
         header = BatchHeader(
             batch_id=batch_number,
             batch_number=batch_number,
+            planned_quantity=planned_in_recipe_unit,
+            created_by=actor.user_id,
+            created_at=datetime.now(UTC),
             recipe_code=recipe.code,
             recipe_version=recipe.version,
             recipe_hash=recipe_hash,
             product_code=recipe.product.code,
-            planned_quantity=planned_in_recipe_unit,
-            created_by=actor.user_id,
-            created_at=datetime.now(UTC),
         )
         try:
             handle = await self.client.start_workflow(

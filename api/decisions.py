@@ -4,7 +4,9 @@ request: the one call the decision routes and the decision forms make, and its a
 from __future__ import annotations
 
 from api.context import ApiContext
-from api.schemas import BatchRejection, BatchRelease, DecisionResult, DeviationDisposition, HoldLift
+from api.deviation_schemas import DeviationDisposition
+from api.hold_schemas import HoldLift
+from api.review_schemas import BatchRejection, BatchRelease, DecisionResult
 from api.signing import SignedDecision, sign_decision
 from ebr.domain.batch import Actor
 
@@ -14,7 +16,7 @@ Decision = BatchRelease | BatchRejection | DeviationDisposition | HoldLift
 
 
 async def decide(
-    context: ApiContext, actor: Actor, *, batch_id: str, subject: str, body: Decision
+    context: ApiContext, actor: Actor, body: Decision, *, batch_id: str, subject: str
 ) -> SignedDecision:
     """Sign the decision ``body`` asks for on ``subject`` (``ebr.domain.signed``: the batch, a
     deviation or a hold) with its request's meaning, and have the batch decide it
@@ -33,11 +35,5 @@ async def decide(
 
 
 def decision_result(signed: SignedDecision) -> DecisionResult:
-    decided = signed.decided
-    return DecisionResult(
-        record=signed.view,
-        batch_status=decided.batch_status,
-        deviation=decided.deviation,
-        hold=decided.hold,
-        reopened=list(decided.reopened),
-    )
+    """The decision's answer: what the workflow decided, with its record as stored."""
+    return DecisionResult.model_validate({**signed.decided.model_dump(), "record": signed.view})

@@ -11,13 +11,13 @@ from temporalio.workflow import UpdateMethodMultiParam
 from api.commands import Commands
 from api.context import ApiContext
 from api.decisions import decide
-from api.deviation_views import DeviationPath, stored_deviation
-from api.schemas import (
+from api.deviation_schemas import (
     CapaReference,
     DeviationClassification,
     DeviationDisposition,
     DeviationInvestigation,
 )
+from api.deviation_views import DeviationPath, stored_deviation
 from api.signing import SignedDecision
 from ebr.domain.batch import Actor
 from ebr.domain.deviations import Deviation
@@ -58,4 +58,4 @@ async def dispose(
     belongs to this batch."""
     stored_deviation(engine=context.reads, batch_id=at.batch_id, deviation_id=at.deviation_id)
     subject = deviation_subject(at.deviation_id)
-    return await decide(context, actor, batch_id=at.batch_id, subject=subject, body=body)
+    return await decide(context, actor, body, batch_id=at.batch_id, subject=subject)

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from api.batch_views import stored_batch
 from api.context import ApiContext
 from api.decisions import decide
-from api.schemas import HoldLift, HoldResult
+from api.hold_schemas import HoldLift, HoldResult
 from ebr.domain.batch import Actor
 from ebr.domain.holds import active_hold
 from ebr.domain.refusals import HoldNotActive
@@ -20,13 +20,11 @@ from workflows.messages import HoldChanged
 __all__ = ["hold_result", "hold_to_lift", "lift"]
 
 
-async def lift(context: ApiContext, actor: Actor, *, batch_id: str, body: HoldLift) -> HoldChanged:
+async def lift(context: ApiContext, actor: Actor, body: HoldLift, *, batch_id: str) -> HoldChanged:
     """Lift ``body.hold_id`` (or the hold ``hold_to_lift`` names) by QA's signed decision
     (meaning ``approved``), recorded in the batch's signed record."""
     hold_id = body.hold_id or hold_to_lift(engine=context.reads, batch_id=batch_id)
-    signed = await decide(
-        context, actor, batch_id=batch_id, subject=hold_subject(hold_id), body=body
-    )
+    signed = await decide(context, actor, body, batch_id=batch_id, subject=hold_subject(hold_id))
     decided = signed.decided
     assert decided.hold is not None, "lifting a hold answers with the hold"
     return HoldChanged(hold=decided.hold, batch_status=decided.batch_status)
@@ -47,14 +45,7 @@ def hold_to_lift(*, engine: Engine, batch_id: str) -> str:
 
 
 def hold_result(changed: HoldChanged) -> HoldResult:
-    hold = changed.hold
-    return HoldResult(
-        hold_id=hold.hold_id,
-        reason=hold.reason,
-        placed_by=hold.placed_by,
-        placed_at=hold.placed_at,
-        lifted_by=hold.lifted_by,
-        lifted_at=hold.lifted_at,
-        lift_reason=hold.lift_reason,
-        batch_status=changed.batch_status,
+    """The hold's answer: the hold as it stands now, and the batch's status."""
+    return HoldResult.model_validate(
+        {**changed.hold.model_dump(), "batch_status": changed.batch_status}
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from api.batch_views import batch_recipe, progress_of, stored_batch
-from api.schemas import ReviewItem, ReviewView
+from api.review_schemas import ReviewItem, ReviewView
 from ebr.domain.batch import BatchStatus
 from ebr.domain.release import missing_for_release
 from ebr.domain.review import exception_report

@@ -14,7 +14,7 @@ StepBody = StepCompletion | StepVerification | StepCorrection
 
 
 async def sign(
-    context: ApiContext, actor: Actor, *, batch_id: str, step_id: str, body: StepBody
+    context: ApiContext, actor: Actor, body: StepBody, *, batch_id: str, step_id: str
 ) -> SignedStep:
     """Sign the step as ``body`` asks (its meaning is the request's: performed, verified or
     corrected) and have the batch record it (``api.signing.sign_step``)."""
@@ -23,15 +23,16 @@ async def sign(
         actor=actor,
         batch_id=batch_id,
         step_id=step_id,
+        entered=None if isinstance(body, StepVerification) else body.values,
+        reason=body.reason if isinstance(body, StepCorrection) else None,
+        comment=body.comment,
         meaning=body.meaning,
         signature=body.signature,
-        entered=None if isinstance(body, StepVerification) else body.values,
-        comment=body.comment,
-        reason=body.reason if isinstance(body, StepCorrection) else None,
     )
 
 
 def step_result(signed: SignedStep) -> StepResult:
+    """The step's answer: its record as stored, and where the step and the batch stand."""
     recorded = signed.recorded
     return StepResult(
         record=signed.view,

@@ -7,16 +7,16 @@ from fastapi import APIRouter
 
 from api.decisions import decision_result
 from api.deps import ActorDep, CommandsDep, ContextDep, CurrentUser, DeviationAt, ReadSessionDep
-from api.deviation_views import batch_deviations, stored_deviation
-from api.deviations import change, dispose
-from api.schemas import (
+from api.deviation_schemas import (
     CapaReference,
-    DecisionResult,
     DeviationClassification,
     DeviationDisposition,
     DeviationInvestigation,
     DeviationOpening,
 )
+from api.deviation_views import batch_deviations, stored_deviation
+from api.deviations import change, dispose
+from api.review_schemas import DecisionResult
 from ebr.domain.deviations import Deviation
 from workflows.batch import BatchWorkflow
 from workflows.messages import OpenDeviationInput
@@ -61,14 +61,6 @@ async def classify(
     return await change(commands, actor, at, body)
 
 
-@router.post("/{deviation_id}/capa", response_model=Deviation)
-async def attach_capa(
-    at: DeviationAt, body: CapaReference, actor: ActorDep, commands: CommandsDep
-) -> Deviation:
-    """A supervisor or QA attaches a CAPA reference to a deviation not yet closed."""
-    return await change(commands, actor, at, body)
-
-
 @router.post("/{deviation_id}/disposition", response_model=DecisionResult)
 async def disposition(
     at: DeviationAt, body: DeviationDisposition, actor: ActorDep, context: ContextDep
@@ -77,3 +69,11 @@ async def disposition(
     ``rework`` (the named steps are opened again as new executions) or ``reject`` (the batch
     ends rejected). The signed record carries the decision, the steps and the CAPA reference."""
     return decision_result(await dispose(context, actor, at, body))
+
+
+@router.post("/{deviation_id}/capa", response_model=Deviation)
+async def attach_capa(
+    at: DeviationAt, body: CapaReference, actor: ActorDep, commands: CommandsDep
+) -> Deviation:
+    """A supervisor or QA attaches a CAPA reference to a deviation not yet closed."""
+    return await change(commands, actor, at, body)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 
 from api import holds
 from api.deps import ActorDep, CommandsDep, ContextDep, RequireRole
-from api.schemas import HoldLift, HoldPlacement, HoldResult
+from api.hold_schemas import HoldLift, HoldPlacement, HoldResult
 from ebr.domain.roles import Role
 from ebr.store.users import UserRow
 from workflows.batch import BatchWorkflow
@@ -36,5 +36,5 @@ async def lift_hold(
     """Lift a hold: QA's signature (meaning ``approved``) with a reason, recorded in the batch's
     signed record. ``hold_id`` names the hold; without it, the batch's earliest active hold
     placed by a person (a deviation's hold ends with the deviation's disposition)."""
-    changed = await holds.lift(context, actor, batch_id=batch_id, body=body)
+    changed = await holds.lift(context, actor, body, batch_id=batch_id)
     return holds.hold_result(changed)

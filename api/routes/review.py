@@ -7,8 +7,7 @@ from fastapi import APIRouter
 
 from api.decisions import decide, decision_result
 from api.deps import ActorDep, CommandsDep, ContextDep, CurrentUser, ReadSessionDep
-from api.review_views import batch_review
-from api.schemas import (
+from api.review_schemas import (
     BatchRejection,
     BatchRelease,
     DecisionResult,
@@ -16,6 +15,7 @@ from api.schemas import (
     ReviewMarkResult,
     ReviewView,
 )
+from api.review_views import batch_review
 from ebr.domain.signed import BATCH_SUBJECT
 from workflows.batch import BatchWorkflow
 from workflows.messages import MarkReviewedInput
@@ -53,7 +53,7 @@ async def release(
     """QA releases the batch with a signature (meaning ``released``): refused with the list of
     what is missing until every step is done, every deviation closed and every exception
     reviewed, and refused to anyone who performed or verified a step of the batch."""
-    signed = await decide(context, actor, batch_id=batch_id, subject=BATCH_SUBJECT, body=body)
+    signed = await decide(context, actor, body, batch_id=batch_id, subject=BATCH_SUBJECT)
     return decision_result(signed)
 
 
@@ -62,5 +62,5 @@ async def reject(
     batch_id: str, body: BatchRejection, actor: ActorDep, context: ContextDep
 ) -> DecisionResult:
     """QA rejects the batch with a signature (meaning ``rejected``) and a reason."""
-    signed = await decide(context, actor, batch_id=batch_id, subject=BATCH_SUBJECT, body=body)
+    signed = await decide(context, actor, body, batch_id=batch_id, subject=BATCH_SUBJECT)
     return decision_result(signed)

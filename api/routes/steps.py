@@ -16,7 +16,7 @@ async def complete(
     batch_id: str, step_id: str, body: StepCompletion, actor: ActorDep, context: ContextDep
 ) -> StepResult:
     """Complete a step with its values, signed (meaning ``performed``) with the password."""
-    return step_result(await sign(context, actor, batch_id=batch_id, step_id=step_id, body=body))
+    return step_result(await sign(context, actor, body, batch_id=batch_id, step_id=step_id))
 
 
 @router.post("/verify", response_model=StepResult)
@@ -24,7 +24,7 @@ async def verify(
     batch_id: str, step_id: str, body: StepVerification, actor: ActorDep, context: ContextDep
 ) -> StepResult:
     """Verify another person's step, signed (meaning ``verified``)."""
-    return step_result(await sign(context, actor, batch_id=batch_id, step_id=step_id, body=body))
+    return step_result(await sign(context, actor, body, batch_id=batch_id, step_id=step_id))
 
 
 @router.post("/correct", response_model=StepResult)
@@ -33,4 +33,4 @@ async def correct(
 ) -> StepResult:
     """Correct a step's values: a new signed record (meaning ``corrected``) with a reason that
     points at the original; the original is never changed, and both stay in the record."""
-    return step_result(await sign(context, actor, batch_id=batch_id, step_id=step_id, body=body))
+    return step_result(await sign(context, actor, body, batch_id=batch_id, step_id=step_id))

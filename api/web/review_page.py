@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from api.review_schemas import ReviewItem, ReviewView
 from api.review_views import batch_review
-from api.schemas import ReviewItem, ReviewView
 from api.web.rendering import status_words
 from api.web.views import BatchPage, batch_page
 from ebr.store.db import session_scope
