@@ -1,4 +1,4 @@
-"""Commands: the one path by which the API's routes and the web pages change a batch or a deviation.
+"""Commands: the one path by which the API's routes and the web pages change batches.
 
 Every change goes through a workflow (the batch's, or its deviation's), never straight to the
 store. A command reads the store only in short transactions on the reader engine and holds none

@@ -1,5 +1,7 @@
-"""A signed decision (release, rejection, a deviation's disposition, a hold's lift) taken from its
-request: the one call the decision routes and the decision forms make, and its answer."""
+"""Signed decisions taken from their requests: release, rejection, disposition, hold lift.
+
+The one call the decision routes and the decision forms make, and its answer.
+"""
 
 from __future__ import annotations
 

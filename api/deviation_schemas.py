@@ -1,6 +1,7 @@
-"""What the deviation routes accept: a deviation opened by hand, its investigation, classification,
-CAPA reference, and QA's signed disposition (a deviation is answered as ``ebr.domain.deviations``
-holds it)."""
+"""What the deviation routes accept: an opening, investigation, classification, CAPA, disposition.
+
+A deviation itself is answered as ``ebr.domain.deviations`` holds it.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Changing a deviation from its request: investigation, classification and CAPA go to the
-deviation's own workflow; its disposition is QA's signed decision of the batch."""
+"""Changing a deviation from its request: its own workflow's stages, and its signed disposition.
+
+Investigation, classification and CAPA go to the deviation's own workflow; the disposition is QA's
+signed decision of the batch.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the hold routes accept and return: placing a hold, QA's signed lift, the hold as it stands."""
+"""What the hold routes accept and return: a hold placed, QA's signed lift, the hold now."""
 
 from __future__ import annotations
 

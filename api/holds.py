@@ -1,5 +1,4 @@
-"""Holds as the API answers them, and the signed lift of one: which hold a lift names, and QA's
-signed decision that lifts it."""
+"""Holds as the API answers them, and QA's signed lift of one (which hold a lift names)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Refusals only the API layer makes: a request it cannot take, a caller it does not know, a part of
-the system that did not answer, and stored data its reads found missing.
+"""Refusals only the API layer makes, each a ``Refusal`` of its own kind.
+
+A request it cannot take, a caller it does not know, a part of the system that did not answer, and
+stored data its reads found missing.
 
 The domain's refusals (``ebr.domain.refusals``) say what a batch, a recipe or a person may not do;
 these say what went wrong at the edge. ``api.errors.status_of`` gives each its HTTP status by kind.

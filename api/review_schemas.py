@@ -1,6 +1,7 @@
-"""What the review routes accept and return: review by exception and QA's marks, the signed release
-and rejection, and a signed decision as recorded (a disposition and a hold's lift answer with it
-too)."""
+"""What the review routes accept and return: marks, release, rejection, a signed decision.
+
+A signed decision as recorded is also what a disposition and a hold's lift answer with.
+"""
 
 from __future__ import annotations
 

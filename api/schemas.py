@@ -1,6 +1,7 @@
-"""What the API accepts and returns: declared models, never raw table rows. Here the signature,
-accounts, recipes, batches, records and steps; holds, deviations and the review have their own
-(``api.hold_schemas``, ``api.deviation_schemas``, ``api.review_schemas``).
+"""What the API accepts and returns: declared models, never raw table rows.
+
+Here the signature, accounts, recipes, batches, records and steps; holds, deviations and the
+review have their own (``api.hold_schemas``, ``api.deviation_schemas``, ``api.review_schemas``).
 
 A signed request names the meaning it is signed with (``meaning``, a class constant, not a field):
 the JSON routes check the signature's meaning against it, and the pages' forms sign with it.

@@ -1,5 +1,7 @@
-"""A step signed from its request (performed, verified or corrected): the one call the step routes
-and the step forms make, and the step's answer."""
+"""A step signed from its request (performed, verified or corrected), and the step's answer.
+
+The one call the step routes and the step forms make.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Deviations of a batch: list and read them, open one by hand, investigate, classify, attach a
-CAPA, and disposition one (QA's signature). Who may do what is the workflows' to check."""
+"""Deviation routes: list, read, open, investigate, classify, CAPA, signed disposition.
+
+Who may do what is the workflows' to check.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Review by exception and QA's decision on a batch: the exceptions, QA's marks, release and
-rejection (each signed). Who may do what is the batch workflow's to check."""
+"""Review routes: the exceptions, QA's marks, and the signed release and rejection.
+
+Who may do what is the batch workflow's to check.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The deviation forms: anyone opens one by hand; a supervisor investigates it, QA classifies it and
-closes it with a signed disposition. Each is the JSON deviation route's request and command."""
+"""The deviation forms: open by hand, investigate, classify, and the signed disposition.
+
+Each is the JSON deviation route's request and command.
+"""
 
 from __future__ import annotations
 

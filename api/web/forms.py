@@ -1,5 +1,7 @@
-"""Reading the pages' forms into the JSON routes' request models, and a refusal into the form shown
-again: one set of limits and words for a field, whichever way the request came."""
+"""Reading the pages' forms into the JSON routes' request models; refusals into forms shown again.
+
+One set of limits and words for a field, whichever way the request came.
+"""
 
 from __future__ import annotations
 

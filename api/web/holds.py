@@ -1,5 +1,7 @@
-"""The hold forms: a supervisor or QA places a hold with its reason; QA lifts a person's hold with
-a signed decision. Each is the JSON hold route's request and command."""
+"""The hold forms: a hold placed with its reason, and QA's signed lift of a person's hold.
+
+Each is the JSON hold route's request and command.
+"""
 
 from __future__ import annotations
 

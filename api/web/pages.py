@@ -1,5 +1,8 @@
-"""The batch pages as the forms leave them: the batch list, a batch and its review, each with a
-refused form shown again; and the answer to a form posted on them (a redirect, or the page again)."""
+"""The batch pages as the forms leave them, and the answer to a form posted on them.
+
+The batch list, a batch and its review, each with a refused form shown again; a posted form is
+answered with a redirect, or with its page again.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """The review forms: QA marks an exception reviewed, and releases or rejects the batch, signed.
-Each is the JSON review route's request and command."""
+
+Each is the JSON review route's request and command.
+"""
 
 from __future__ import annotations
 

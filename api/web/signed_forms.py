@@ -1,7 +1,7 @@
-"""The signing block of the step and decision forms (21 CFR 11.50, 11.200): its two fields, and the
-check made of them against the session before the password is tried.
+"""The signing block of the step and decision forms (21 CFR 11.50, 11.200).
 
-A form asks for both components, user id and password, every time: that is what 11.200(a)(1)
+Its two fields, and the check made of them against the session before the password is tried. A
+form asks for both components, user id and password, every time: that is what 11.200(a)(1)
 requires of the first signing in a session, and is never less than it requires of later ones. The
 form is read into its request model's ``signature`` (``api.web.forms.parse_form``); the password
 goes from there to ``api.signing`` and nowhere else: it is not kept in the form state, written to a

@@ -242,33 +242,22 @@ async def test_signed_values_edited_under_the_old_signature_are_refused(ebr: Ebr
         other_batch
     )
     before = stored(ebr, other_batch)
+    action = SignedAction(
+        actor=olga(payload.station),
+        payload=typed,
+        signature=signed["signed"]["signature"],
+        key_id=signed["signed"]["key_id"],
+        entered=heavier,
+    )
     with pytest.raises(WorkflowUpdateFailedError) as forged:
-        await handle.execute_update(
-            BatchWorkflow.sign,
-            SignedAction(
-                actor=olga(payload.station),
-                payload=typed,
-                signature=signed["signed"]["signature"],
-                key_id=signed["signed"]["key_id"],
-                entered=heavier,
-            ),
-        )
+        await handle.execute_update(BatchWorkflow.sign, action)
     assert refusal_type(forged.value) == "bad_signature"
     assert stored(ebr, other_batch) == before
 
     # Through the API's own path the activity's refusal is a 422, not a server error.
+    commands = Commands(client=ebr.temporal, engine=ebr.engine, task_queue=ebr.task_queue)
     with pytest.raises(Refusal) as answered:
-        await Commands(client=ebr.temporal, engine=ebr.engine, task_queue=ebr.task_queue).update(
-            other_batch,
-            BatchWorkflow.sign,
-            SignedAction(
-                actor=olga(payload.station),
-                payload=typed,
-                signature=signed["signed"]["signature"],
-                key_id=signed["signed"]["key_id"],
-                entered=heavier,
-            ),
-        )
+        await commands.update(other_batch, BatchWorkflow.sign, action)
     assert (status_of(answered.value), answered.value.code) == (422, "bad_signature")
     assert stored(ebr, other_batch) == before
 

@@ -1,5 +1,4 @@
-"""The deviation forms of a batch's page: open one; investigate, classify or disposition (signed)
-one."""
+"""The deviation forms' routes: open, investigate, classify, signed disposition."""
 
 from __future__ import annotations
 

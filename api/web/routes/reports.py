@@ -1,5 +1,7 @@
-"""The report and record downloads of a batch's pages, for QA and auditors: the same as the API's,
-to the page's session, and audited the same way."""
+"""The report and record downloads of the batch pages, for QA and auditors.
+
+The same as the API's, to the page's session, and audited the same way.
+"""
 
 from __future__ import annotations
 

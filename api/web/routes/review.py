@@ -1,5 +1,4 @@
-"""The review-by-exception page and its forms: mark an exception reviewed, release or reject the
-batch (signed)."""
+"""The review page and its forms' routes: mark an exception, release or reject (signed)."""
 
 from __future__ import annotations
 
