@@ -7,7 +7,18 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, web
 from api.context import ApiContext
-from api.routes import audit, auth, batches, deviations, recipes, reports, review, users
+from api.routes import (
+    audit,
+    auth,
+    batches,
+    deviations,
+    holds,
+    recipes,
+    reports,
+    review,
+    steps,
+    users,
+)
 
 
 def create_app(context: ApiContext) -> FastAPI:
@@ -21,6 +32,8 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(recipes.router)
     app.include_router(batches.router)
+    app.include_router(steps.router)
+    app.include_router(holds.router)
     app.include_router(deviations.router)
     app.include_router(review.router)
     app.include_router(reports.router)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from api.errors import ApiError
+from api.refusals import RecipeMissing
 from api.schemas import (
     BatchDetail,
     BatchSummary,
@@ -20,12 +20,29 @@ from ebr.domain.batch import BatchHeader, BatchState, BatchStatus, StepStatus
 from ebr.domain.deviations import Decision, Deviation
 from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Quantity, Recipe
+from ebr.domain.refusals import BatchNotFound
 from ebr.domain.signed_records import RecordPayload, SignedRecord
 from ebr.domain.subjects import Subject, SubjectKind
 from ebr.store.batch_events import load_batch_events
 from ebr.store.batches import BatchRow, get_batch, header_of
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
 from ebr.store.signed_records import SignedRecordRow, list_batch_records, record_of
+
+
+def stored_batch(*, session: Session, batch_id: str) -> BatchRow:
+    """The batch's row; ``batch_not_found`` when the store has no batch of that id."""
+    row = get_batch(session=session, batch_id=batch_id)
+    if row is None:
+        raise BatchNotFound(f"there is no batch {batch_id}", {"batch_id": batch_id})
+    return row
+
+
+def batch_recipe(*, session: Session, row: BatchRow) -> Recipe:
+    """The recipe version the batch runs (by its hash); ``recipe_missing`` when the store lost it."""
+    recipe_row = get_recipe_by_hash(session=session, content_hash=row.recipe_hash)
+    if recipe_row is None:
+        raise RecipeMissing(f"the recipe of batch {row.batch_id} is missing")
+    return recipe_of(recipe_row)
 
 
 def batch_summary(row: BatchRow) -> BatchSummary:
@@ -116,15 +133,8 @@ def record_view(record: SignedRecord) -> RecordView:
 
 def batch_detail(*, session: Session, batch_id: str) -> BatchDetail:
     """The batch with every step of its recipe, in order, and the records made against each."""
-    row = get_batch(session=session, batch_id=batch_id)
-    if row is None:
-        raise ApiError(
-            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
-        )
-    recipe_row = get_recipe_by_hash(session=session, content_hash=row.recipe_hash)
-    if recipe_row is None:
-        raise ApiError(500, "recipe_missing", f"the recipe of batch {batch_id} is missing")
-    recipe = recipe_of(recipe_row)
+    row = stored_batch(session=session, batch_id=batch_id)
+    recipe = batch_recipe(session=session, row=row)
     rows = list_batch_records(session=session, batch_id=batch_id)
     records = [record_of(r) for r in rows]
     events = load_batch_events(session=session, batch_id=batch_id)
@@ -204,10 +214,7 @@ def _current_status(state: BatchState, step_id: str) -> StepStatus:
 
 
 def records_of_batch(*, session: Session, batch_id: str) -> list[RecordView]:
-    if get_batch(session=session, batch_id=batch_id) is None:
-        raise ApiError(
-            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
-        )
+    stored_batch(session=session, batch_id=batch_id)
     return [row_view(r) for r in list_batch_records(session=session, batch_id=batch_id)]
 
 

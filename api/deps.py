@@ -1,4 +1,4 @@
-"""FastAPI dependencies as ``Annotated`` aliases: the session, the Temporal client, the user."""
+"""FastAPI dependencies as ``Annotated`` aliases: the session, the commands, the user."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
-from temporalio.client import Client
 
+from api.commands import Commands
 from api.context import ApiContext
-from api.errors import ApiError
+from api.deviation_views import DeviationPath
+from api.refusals import NotAuthenticated
 from api.tokens import subject
 from ebr.accounts import Controls, needs_new_password
 from ebr.accounts.errors import AccountLocked, PasswordChangeRequired
 from ebr.audit import audit
 from ebr.domain.batch import Actor
+from ebr.domain.refusals import RoleNotAllowed
 from ebr.domain.roles import Role
 from ebr.store.db import session_scope
 from ebr.store.users import UserRow, get_user, roles_of
@@ -50,11 +52,15 @@ def get_read_session(context: ContextDep) -> Iterator[Session]:
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
-def get_temporal(context: ContextDep) -> Client:
-    return context.temporal
+def get_commands(context: ContextDep) -> Commands:
+    """The one way routes and pages change a batch or a deviation (``api.commands``)."""
+    return Commands.of(context)
 
 
-TemporalDep = Annotated[Client, Depends(get_temporal)]
+CommandsDep = Annotated[Commands, Depends(get_commands)]
+
+# The deviation a route's path names: ``batch_id`` and ``deviation_id``, read from the path.
+DeviationAt = Annotated[DeviationPath, Depends()]
 
 
 # What a user whose password must be changed may still reach.
@@ -76,11 +82,7 @@ async def get_current_user(
         with session_scope(context.reads) as session:
             user = get_user(session=session, user_id=user_id)
     if user is None or not user.active:
-        raise ApiError(
-            401,
-            "not_authenticated",
-            "sign in first: the bearer token is missing, expired or invalid",
-        )
+        raise NotAuthenticated("sign in first: the bearer token is missing, expired or invalid")
     if user.locked_at is not None:
         now = datetime.now(UTC)
         with session_scope(context.engine) as session:
@@ -117,9 +119,7 @@ def RequireRole(*roles: Role) -> Callable[[UserRow], Awaitable[UserRow]]:  # noq
     async def check(user: CurrentUser) -> UserRow:
         if not set(roles) & set(roles_of(user)):
             names = ", ".join(r.value for r in roles)
-            raise ApiError(
-                403,
-                "role_not_allowed",
+            raise RoleNotAllowed(
                 f"this needs one of the roles: {names}",
                 {"required_roles": [r.value for r in roles]},
             )

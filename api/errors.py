@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+import api.refusals  # noqa: F401  (the API's own refusals join Refusal.by_code)
 from ebr.domain.refusals import Refusal, RefusalKind
 
 STATUS_OF_KIND = {
@@ -26,34 +27,14 @@ STATUS_OF_KIND = {
     RefusalKind.LOCKED: 423,
     RefusalKind.UNSUPPORTED: 415,
     RefusalKind.UNAVAILABLE: 503,
+    RefusalKind.UNSUPPORTED: 415,
     RefusalKind.DAMAGED: 500,
 }
-_KIND_OF_STATUS = {status: kind for kind, status in STATUS_OF_KIND.items()}
 
 
 def status_of(refusal: Refusal) -> int:
     """The HTTP status of a refusal: its kind's."""
     return STATUS_OF_KIND[refusal.kind]
-
-
-class ApiError(Refusal):
-    """A refusal the API layer raises itself, named by the status it answers with.
-
-    Transitional: being replaced by named refusals (``Refusal`` subclasses) of their own kinds."""
-
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
-        super().__init__(message, details)
-        self.code = code
-        self.kind = _KIND_OF_STATUS[status]
-
-    @property
-    def status(self) -> int:
-        return status_of(self)
-
-
-def refusal(code: str, message: str, details: Any = None, kind: str | None = None) -> Refusal:
-    """A workflow's refusal (an update failure whose type is a refusal code) as a Refusal."""
-    return Refusal.of(code, message, details, kind=kind)
 
 
 def body(code: str, message: str, details: Any = None) -> dict[str, Any]:

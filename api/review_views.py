@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from api.batch_views import progress_of
-from api.errors import ApiError
-from api.schemas import ReviewItem, ReviewView
+from api.batch_views import batch_recipe, progress_of, stored_batch
+from api.review_schemas import ReviewItem, ReviewView
 from ebr.domain.batch import BatchStatus
 from ebr.domain.release import missing_for_release
 from ebr.domain.review import exception_report
 from ebr.domain.status import TERMINAL
 from ebr.store.batch_events import load_batch_events
-from ebr.store.batches import get_batch, header_of
-from ebr.store.recipes import get_recipe_by_hash, recipe_of
+from ebr.store.batches import header_of
 from ebr.store.signed_records import list_batch_records, record_of
 
 
@@ -31,14 +29,8 @@ def batch_review(*, session: Session, batch_id: str) -> ReviewView:
     release would be refused for, as of the store. A released, rejected or cancelled batch has
     nothing left to block.
     """
-    row = get_batch(session=session, batch_id=batch_id)
-    if row is None:
-        raise ApiError(
-            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
-        )
-    recipe_row = get_recipe_by_hash(session=session, content_hash=row.recipe_hash)
-    if recipe_row is None:
-        raise ApiError(500, "recipe_missing", f"the recipe of batch {batch_id} is missing")
+    row = stored_batch(session=session, batch_id=batch_id)
+    recipe = batch_recipe(session=session, row=row)
     records = [record_of(r) for r in list_batch_records(session=session, batch_id=batch_id)]
     events = load_batch_events(session=session, batch_id=batch_id)
     report = exception_report(records, events.deviations, events.holds, events.breaches)
@@ -63,7 +55,7 @@ def batch_review(*, session: Session, batch_id: str) -> ReviewView:
     status = BatchStatus(row.status)
     blocked = []
     if status not in TERMINAL:
-        state = progress_of(header_of(row), recipe_of(recipe_row), records, events.deviations)
+        state = progress_of(header_of(row), recipe, records, events.deviations)
         state.status = status
         blocked = missing_for_release(
             state,

@@ -1,23 +1,34 @@
-"""What the API accepts and returns: declared models, never raw table rows."""
+"""What the API accepts and returns: declared models, never raw table rows.
+
+Here the signature, accounts, recipes, batches, records and steps; holds, deviations and the
+review have their own (``api.hold_schemas``, ``api.deviation_schemas``, ``api.review_schemas``).
+
+A signed request names the meaning it is signed with (``meaning``, a class constant, not a field):
+the JSON routes check the signature's meaning against it, and the pages' forms sign with it.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, Field
 
 from ebr.domain.batch import BatchStatus, StepStatus
-from ebr.domain.deviations import Classification, Decision, Deviation
-from ebr.domain.holds import Hold
 from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Quantity, Recipe
-from ebr.domain.review import ExceptionKind, ReviewException, ReviewMark
 from ebr.domain.roles import Role
 from ebr.domain.subjects import Subject
 from ebr.domain.values import RecordedValue
 
 BATCH_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+TEXT_LIMIT = 4000
+
+# What a person writes into the record, bounded once for every request that takes it: a required
+# text (a reason, a description, a root cause) and an optional comment. The pages' forms are read
+# into the same models, so they refuse what the JSON routes refuse, in the same words.
+Text = Annotated[str, Field(min_length=1, max_length=TEXT_LIMIT)]
+Comment = Annotated[str | None, Field(max_length=TEXT_LIMIT)]
 
 
 class SignatureBody(BaseModel):
@@ -157,47 +168,37 @@ class BatchDetail(BatchSummary):
 
 
 class StepCompletion(BaseModel):
+    """A step performed: its values as entered, signed (meaning ``performed``)."""
+
+    meaning: ClassVar[Meaning] = Meaning.PERFORMED
+
     values: dict[str, Any] = Field(default_factory=dict)
-    comment: str | None = Field(default=None, max_length=4000)
+    comment: Comment = None
     signature: SignatureBody
 
 
-class StepVerification(BaseModel):
-    comment: str | None = Field(default=None, max_length=4000)
+class SignedWithComment(BaseModel):
+    """A signed action that carries nothing but an optional comment (a verification, a release)."""
+
+    comment: Comment = None
     signature: SignatureBody
+
+
+class StepVerification(SignedWithComment):
+    """A second person's verification of a step, signed (meaning ``verified``)."""
+
+    meaning: ClassVar[Meaning] = Meaning.VERIFIED
 
 
 class StepCorrection(BaseModel):
     """New values for a step already recorded; the original stays, and both are shown."""
 
+    meaning: ClassVar[Meaning] = Meaning.CORRECTED
+
     values: dict[str, Any]
-    reason: str = Field(min_length=1, max_length=4000)
-    comment: str | None = Field(default=None, max_length=4000)
+    reason: Text
+    comment: Comment = None
     signature: SignatureBody
-
-
-class HoldPlacement(BaseModel):
-    reason: str = Field(min_length=1, max_length=4000)
-
-
-class HoldLift(BaseModel):
-    """Lift ``hold_id``, or the batch's earliest active hold placed by a person: QA's signature
-    (meaning ``approved``) with a reason."""
-
-    reason: str = Field(min_length=1, max_length=4000)
-    hold_id: str | None = None
-    signature: SignatureBody
-
-
-class HoldResult(BaseModel):
-    hold_id: str
-    reason: str
-    placed_by: str
-    placed_at: datetime
-    lifted_by: str | None
-    lifted_at: datetime | None
-    lift_reason: str | None
-    batch_status: BatchStatus
 
 
 class PasswordChange(BaseModel):
@@ -206,7 +207,7 @@ class PasswordChange(BaseModel):
 
 
 class Unlock(BaseModel):
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Text
 
 
 class AuditEntryView(BaseModel):
@@ -230,100 +231,3 @@ class StepResult(BaseModel):
     batch_status: BatchStatus
     steps_done: int
     steps_total: int
-
-
-class DeviationOpening(BaseModel):
-    """Anyone's report of a deviation: what happened, and the step it concerns if any."""
-
-    description: str = Field(min_length=1, max_length=4000)
-    step_id: str | None = None
-
-
-class DeviationInvestigation(BaseModel):
-    """A supervisor's investigation: root cause, impact, and the steps it affected."""
-
-    root_cause: str = Field(min_length=1, max_length=4000)
-    impact: str = Field(min_length=1, max_length=4000)
-    affected_steps: list[str] = Field(default_factory=list)
-
-
-class DeviationClassification(BaseModel):
-    classification: Classification
-    comment: str | None = Field(default=None, max_length=4000)
-
-
-class CapaReference(BaseModel):
-    capa_ref: str = Field(min_length=1, max_length=200)
-
-
-class DeviationDisposition(BaseModel):
-    """QA's signed disposition (meaning ``approved``): accept, rework the named steps, or reject."""
-
-    decision: Decision
-    reason: str = Field(min_length=1, max_length=4000)
-    rework_steps: list[str] = Field(default_factory=list)
-    capa_ref: str | None = Field(default=None, max_length=200)
-    comment: str | None = Field(default=None, max_length=4000)
-    signature: SignatureBody
-
-
-class BatchRelease(BaseModel):
-    """QA's signed release (meaning ``released``)."""
-
-    comment: str | None = Field(default=None, max_length=4000)
-    signature: SignatureBody
-
-
-class BatchRejection(BaseModel):
-    """QA's signed rejection (meaning ``rejected``), with its reason."""
-
-    reason: str = Field(min_length=1, max_length=4000)
-    comment: str | None = Field(default=None, max_length=4000)
-    signature: SignatureBody
-
-
-class DecisionResult(BaseModel):
-    """A signed decision as recorded, and what it changed."""
-
-    record: RecordView
-    batch_status: BatchStatus
-    deviation: Deviation | None = None
-    hold: Hold | None = None
-    reopened: list[str] = Field(default_factory=list)
-
-
-class ReviewMarking(BaseModel):
-    comment: str | None = Field(default=None, max_length=4000)
-
-
-class ReviewItem(BaseModel):
-    """One exception of the batch's record, and whether (by whom, when) QA reviewed it."""
-
-    id: str
-    kind: ExceptionKind
-    at: datetime
-    summary: str
-    step_id: str | None
-    execution: int | None
-    reviewed: bool
-    reviewed_by: str | None = None
-    reviewed_at: datetime | None = None
-    review_comment: str | None = None
-
-
-class ReviewView(BaseModel):
-    """Review by exception: only what QA must look at, and what still stands before release."""
-
-    batch_id: str
-    status: BatchStatus
-    none: bool
-    message: str
-    exceptions: list[ReviewItem]
-    unreviewed: int
-    release_blocked: list[dict[str, Any]]
-
-
-class ReviewMarkResult(BaseModel):
-    mark: ReviewMark
-    exception: ReviewException
-    unreviewed: int

@@ -1,28 +1,31 @@
 """Signed actions over HTTP: the password opens the signer's key for this request only, the
-record is signed on its chain's current head, and the workflow records it as signed.
+record is signed on its chain's current head, and the workflow that owns the chain records it as
+signed.
 
 Step records (``sign_step``) and decisions on a batch's subjects (``sign_decision``: release,
-rejection, a deviation's disposition, lifting a hold) go through the same loop, ``_sign_on_head``,
-which signs a record of any subject: the subject is typed, and the chain it joins is its kind's."""
+rejection, a deviation's disposition, lifting a hold) go through the one loop, ``sign_on_head``,
+which signs a record of any subject on any chain (``Target``): the subject is typed, and the chain
+is the one its kind joins."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 from base64 import b64encode
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi.concurrency import run_in_threadpool
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from api import batch_commands
 from api import signing_hints as hints
 from api.batch_views import signed_view
+from api.commands import Commands
 from api.context import ApiContext
-from api.errors import ApiError
+from api.refusals import WrongMeaning
 from api.schemas import RecordView, SignatureBody
 from ebr.accounts import Controls, open_signing_key
 from ebr.domain.batch import Actor
@@ -31,27 +34,39 @@ from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
 from ebr.domain.refusals import InvalidValues, Refusal, UnknownStep
 from ebr.domain.signed_records import RecordPayload, Signer, step_record_id
-from ebr.domain.subjects import Subject, SubjectKind, batch_chain, step_subject
+from ebr.domain.subjects import Chain, Subject, SubjectKind, batch_chain, step_subject
 from ebr.domain.values import RecordedValue, validate_values
 from signatures.signing import sign_payload
 from workflows.batch_workflow import BatchWorkflow
 from workflows.messages import BatchOutcome, Recorded, SignedAction
+
+A = TypeVar("A")
 
 # A concurrent record moves the chain head; the signature is made again on the new head.
 SIGNING_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
-class Signed:
+class Signed(Generic[A]):
     """What the workflow answered, and the record as stored (the workflow answers after the
     store commits, and what was stored is exactly what was signed)."""
 
-    recorded: Recorded
+    recorded: A
     view: RecordView
 
 
 @dataclass(frozen=True)
-class _Content:
+class Target(Generic[A]):
+    """Where a record is signed: its chain, the recipe hash it binds (a batch's, or the recipe
+    version's own), and the workflow update that records it."""
+
+    chain: Chain
+    recipe_hash: str | None
+    send: Callable[[SignedAction], Awaitable[A]]
+
+
+@dataclass(frozen=True)
+class Content:
     """What a person signs, apart from where the chain stands and the step's execution."""
 
     subject: Subject
@@ -74,7 +89,7 @@ async def sign_step(
     entered: dict[str, Any] | None = None,
     comment: str | None = None,
     reason: str | None = None,
-) -> Signed:
+) -> Signed[Recorded]:
     """Sign a step record (performed, verified or corrected) as ``actor`` and have it recorded.
 
     Checked here, before the password is tried: the signature's meaning is the action's, and the
@@ -83,8 +98,8 @@ async def sign_step(
     knowledge of it, or for a correction the store's (a correction names the record it corrects);
     an ``execution_moved`` refusal (a rework opened the step again) names the execution to sign.
 
-    Raises ApiError (wrong meaning, unknown batch, the workflow's refusals), Refusal (values,
-    unknown step) and AccountError (wrong password, locked account, expired signing session).
+    Raises a Refusal: wrong meaning, unknown batch or step, values, the workflow's refusals, and
+    the account controls' (wrong password, locked account, expired signing session).
     """
     _check_meaning(signature, meaning)
     recipe_hash = hints.recipe_hash(context.reads, batch_id)
@@ -94,7 +109,7 @@ async def sign_step(
     except InvalidValues:
         await _refuse_by_rules_first(context, actor, batch_id, recipe, step_id, meaning)
         raise
-    content = _Content(
+    content = Content(
         subject=step_subject(step_id),
         meaning=meaning,
         values=values,
@@ -106,15 +121,8 @@ async def sign_step(
         execution = hints.stored_execution(context.reads, batch_id, step_id)
     else:
         execution = hints.EXECUTIONS.get(f"{batch_id}\n{step_id}") or 1
-
-    signed = await _sign_on_head(
-        context=context,
-        actor=actor,
-        batch_id=batch_id,
-        recipe_hash=recipe_hash,
-        content=content,
-        execution=execution,
-        signature=signature,
+    signed = await sign_on_head(
+        context, actor, _batch(context, batch_id, recipe_hash), content, signature, execution
     )
     hints.EXECUTIONS.put(f"{batch_id}\n{step_id}", signed.recorded.record.execution)
     return signed
@@ -131,56 +139,51 @@ async def sign_decision(
     comment: str | None = None,
     reason: str | None = None,
     detail: dict[str, Any] | None = None,
-) -> Signed:
-    """Sign a decision on one of the batch's subjects as ``actor`` and have the batch's workflow
-    decide it.
+) -> Signed[Recorded]:
+    """Sign a decision on one of the batch's subjects (``ebr.domain.subjects``: the batch, a
+    deviation or a hold) as ``actor`` and have the batch's workflow decide it.
 
-    ``subject`` is what is decided (``ebr.domain.subjects``: the batch, a deviation or a hold);
-    the record is signed exactly as a step record is (same chain, same retry), with no values
-    and with ``detail`` when the decision has structured content. Whether the decision may be
-    taken (role, segregation of duties, what is missing, reason) is the workflow's to say; its
-    refusals come back as refusals.
+    The record is signed exactly as a step record is (same chain, same retry), with no values and
+    with ``detail`` when the decision has structured content. Whether the decision may be taken
+    (role, segregation of duties, what is missing, reason) is the workflow's to say; its refusals
+    come back as they are (``Refusal``).
     """
     _check_meaning(signature, meaning)
     recipe_hash = hints.recipe_hash(context.reads, batch_id)
-    content = _Content(
+    content = Content(
         subject=subject, meaning=meaning, comment=comment, reason=reason, detail=detail
     )
-    return await _sign_on_head(
-        context=context,
-        actor=actor,
-        batch_id=batch_id,
-        recipe_hash=recipe_hash,
-        content=content,
-        execution=1,
-        signature=signature,
+    return await sign_on_head(
+        context, actor, _batch(context, batch_id, recipe_hash), content, signature
     )
+
+
+def _batch(context: ApiContext, batch_id: str, recipe_hash: str) -> Target[Recorded]:
+    async def send(action: SignedAction) -> Recorded:
+        return await Commands.of(context).update(batch_id, BatchWorkflow.sign, action)
+
+    return Target(chain=batch_chain(batch_id), recipe_hash=recipe_hash, send=send)
 
 
 def _check_meaning(signature: SignatureBody, meaning: Meaning) -> None:
     if signature.meaning is not meaning:
-        raise ApiError(
-            422,
-            "wrong_meaning",
+        raise WrongMeaning(
             f"this action is signed as {meaning.value!r}, not {signature.meaning.value!r}",
             {"field": "signature.meaning"},
         )
 
 
-async def _sign_on_head(
-    *,
+async def sign_on_head(
     context: ApiContext,
     actor: Actor,
-    batch_id: str,
-    recipe_hash: str,
-    content: _Content,
-    execution: int,
+    target: Target[A],
+    content: Content,
     signature: SignatureBody,
-) -> Signed:
+    execution: int = 1,
+) -> Signed[A]:
     """The one signing loop: open the signer's key with the password, sign ``content`` on the
-    chain's head, send it to the batch; when the workflow answers ``chain_moved`` (another
-    record came first) or ``execution_moved`` (the step was opened again), sign again where it
-    says."""
+    chain's head, send it; when the workflow answers ``chain_moved`` (another record came first)
+    or ``execution_moved`` (the step was opened again), sign again where it says."""
     now = datetime.now(UTC)
     key = await run_in_threadpool(
         open_signing_key,
@@ -192,16 +195,17 @@ async def _sign_on_head(
         now=now,
         controls=Controls.of(context.settings),
     )
-    seq, head = hints.CHAIN_HEADS.get(batch_id) or hints.stored_head(context.reads, batch_id)
+    chain = target.chain
+    seq, head = hints.CHAIN_HEADS.get(str(chain)) or hints.stored_head(context.reads, chain)
     for attempt in range(SIGNING_ATTEMPTS):
         corrects = (
-            step_record_id(batch_id, content.subject.id, execution, Meaning.PERFORMED)
+            step_record_id(chain.id, content.subject.id, execution, Meaning.PERFORMED)
             if content.meaning is Meaning.CORRECTED
             else None
         )
         payload = RecordPayload(
-            chain=batch_chain(batch_id),
-            recipe_hash=recipe_hash,
+            chain=chain,
+            recipe_hash=target.recipe_hash,
             seq=seq + 1,
             prev_hash=head,
             subject=content.subject,
@@ -225,9 +229,7 @@ async def _sign_on_head(
             entered=content.entered,
         )
         try:
-            answer = await batch_commands.sign(
-                client=context.temporal, engine=context.reads, batch_id=batch_id, action=action
-            )
+            answer = await target.send(action)
         except Refusal as exc:
             if attempt == SIGNING_ATTEMPTS - 1:
                 raise
@@ -241,7 +243,7 @@ async def _sign_on_head(
                 execution = int(exc.details["execution"])
                 continue
             raise
-        hints.CHAIN_HEADS.put(batch_id, (payload.seq, hashlib.sha256(canonical).hexdigest()))
+        hints.CHAIN_HEADS.put(str(chain), (payload.seq, hashlib.sha256(canonical).hexdigest()))
         view = signed_view(
             payload, canonical=canonical, signature=action.signature, key_id=key.key_id
         )

@@ -11,12 +11,12 @@ from typing import Generic, TypeVar
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
-from api.errors import ApiError
+from api.batch_views import stored_batch
+from api.refusals import RecipeMissing
 from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
 from ebr.domain.signed_records import GENESIS
-from ebr.domain.subjects import SubjectKind, batch_chain
-from ebr.store.batches import get_batch
+from ebr.domain.subjects import Chain, SubjectKind
 from ebr.store.db import session_scope
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
 from ebr.store.signed_records import SignedRecordRow, chain_head
@@ -47,7 +47,7 @@ class _Recent(Generic[V]):
 # The execution of each step this process last signed for: a rework opens a step again as the
 # next execution, which the workflow names when it refuses a stale one (``execution_moved``).
 EXECUTIONS: _Recent[int] = _Recent(65536)
-# Where each batch's chain stood after this process's last signature on it. Only a hint: the
+# Where each chain (by ``str(chain)``) stood after this process's last signature on it. Only a hint: the
 # workflow checks the head of every signed record, and a stale hint costs one refused update,
 # whose refusal carries the true head.
 CHAIN_HEADS: _Recent[tuple[int, str]] = _Recent(4096)
@@ -55,9 +55,9 @@ CHAIN_HEADS: _Recent[tuple[int, str]] = _Recent(4096)
 RECIPE_HASHES: _Recent[str] = _Recent(4096)
 
 
-def stored_head(engine: Engine, batch_id: str) -> tuple[int, str]:
+def stored_head(engine: Engine, chain: Chain) -> tuple[int, str]:
     with session_scope(engine) as session:
-        seq, head = chain_head(session=session, chain=batch_chain(batch_id))
+        seq, head = chain_head(session=session, chain=chain)
     return seq, head or GENESIS
 
 
@@ -79,11 +79,7 @@ def recipe_hash(engine: Engine, batch_id: str) -> str:
     if known is not None:
         return known
     with session_scope(engine) as session:
-        batch = get_batch(session=session, batch_id=batch_id)
-    if batch is None:
-        raise ApiError(
-            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
-        )
+        batch = stored_batch(session=session, batch_id=batch_id)
     RECIPE_HASHES.put(batch_id, batch.recipe_hash)
     return batch.recipe_hash
 
@@ -93,7 +89,7 @@ def cached_recipe(engine: Engine, recipe_hash: str) -> Recipe:
     with session_scope(engine) as session:
         row = get_recipe_by_hash(session=session, content_hash=recipe_hash)
         if row is None:
-            raise ApiError(500, "recipe_missing", f"no recipe has the hash {recipe_hash}")
+            raise RecipeMissing(f"no recipe has the hash {recipe_hash}")
         return recipe_of(row)
 
 

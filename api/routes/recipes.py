@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from api.deps import CurrentUser, ReadSessionDep, RequireRole, SessionDep, station_of
-from api.errors import ApiError
+from api.refusals import InvalidRequest, UnsupportedMediaType
 from api.schemas import RecipeDetail, RecipeSummary, RecipeUpload
 from ebr.audit import audit_recipe_loaded
 from ebr.domain.recipe_loading import parse_recipe
+from ebr.domain.refusals import RecipeNotFound
 from ebr.domain.roles import Role
 from ebr.store.recipes import RecipeRow, get_recipe, list_recipes, recipe_of, save_recipe
 from ebr.store.users import UserRow
@@ -70,9 +71,7 @@ async def upload(
 def recipe(code: str, version: int, _: CurrentUser, session: ReadSessionDep) -> RecipeDetail:
     row = get_recipe(session=session, code=code, version=version)
     if row is None:
-        raise ApiError(
-            404,
-            "recipe_not_found",
+        raise RecipeNotFound(
             f"there is no recipe {code} v{version}",
             {"recipe_code": code, "recipe_version": version},
         )
@@ -88,9 +87,7 @@ async def _source(request: Request) -> str:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise ApiError(422, "invalid_request", "the recipe must be UTF-8 text") from None
-    raise ApiError(
-        415,
-        "unsupported_media_type",
+            raise InvalidRequest("the recipe must be UTF-8 text") from None
+    raise UnsupportedMediaType(
         f"send the recipe as application/yaml or JSON, not {content_type}",
     )

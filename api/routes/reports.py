@@ -18,13 +18,15 @@ from temporalio.client import WorkflowFailureError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from api.batch_views import stored_batch
 from api.context import ApiContext
 from api.deps import ContextDep, RequireRole, station_of
-from api.errors import ApiError
+from api.refusals import ReportFailed, ReportMissing, ReportUnavailable
 from ebr.audit import audit
+from ebr.domain.refusals import Refusal
 from ebr.domain.roles import Role
 from ebr.report.batch_record import BatchRecord, batch_record
-from ebr.store.batches import BatchRow, get_batch
+from ebr.store.batches import BatchRow
 from ebr.store.db import session_scope
 from ebr.store.reports import ReportRow, final_report, get_report
 from ebr.store.users import UserRow
@@ -38,10 +40,8 @@ Reader = Annotated[UserRow, Depends(RequireRole(Role.QA, Role.AUDITOR))]
 DECIDED = ("released", "rejected")
 # Rendering and signing a long batch takes seconds; the workflow's activity gives up at 5 min.
 ISSUE_WAIT_SECONDS = 360
-_FAILURES = {
-    "report_not_final": (409, "report_not_final"),
-    "batch_not_found": (404, "batch_not_found"),
-}
+# The report activity's refusals, each the Refusal of its code (``ReportNotFinal``, ``BatchNotFound``).
+_FAILURES = frozenset({"report_not_final", "batch_not_found"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -161,33 +161,25 @@ async def _issue(
         )
         return await asyncio.wait_for(handle.result(), ISSUE_WAIT_SECONDS)
     except TimeoutError:
-        raise ApiError(
-            503,
-            "report_unavailable",
-            "the report was not issued in time: is an ebr worker running?",
+        raise ReportUnavailable(
+            "the report was not issued in time: is an ebr worker running?"
         ) from None
     except WorkflowFailureError as exc:
         raise _failure(exc) from None
 
 
-def _failure(exc: WorkflowFailureError) -> ApiError:
+def _failure(exc: WorkflowFailureError) -> Refusal:
     cause: BaseException | None = exc.cause
     if isinstance(cause, ActivityError):
         cause = cause.cause
     if isinstance(cause, ApplicationError) and cause.type in _FAILURES:
-        status, code = _FAILURES[cause.type]
-        return ApiError(status, code, cause.message)
-    return ApiError(500, "report_failed", f"the report could not be issued: {cause or exc}")
+        return Refusal.of(cause.type, cause.message)
+    return ReportFailed(f"the report could not be issued: {cause or exc}")
 
 
 def _batch(context: ApiContext, batch_id: str) -> BatchRow:
     with Session(context.reads) as session:
-        batch = get_batch(session=session, batch_id=batch_id)
-    if batch is None:
-        raise ApiError(
-            404, "batch_not_found", f"there is no batch {batch_id}", {"batch_id": batch_id}
-        )
-    return batch
+        return stored_batch(session=session, batch_id=batch_id)
 
 
 def _final(context: ApiContext, batch_id: str) -> ReportRow | None:
@@ -199,7 +191,7 @@ def _report(context: ApiContext, report_id: str) -> ReportRow:
     with Session(context.reads) as session:
         report = get_report(session=session, report_id=report_id)
     if report is None:  # the workflow said it stored it: the store must have it
-        raise ApiError(500, "report_missing", f"report {report_id} is not in the store")
+        raise ReportMissing(f"report {report_id} is not in the store")
     return report
 
 

@@ -1,15 +1,15 @@
-"""Review by exception and QA's decision on a batch: the exceptions, QA's marks, release and
-rejection (each signed). Who may do what is the batch workflow's to check."""
+"""Review routes: the exceptions, QA's marks, and the signed release and rejection.
+
+Who may do what is the batch workflow's to check.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api import batch_commands
-from api.decisions import decision_result
-from api.deps import ActorDep, ContextDep, CurrentUser, ReadSessionDep, TemporalDep
-from api.review_views import batch_review
-from api.schemas import (
+from api.decisions import decide, decision_result
+from api.deps import ActorDep, CommandsDep, ContextDep, CurrentUser, ReadSessionDep
+from api.review_schemas import (
     BatchRejection,
     BatchRelease,
     DecisionResult,
@@ -17,9 +17,9 @@ from api.schemas import (
     ReviewMarkResult,
     ReviewView,
 )
-from api.signing import sign_decision
-from ebr.domain.meanings import Meaning
+from api.review_views import batch_review
 from ebr.domain.subjects import batch_subject
+from workflows.batch_workflow import BatchWorkflow
 from workflows.messages import MarkReviewedInput
 
 router = APIRouter(prefix="/api/batches/{batch_id}", tags=["review"])
@@ -35,12 +35,7 @@ def review(batch_id: str, _: CurrentUser, session: ReadSessionDep) -> ReviewView
 
 @router.post("/review/{exception_id:path}", response_model=ReviewMarkResult)
 async def mark_reviewed(
-    batch_id: str,
-    exception_id: str,
-    body: ReviewMarking,
-    actor: ActorDep,
-    context: ContextDep,
-    temporal: TemporalDep,
+    batch_id: str, exception_id: str, body: ReviewMarking, actor: ActorDep, commands: CommandsDep
 ) -> ReviewMarkResult:
     """QA marks one exception reviewed, with an optional comment.
 
@@ -48,15 +43,9 @@ async def mark_reviewed(
     is ``<batch>/<step>/<execution>/<meaning>``): the id is the rest of the path, taken whole,
     so it may be sent as it is or percent-encoded.
     """
-    marked = await batch_commands.mark_reviewed(
-        client=temporal,
-        engine=context.reads,
-        batch_id=batch_id,
-        request=MarkReviewedInput(actor=actor, exception_id=exception_id, comment=body.comment),
-    )
-    return ReviewMarkResult(
-        mark=marked.mark, exception=marked.exception, unreviewed=marked.unreviewed
-    )
+    marking = MarkReviewedInput(actor=actor, exception_id=exception_id, **body.model_dump())
+    marked = await commands.update(batch_id, BatchWorkflow.mark_reviewed, marking)
+    return ReviewMarkResult.model_validate(marked.model_dump())
 
 
 @router.post("/release", response_model=DecisionResult)
@@ -66,15 +55,7 @@ async def release(
     """QA releases the batch with a signature (meaning ``released``): refused with the list of
     what is missing until every step is done, every deviation closed and every exception
     reviewed, and refused to anyone who performed or verified a step of the batch."""
-    signed = await sign_decision(
-        context=context,
-        actor=actor,
-        batch_id=batch_id,
-        subject=batch_subject(batch_id),
-        meaning=Meaning.RELEASED,
-        signature=body.signature,
-        comment=body.comment,
-    )
+    signed = await decide(context, actor, body, batch_id=batch_id, subject=batch_subject(batch_id))
     return decision_result(signed)
 
 
@@ -83,14 +64,5 @@ async def reject(
     batch_id: str, body: BatchRejection, actor: ActorDep, context: ContextDep
 ) -> DecisionResult:
     """QA rejects the batch with a signature (meaning ``rejected``) and a reason."""
-    signed = await sign_decision(
-        context=context,
-        actor=actor,
-        batch_id=batch_id,
-        subject=batch_subject(batch_id),
-        meaning=Meaning.REJECTED,
-        signature=body.signature,
-        comment=body.comment,
-        reason=body.reason,
-    )
+    signed = await decide(context, actor, body, batch_id=batch_id, subject=batch_subject(batch_id))
     return decision_result(signed)

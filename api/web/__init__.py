@@ -10,7 +10,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.web.rendering import STATIC_DIR
-from api.web.routes import auth, batches, password, quality, recipes
+from api.web.routes import (
+    auth,
+    batches,
+    deviations,
+    holds,
+    password,
+    recipes,
+    reports,
+    review,
+    steps,
+)
 
 __all__ = ["STATIC_DIR", "router"]
 
@@ -18,5 +28,9 @@ router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(password.router)
 router.include_router(batches.router)
-router.include_router(quality.router)
+router.include_router(steps.router)
+router.include_router(deviations.router)
+router.include_router(holds.router)
+router.include_router(review.router)
+router.include_router(reports.router)
 router.include_router(recipes.router)

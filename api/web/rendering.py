@@ -2,7 +2,7 @@
 
 ``WebRoute`` turns what a page may raise into what a browser expects: no session becomes a redirect
 to the login page, a password that must be changed one to the change-password page; a refused CSRF
-token a 403 page; an ``ApiError`` (no such batch) a page saying so.
+token a 403 page; any other refusal (no such batch) a page saying so, with its kind's status.
 """
 
 from __future__ import annotations

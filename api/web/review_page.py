@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from api.review_schemas import ReviewItem, ReviewView
 from api.review_views import batch_review
-from api.schemas import ReviewItem, ReviewView
 from api.web.rendering import status_words
 from api.web.views import BatchPage, batch_page
 from ebr.store.db import session_scope
@@ -55,7 +55,7 @@ class ReviewPage:
 
 
 def review_page(*, engine: Engine, batch_id: str) -> ReviewPage:
-    """The batch and its review; raises ApiError 404 when there is no such batch."""
+    """The batch and its review; raises ``batch_not_found`` when there is no such batch."""
     shown = batch_page(engine=engine, batch_id=batch_id)
     with session_scope(engine) as session:
         review = batch_review(session=session, batch_id=batch_id)

@@ -28,13 +28,14 @@ class FormState:
     """A refused form, shown again beside its step with what was entered and why it was refused.
 
     The forms of the QA side leave ``step_id`` empty and name what they act on in ``target`` (a
-    deviation, a hold, an exception, or the batch)."""
+    deviation, a hold, an exception, or the batch). Made as the form was entered, before it is
+    sent; ``api.web.forms.refused`` adds the refusal (code, message, status, fields)."""
 
     step_id: str
     action: str
-    code: str
-    message: str
-    status: int
+    code: str = ""
+    message: str = ""
+    status: int = 0
     field_errors: dict[str, str] = field(default_factory=dict)
     entered: dict[str, str] = field(default_factory=dict)
     comment: str = ""
@@ -168,7 +169,7 @@ def grouped(steps: list[StepView]) -> list[UnitGroup]:
 
 
 def batch_page(*, engine: Engine, batch_id: str) -> BatchPage:
-    """The batch with its steps grouped; raises ApiError 404 when there is no such batch."""
+    """The batch with its steps grouped; raises ``batch_not_found`` when there is no such batch."""
     with session_scope(engine) as session:
         detail = batch_detail(session=session, batch_id=batch_id)
         recipe = get_recipe_by_hash(session=session, content_hash=detail.recipe_hash)

@@ -2,9 +2,10 @@
 
 The kind says what went wrong without knowing every code: ``invalid`` is bad input, ``conflict`` a
 request that does not fit the current state, ``forbidden`` the wrong person, ``not_found`` a thing
-that does not exist, ``unauthenticated`` a wrong password or user id, ``locked`` a locked account, ``unsupported`` a
-request in a form ebr does not read (a content type), ``unavailable`` a part of the system that does not answer now, and ``damaged`` stored data that
-fails its own checks (an incident, never the user's fault). The domain, the store, the account
+that does not exist, ``unauthenticated`` a wrong password or user id, ``locked`` a locked account,
+``unavailable`` a part of the system that does not answer now, ``unsupported`` a request in a
+form the system does not take, and ``damaged`` stored data that fails its own checks (an
+incident, never the user's fault). The domain, the store, the account
 controls and the API raise subclasses of ``Refusal``; only ``api/errors.py`` turns a kind into an
 HTTP status, and the CLI prints the message. A refusal crossing Temporal keeps its code and kind
 (``workflows.calls.refusal`` and ``Refusal.of``).
@@ -25,8 +26,8 @@ class RefusalKind(StrEnum):
     NOT_FOUND = "not_found"
     UNAUTHENTICATED = "unauthenticated"
     LOCKED = "locked"
-    UNSUPPORTED = "unsupported"
     UNAVAILABLE = "unavailable"
+    UNSUPPORTED = "unsupported"
     DAMAGED = "damaged"
 
 
@@ -198,3 +199,23 @@ class RecipeStateError(Refusal, code="recipe_state", kind=RefusalKind.CONFLICT):
 
 class RecipeNotEffective(Refusal, code="recipe_not_effective", kind=RefusalKind.CONFLICT):
     """Only an effective recipe version starts a batch; details say the version's state."""
+
+
+class BatchNotFound(Refusal, code="batch_not_found", kind=RefusalKind.NOT_FOUND):
+    """There is no batch of this id (details: ``batch_id``)."""
+
+
+class BatchExists(Refusal, code="batch_exists", kind=RefusalKind.CONFLICT):
+    """The batch number is used already: batch numbers are never reused."""
+
+
+class RecipeNotFound(Refusal, code="recipe_not_found", kind=RefusalKind.NOT_FOUND):
+    """There is no recipe of this code and version."""
+
+
+class ReportNotFinal(Refusal, code="report_not_final", kind=RefusalKind.CONFLICT):
+    """A final report is issued only for a released or rejected batch."""
+
+
+class BadSignature(Refusal, code="bad_signature", kind=RefusalKind.INVALID):
+    """A signed record's signature does not verify over its content with the signer's key."""

@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import ContextDep, station_of
+from api.errors import status_of
 from api.tokens import issue
 from api.web.forms import text
 from api.web.rendering import WebRoute, page
@@ -90,9 +91,10 @@ async def login(request: Request, context: ContextDep) -> Response:
             controls=controls,
         )
     except AccountError as exc:
-        locked = isinstance(exc, AccountLocked)
-        error, status = (LOCKED, 423) if locked else (BAD_CREDENTIALS, 401)
-        return login_form(request, next_path=next_path, user_id=user_id, error=error, status=status)
+        error = LOCKED if isinstance(exc, AccountLocked) else BAD_CREDENTIALS
+        return login_form(
+            request, next_path=next_path, user_id=user_id, error=error, status=status_of(exc)
+        )
     minutes = context.settings.token_minutes
     token = issue(secret=context.token_secret, user_id=user.user_id, minutes=minutes)
     target = safe_next(next_path)

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import ContextDep
-from api.errors import ApiError
 from api.web.recipe_views import recipe_rows
 from api.web.rendering import WebRoute, page
 from api.web.session import WebUserDep
+from ebr.domain.refusals import RecipeNotFound
 from ebr.store.db import session_scope
 from ebr.store.recipes import get_recipe, recipe_of
 
@@ -30,7 +30,7 @@ def recipe(
         number = int(version) if version.isdigit() and len(version) < 10 else 0
         row = get_recipe(session=session, code=code, version=number)
         if row is None:
-            raise ApiError(404, "recipe_not_found", f"there is no recipe {code} v{version}")
+            raise RecipeNotFound(f"there is no recipe {code} v{version}")
         shown = recipe_of(row)
     return page(
         request,
