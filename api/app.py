@@ -11,6 +11,7 @@ from api.routes import (
     audit,
     auth,
     batches,
+    decisions,
     deviations,
     holds,
     recipes,
@@ -36,6 +37,7 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(holds.router)
     app.include_router(deviations.router)
     app.include_router(review.router)
+    app.include_router(decisions.router)
     app.include_router(reports.router)
     app.include_router(audit.router)
     app.include_router(users.router)

@@ -11,7 +11,6 @@ from api.refusals import RecipeMissing
 from api.schemas import (
     BatchDetail,
     BatchSummary,
-    Manifestation,
     RecordView,
     SignatureView,
     StepView,
@@ -121,13 +120,7 @@ def record_view(record: SignedRecord) -> RecordView:
         reason=record.reason,
         corrects=record.corrects,
         detail=record.detail,
-        manifestation=Manifestation(
-            full_name=record.user_name,
-            user_id=record.user_id,
-            at=record.recorded_at,
-            meaning=record.meaning,
-            station=record.station,
-        ),
+        manifestation=record.manifestation,
     )
 
 

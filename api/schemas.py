@@ -18,6 +18,7 @@ from ebr.domain.batch import BatchStatus, StepStatus
 from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Quantity, Recipe
 from ebr.domain.roles import Role
+from ebr.domain.signed_records import Manifestation
 from ebr.domain.subjects import Subject
 from ebr.domain.values import RecordedValue
 
@@ -105,16 +106,6 @@ class BatchSummary(BaseModel):
     created_at: datetime
     completed_at: datetime | None
     updated_at: datetime
-
-
-class Manifestation(BaseModel):
-    """Who did it, when, and what it means: shown wherever a record is shown (21 CFR 11.50)."""
-
-    full_name: str
-    user_id: str
-    at: datetime
-    meaning: Meaning
-    station: str
 
 
 class SignatureView(BaseModel):

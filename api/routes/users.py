@@ -3,6 +3,7 @@ deleted; and a user rotates their own signing key."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from api.context import ApiContext
 from api.deps import ContextDep, CurrentUser, ReadSessionDep, RequireRole, station_of
 from api.routes.auth import user_public
 from api.schemas import Unlock, UserPublic
@@ -70,28 +72,32 @@ async def unlock_user(
     user_id: str, body: Unlock, request: Request, admin: Admin, context: ContextDep
 ) -> UserPublic:
     """Lift a lockout; the reason goes into the audit trail."""
-    user = await run_in_threadpool(
-        unlock,
-        context.engine,
-        user_id=user_id,
-        admin=admin.user_id,
-        reason=body.reason,
-        station=station_of(request),
-        now=datetime.now(UTC),
-    )
-    return user_public(user)
+    return await _administer(unlock, user_id, body.reason, request, admin, context)
 
 
 @router.post("/users/{user_id}/disable", response_model=UserPublic)
 async def disable(
     user_id: str, body: Reason, request: Request, admin: Admin, context: ContextDep
 ) -> UserPublic:
+    """Disable an account (never deleted); the reason goes into the audit trail."""
+    return await _administer(disable_user, user_id, body.reason, request, admin, context)
+
+
+async def _administer(
+    action: Callable[..., UserRow],
+    user_id: str,
+    reason: str,
+    request: Request,
+    admin: UserRow,
+    context: ApiContext,
+) -> UserPublic:
+    """An administrator's action on an account, with its reason, run off the event loop."""
     user = await run_in_threadpool(
-        disable_user,
+        action,
         context.engine,
         user_id=user_id,
         admin=admin.user_id,
-        reason=body.reason,
+        reason=reason,
         station=station_of(request),
         now=datetime.now(UTC),
     )

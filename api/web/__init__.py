@@ -13,6 +13,7 @@ from api.web.rendering import STATIC_DIR
 from api.web.routes import (
     auth,
     batches,
+    decisions,
     deviations,
     holds,
     password,
@@ -32,5 +33,6 @@ router.include_router(steps.router)
 router.include_router(deviations.router)
 router.include_router(holds.router)
 router.include_router(review.router)
+router.include_router(decisions.router)
 router.include_router(reports.router)
 router.include_router(recipes.router)

@@ -11,10 +11,8 @@ from starlette.datastructures import FormData
 
 from api import deviations
 from api.commands import Commands
-from api.context import ApiContext
 from api.deviation_schemas import (
     DeviationClassification,
-    DeviationDisposition,
     DeviationInvestigation,
     DeviationOpening,
 )
@@ -25,7 +23,7 @@ from api.web.views import FormState
 from workflows.batch_workflow import BatchWorkflow
 from workflows.messages import OpenDeviationInput
 
-__all__ = ["STAGES", "change", "disposition", "open_deviation"]
+__all__ = ["STAGES", "change", "open_deviation"]
 
 # The forms sent to the deviation's own workflow, by their action.
 STAGES: dict[str, type[DeviationInvestigation | DeviationClassification]] = {
@@ -52,13 +50,3 @@ async def change(
     model, send = STAGES[action], partial(deviations.change, commands, user.actor, at)
     shown = shown_again(model, form, action=action, target=at.deviation_id)
     return await submit(model, form, send, user=user, shown=shown)
-
-
-async def disposition(
-    form: FormData, context: ApiContext, user: WebUser, at: DeviationPath
-) -> FormState | None:
-    """QA's signed disposition (meaning approved): accept, rework the chosen steps, or reject."""
-    send = partial(deviations.dispose, context, user.actor, at)
-    target = at.deviation_id
-    shown = shown_again(DeviationDisposition, form, action="disposition", target=target)
-    return await submit(DeviationDisposition, form, send, user=user, shown=shown)

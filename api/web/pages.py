@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from api.decisions import DECISIONS
 from api.deps import ContextDep
 from api.web.recipe_views import recipe_choices, start_units
 from api.web.rendering import page
@@ -43,12 +44,9 @@ DONE = {
     "deviation_opened": "Deviation opened.",
     "investigated": "Investigation recorded.",
     "classified": "Classification recorded.",
-    "dispositioned": "Disposition signed and recorded.",
     "hold_placed": "The batch is on hold.",
-    "hold_lifted": "Hold lifted: signed and recorded.",
     "marked": "Exception marked reviewed.",
-    "released": "Batch released: signed and recorded.",
-    "rejected": "Batch rejected: signed and recorded.",
+    **{name: kind.done for name, kind in DECISIONS.items()},
 }
 
 

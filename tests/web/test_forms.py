@@ -125,7 +125,7 @@ async def test_a_refused_signed_form_tries_no_password(site: Site) -> None:
         csrf = await http_sign_in(rita, "rita")
         wrong = signature("rita", "Not-Ritas-Password-1")
         answer = await rita.post(
-            f"/batches/{number}/review/reject",
+            f"/batches/{number}/decisions/reject/{number}",
             data={"csrf_token": csrf, "reason": TOO_LONG, **wrong},
         )
     assert answer.status_code == 422, answer.text

@@ -248,12 +248,16 @@ async def test_the_new_forms_need_the_sessions_csrf_token(site: Site) -> None:
             f"/batches/{number}/deviations": {"description": "Another spill."},
             f"{dev}/investigate": {"root_cause": "x", "impact": "y"},
             f"{dev}/classify": {"classification": "minor"},
-            f"{dev}/disposition": {"decision": "accept", "reason": "ok", **signature("quinn")},
+            f"/batches/{number}/decisions/disposition/{number}-DEV-001": {
+                "decision": "accept",
+                "reason": "ok",
+                **signature("quinn"),
+            },
             f"/batches/{number}/hold": {"reason": "stop"},
-            f"/batches/{number}/hold/lift": {"reason": "go", "hold_id": "x", **signature("quinn")},
+            f"/batches/{number}/decisions/lift/x": {"reason": "go", **signature("quinn")},
             f"/batches/{number}/review/mark": {"exception_id": f"deviation:{number}-DEV-001"},
-            f"/batches/{number}/review/release": signature("quinn"),
-            f"/batches/{number}/review/reject": {"reason": "no", **signature("quinn")},
+            f"/batches/{number}/decisions/release/{number}": signature("quinn"),
+            f"/batches/{number}/decisions/reject/{number}": {"reason": "no", **signature("quinn")},
         }
         for action, fields in forms.items():
             for token in (None, "", "0" * 64, csrf.upper()):

@@ -1,4 +1,4 @@
-"""The deviation forms' routes: open, investigate, classify, signed disposition."""
+"""The deviation forms' routes: open, investigate, classify (the disposition is a decision)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from functools import partial
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 
-from api.deps import CommandsDep, ContextDep, DeviationAt
+from api.deps import CommandsDep, DeviationAt
 from api.refusals import UnknownAction
 from api.web import deviations
 from api.web.pages import FormPostDep
@@ -26,13 +26,6 @@ async def open_deviation(post: FormPostDep, commands: CommandsDep) -> Response:
     user, batch_id = post.user, post.batch_id
     act = partial(deviations.open_deviation, commands=commands, user=user, batch_id=batch_id)
     return await post.answer(act, done="deviation_opened", anchor="deviations")
-
-
-@router.post(f"{DEVIATION}/disposition", response_class=HTMLResponse)
-async def disposition(post: FormPostDep, at: DeviationAt, context: ContextDep) -> Response:
-    """QA's signed disposition of one deviation."""
-    act = partial(deviations.disposition, context=context, user=post.user, at=at)
-    return await post.answer(act, done="dispositioned", anchor=f"dev-{at.deviation_id}")
 
 
 @router.post(f"{DEVIATION}/{{action}}", response_class=HTMLResponse)
