@@ -135,7 +135,7 @@ class Deviations:
                     if self._c.batch.status not in TERMINAL:
                         await self._holds.hold_for(dev)
                 elif held is not None and not deviations.holds_batch(dev):
-                    await self._holds.release_for(dev)
+                    await self._holds.lift_for(dev)
 
     async def close_open(self) -> None:
         """The batch is decided: each deviation's workflow still open ends with it."""

@@ -116,7 +116,7 @@ class Holds:
             raise
         self._c.set_status(BatchStatus.ON_HOLD)
 
-    async def release_for(self, dev: Deviation) -> None:
+    async def lift_for(self, dev: Deviation) -> None:
         """The rules lift a deviation's hold: it was classified minor, or closed."""
         held = self.of_deviation(dev)
         if held is None:

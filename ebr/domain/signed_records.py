@@ -24,6 +24,7 @@ from ebr.domain.values import RecordedValue
 
 __all__ = [
     "GENESIS",
+    "Manifestation",
     "PAYLOAD_FORMAT",
     "RecordPayload",
     "SignedRecord",
@@ -144,6 +145,19 @@ class RecordPayload(BaseModel):
         )
 
 
+class Manifestation(BaseModel):
+    """Who signed, when (UTC), meaning what, from where: shown wherever a record is shown, on
+    pages and in reports (21 CFR 11.50)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    full_name: str
+    user_id: str
+    at: datetime
+    meaning: Meaning
+    station: str
+
+
 class SignedRecord(BaseModel):
     """One immutable entry of a chain, as it is read: ``record_id`` doubles as its idempotency
     key. Its signature and payload are kept beside it in the store (``SignedEvidence``)."""
@@ -169,6 +183,16 @@ class SignedRecord(BaseModel):
     @property
     def batch_id(self) -> str | None:
         return self.chain.id if self.chain.kind is ChainKind.BATCH else None
+
+    @property
+    def manifestation(self) -> Manifestation:
+        return Manifestation(
+            full_name=self.user_name,
+            user_id=self.user_id,
+            at=self.recorded_at,
+            meaning=self.meaning,
+            station=self.station,
+        )
 
     @property
     def step_id(self) -> str | None:

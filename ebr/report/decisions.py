@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ebr.domain.signed_records import SignedRecord
 from ebr.domain.subjects import Subject, SubjectKind, batch_subject
-from ebr.report.history import DecisionLine, Manifestation
+from ebr.report.history import DecisionLine
 
 __all__ = ["PLACES", "DecisionPlace", "batch_decision", "caption", "decisions_of"]
 
@@ -51,13 +51,7 @@ def decisions_of(records: Iterable[SignedRecord]) -> dict[Subject, DecisionLine]
         record.subject: DecisionLine(
             record_id=record.record_id,
             subject=record.subject,
-            manifestation=Manifestation(
-                full_name=record.user_name,
-                user_id=record.user_id,
-                at=record.recorded_at,
-                meaning=record.meaning,
-                station=record.station,
-            ),
+            manifestation=record.manifestation,
             reason=record.reason,
             detail=record.detail,
         )

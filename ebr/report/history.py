@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ebr.domain.meanings import Meaning
+from ebr.domain.signed_records import Manifestation
 from ebr.domain.subjects import Subject
 from ebr.domain.values import RecordedValue
 
@@ -53,16 +53,6 @@ SECTIONS = {
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Manifestation(_Frozen):
-    """Who signed, when (UTC), meaning what, from where (21 CFR 11.50)."""
-
-    full_name: str
-    user_id: str
-    at: datetime
-    meaning: Meaning
-    station: str
 
 
 class ValueLine(_Frozen):

@@ -17,7 +17,6 @@ from ebr.report.evidence import audit_evidence, audit_line, certificates_of, rec
 from ebr.report.exception_summary import exceptions_of
 from ebr.report.history import (
     BatchHistory,
-    Manifestation,
     OperationHistory,
     RecordLine,
     StepHistory,
@@ -147,13 +146,7 @@ def _step(position: int, step: Step, stored: list[Stored]) -> StepHistory:
             RecordLine(
                 record_id=record.record_id,
                 seq=record.seq,
-                manifestation=Manifestation(
-                    full_name=record.user_name,
-                    user_id=record.user_id,
-                    at=record.recorded_at,
-                    meaning=record.meaning,
-                    station=record.station,
-                ),
+                manifestation=record.manifestation,
                 values=values,
                 comment=record.comment,
                 reason=record.reason,
