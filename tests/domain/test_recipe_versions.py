@@ -9,10 +9,7 @@ import pytest
 
 from ebr.domain.batch import Actor
 from ebr.domain.meanings import Meaning
-from ebr.domain.recipe_versions import (
-    RecipeSignature,
-    RecipeState,
-    RecipeVersion,
+from ebr.domain.recipe_change_control import (
     check_approve,
     check_edit,
     check_retire,
@@ -20,6 +17,11 @@ from ebr.domain.recipe_versions import (
     check_review,
     check_startable,
     check_submit,
+)
+from ebr.domain.recipe_versions import (
+    RecipeSignature,
+    RecipeState,
+    RecipeVersion,
     recipe_chain,
     recipe_subject,
 )
