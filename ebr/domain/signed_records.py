@@ -138,6 +138,7 @@ class RecordPayload(BaseModel):
             reason=self.reason,
             corrects=self.corrects,
             detail=self.detail,
+            recipe_hash=self.recipe_hash,
             user_id=self.signer.user_id,
             user_name=self.signer.full_name,
             station=self.station,
@@ -175,6 +176,7 @@ class SignedRecord(BaseModel):
     reason: str | None = None
     corrects: str | None = None
     detail: dict[str, Any] | None = None
+    recipe_hash: str | None = None
     user_id: str
     user_name: str
     station: str

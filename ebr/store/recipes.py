@@ -1,4 +1,8 @@
-"""The recipes table: each recipe version as uploaded and as canonical JSON, with its hash."""
+"""The recipes table: every content saved for a recipe version (its revisions), as uploaded and as
+canonical JSON, with its hash. Rows are only ever inserted (triggers refuse the rest, 0006).
+
+Whether a version may still change, and which revision its signatures name, is its workflow's and
+its chain's to say (``ebr.store.recipe_versions``); the table keeps every body ever saved."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ __all__ = [
     "RecipeRow",
     "get_recipe",
     "get_recipe_by_hash",
+    "get_revision",
     "list_recipes",
     "recipe_of",
     "save_recipe",
@@ -25,14 +30,19 @@ __all__ = [
 
 
 class RecipeRow(SQLModel, table=True):
-    """A recipe version. ``body`` is what batches execute; ``source`` is kept for the reviewer."""
+    """One saved content of a recipe version. ``body`` is what batches execute; ``source`` is
+    kept for the reviewer; ``loaded_by`` saved it (the draft's author)."""
 
     __tablename__ = "recipes"
-    __table_args__ = (UniqueConstraint("code", "version", name="uq_recipes_code_version"),)
+    __table_args__ = (
+        UniqueConstraint("code", "version", "revision", name="uq_recipes_code_version_revision"),
+        UniqueConstraint("code", "version", "content_hash", name="uq_recipes_code_version_content"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str
     version: int
+    revision: int = 1
     name: str
     product_code: str
     product_name: str
@@ -47,19 +57,26 @@ class RecipeRow(SQLModel, table=True):
 def save_recipe(
     *, session: Session, recipe: Recipe, source: str, loaded_by: str, at: datetime
 ) -> tuple[RecipeRow, bool]:
-    """Store a recipe version once; return ``(row, created)``.
+    """Keep a content of a recipe version; return ``(row, created)``.
 
-    Loading the same content again (same code, version and hash) returns the stored row, whoever
-    loads it. Other content under an existing code and version is refused: a version, once loaded,
-    is what batches bound to it executed, so changed content needs a new version.
+    A content already saved for this version (same hash) returns its row, whoever saves it; other
+    content becomes the version's next revision. Whether the version may still change is the
+    caller's to decide (its workflow refuses a change after submission); evidence is never lost:
+    every revision stays.
     """
+    content_hash = recipe.content_hash()
+    kept = _revision(session, recipe.code, recipe.version, content_hash)
+    if kept is not None:
+        return kept, False
+    latest = get_recipe(session=session, code=recipe.code, version=recipe.version)
     row = RecipeRow(
         code=recipe.code,
         version=recipe.version,
+        revision=(latest.revision + 1) if latest else 1,
         name=recipe.name,
         product_code=recipe.product.code,
         product_name=recipe.product.name,
-        content_hash=recipe.content_hash(),
+        content_hash=content_hash,
         source=source,
         body=recipe.canonical_json().decode("utf-8"),
         step_count=sum(1 for _ in recipe.steps()),
@@ -71,18 +88,41 @@ def save_recipe(
         session=session,
         row=row,
         fields=["content_hash"],
-        find=lambda: get_recipe(session=session, code=recipe.code, version=recipe.version),
+        find=lambda: _revision(session, recipe.code, recipe.version, content_hash),
         differs=lambda existing, _: Conflict(
-            f"{label} already exists with different content; give the new content a new version",
+            f"{label} was saved by someone else meanwhile; save again",
             {"code": recipe.code, "version": recipe.version, "stored": existing.content_hash},
         ),
-        collides=lambda: StoreError(f"{label} could not be stored"),
+        collides=lambda: Conflict(
+            f"{label} was saved by someone else meanwhile; save again",
+            {"code": recipe.code, "version": recipe.version},
+        ),
     )
 
 
-def get_recipe(*, session: Session, code: str, version: int) -> RecipeRow | None:
-    query = select(RecipeRow).where(RecipeRow.code == code, RecipeRow.version == version)
+def _revision(session: Session, code: str, version: int, content_hash: str) -> RecipeRow | None:
+    query = select(RecipeRow).where(
+        RecipeRow.code == code, RecipeRow.version == version, RecipeRow.content_hash == content_hash
+    )
     return session.exec(query).first()
+
+
+def get_recipe(*, session: Session, code: str, version: int) -> RecipeRow | None:
+    """The version's latest revision (its draft, or what was last submitted)."""
+    query = (
+        select(RecipeRow)
+        .where(RecipeRow.code == code, RecipeRow.version == version)
+        .order_by(col(RecipeRow.revision).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def get_revision(
+    *, session: Session, code: str, version: int, content_hash: str
+) -> RecipeRow | None:
+    """The version's revision of this content (what a signature names), if it was saved."""
+    return _revision(session, code, version, content_hash)
 
 
 def get_recipe_by_hash(*, session: Session, content_hash: str) -> RecipeRow | None:
@@ -90,11 +130,17 @@ def get_recipe_by_hash(*, session: Session, content_hash: str) -> RecipeRow | No
 
 
 def list_recipes(*, session: Session, code: str | None = None) -> list[RecipeRow]:
-    """Recipe versions ordered by code, then version; only those of ``code`` if it is given."""
-    query = select(RecipeRow).order_by(col(RecipeRow.code), col(RecipeRow.version))
+    """Each recipe version's latest revision, ordered by code, then version; only those of
+    ``code`` if it is given."""
+    query = select(RecipeRow).order_by(
+        col(RecipeRow.code), col(RecipeRow.version), col(RecipeRow.revision)
+    )
     if code is not None:
         query = query.where(RecipeRow.code == code)
-    return list(session.exec(query).all())
+    latest: dict[tuple[str, int], RecipeRow] = {}
+    for row in session.exec(query):
+        latest[(row.code, row.version)] = row
+    return list(latest.values())
 
 
 def recipe_of(row: RecipeRow) -> Recipe:

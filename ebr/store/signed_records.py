@@ -50,6 +50,7 @@ _CONTENT_FIELDS = [
     "reason",
     "corrects",
     "detail",
+    "recipe_hash",
     "user_id",
     "user_name",
     "station",
@@ -110,6 +111,8 @@ class SignedRecordRow(SQLModel, table=True):
     # The record_id of the record this one corrects; the corrected record itself stays as it was.
     corrects: str | None = None
     detail: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # The recipe version's content hash the record binds (a batch's, or the version signed for).
+    recipe_hash: str | None = Field(default=None, max_length=64)
     user_id: str
     user_name: str
     station: str
@@ -149,6 +152,7 @@ def insert_signed_record(
         reason=record.reason,
         corrects=record.corrects,
         detail=record.detail,
+        recipe_hash=record.recipe_hash,
         user_id=record.user_id,
         user_name=record.user_name,
         station=record.station,
@@ -254,6 +258,7 @@ def _validated(row: SignedRecordRow) -> SignedRecord:
         reason=row.reason,
         corrects=row.corrects,
         detail=row.detail,
+        recipe_hash=row.recipe_hash,
         user_id=row.user_id,
         user_name=row.user_name,
         station=row.station,

@@ -35,6 +35,7 @@ class RecordEvidence:
     reason: str | None
     corrects: str | None
     detail: Any
+    recipe_hash: str | None
     user_id: str
     user_name: str
     station: str
@@ -82,7 +83,7 @@ class RecordEvidence:
 _RECORD_FIELDS = [f.name for f in fields(RecordEvidence)]
 _WHOLE = {"values", "detail"}  # compared with the payload's as they are, whatever they hold
 _INTEGERS = {"seq", "execution"}
-_NULLABLE = {"batch_id", "comment", "reason", "corrects"}
+_NULLABLE = {"batch_id", "comment", "reason", "corrects", "recipe_hash"}
 
 
 def _of_json_type(name: str, value: Any) -> bool:

@@ -153,6 +153,7 @@ def _checked_payload(record: RecordEvidence, data: bytes) -> RecordPayload:
         ("reason", payload.reason, record.reason),
         ("corrects", payload.corrects, record.corrects),
         ("detail", payload.detail, record.detail),
+        ("recipe_hash", payload.recipe_hash, record.recipe_hash),
         ("user_id", signer.user_id, record.user_id),
         ("user_name", signer.full_name, record.user_name),
         ("station", payload.station, record.station),

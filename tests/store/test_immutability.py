@@ -27,15 +27,16 @@ from ebr.store.batches import get_batch, insert_batch, update_batch_progress
 from ebr.store.checkpoints import CheckpointRow, save_checkpoint
 from ebr.store.db import make_engine
 from ebr.store.keys import UserKeyRow, add_user_key, get_key, replace_wrapped, retire_key
+from ebr.store.recipes import save_recipe
 from ebr.store.signed_records import insert_signed_record, list_batch_records
 from ebr.store.users import UserRow
-from tests.store.builders import T0, header, lot_release, weighing
+from tests.store.builders import T0, header, lot_release, recipe, recipe_source, weighing
 from tests.store.evidence import audit_entry, person, signed
 from tests.store.revisions import downgrade_to, upgrade_to
 from tests.store.tamper import drop_guards
 
 EVIDENCE_TABLES = {"audit_log", "audit_checkpoints", "user_keys"}
-GUARDED = ("signed_records", "audit_log", "audit_checkpoints", "users", "user_keys")
+GUARDED = ("signed_records", "recipes", "audit_log", "audit_checkpoints", "users", "user_keys")
 
 
 @pytest.fixture
@@ -55,6 +56,9 @@ def _seed(engine: Engine) -> Engine:
             wrapped='{"wrapped":1}',
             certificate_pem="-----BEGIN CERTIFICATE-----\nk1\n-----END CERTIFICATE-----\n",
             valid_from=T0,
+        )
+        save_recipe(
+            session=session, recipe=recipe(), source=recipe_source(), loaded_by="ada", at=T0
         )
         insert_batch(session=session, header=header("b-1"), steps_total=2)
         insert_signed_record(session=session, record=weighing("b-1"), evidence=signed({"seq": 1}))
@@ -92,6 +96,9 @@ ATTACKS = [
     ("signed_records", "UPDATE signed_records SET signature = 'forged', key_id = 'k2'"),
     ("signed_records", "DELETE FROM signed_records"),
     ("signed_records", "DELETE FROM signed_records WHERE chain_kind = 'lot'"),
+    ("recipes", "UPDATE recipes SET body = '{}'"),
+    ("recipes", "UPDATE recipes SET content_hash = 'ab', body = 'cd'"),
+    ("recipes", "DELETE FROM recipes"),
     ("audit_log", "UPDATE audit_log SET reason = 'nothing happened'"),
     ("audit_log", "UPDATE audit_log SET idx = idx + 10"),
     ("audit_log", "DELETE FROM audit_log WHERE idx = 1"),
@@ -200,7 +207,7 @@ def test_downgrade_removes_the_guards_and_upgrade_restores_them(blank_url: str) 
         assert "failed_attempts" not in {c["name"] for c in inspect(engine).get_columns("users")}
         migrate(blank_url)
         guards = _guards(engine)
-        assert len(guards) == (13 if engine.dialect.name == "postgresql" else 12)
+        assert len(guards) == (15 if engine.dialect.name == "postgresql" else 14)
         assert not [name for name in guards if "step_records" in name]
         assert {name for name in guards if "signed_records" in name} == (
             {"ebr_signed_records_append_only", "ebr_signed_records_no_truncate"}

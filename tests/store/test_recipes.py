@@ -8,16 +8,18 @@ import json
 import pytest
 from sqlalchemy import Engine, text
 
-from ebr.store import Conflict, StoreError, session_scope
+from ebr.store import StoreError, session_scope
 from ebr.store.recipes import (
     RecipeRow,
     get_recipe,
     get_recipe_by_hash,
+    get_revision,
     list_recipes,
     recipe_of,
     save_recipe,
 )
 from tests.store.builders import T0, recipe, recipe_source
+from tests.store.tamper import drop_guards
 
 
 def _save(engine: Engine, code: str = "A", version: int = 1, sugar: str = "100") -> RecipeRow:
@@ -54,23 +56,32 @@ def test_save_recipe_is_idempotent(engine: Engine) -> None:
     assert first.loaded_at == T0
 
 
-def test_other_content_under_the_same_version_is_a_conflict(engine: Engine) -> None:
+def test_other_content_under_the_same_version_is_its_next_revision_and_both_stay(
+    engine: Engine,
+) -> None:
+    """A draft changed is a new revision; what was saved before stays (a signature may name it)."""
     _save(engine)
-    with pytest.raises(Conflict) as caught, session_scope(engine) as session:
-        save_recipe(
+    with session_scope(engine) as session:
+        row, created = save_recipe(
             session=session,
             recipe=recipe(sugar="120"),
             source=recipe_source(sugar="120"),
-            loaded_by="quinn",
+            loaded_by="ada",
             at=T0,
         )
-    assert caught.value.message == (
-        "recipe MIX-A v1 already exists with different content; give the new content a new version"
-    )
-    _save(engine, version=2, sugar="120")
+        assert created and row.revision == 2
     with session_scope(engine) as session:
-        stored = get_recipe(session=session, code="MIX-A", version=1)
-        assert stored is not None and stored.content_hash == recipe().content_hash()
+        latest = get_recipe(session=session, code="MIX-A", version=1)
+        assert latest is not None and latest.content_hash == recipe(sugar="120").content_hash()
+        first = get_revision(
+            session=session, code="MIX-A", version=1, content_hash=recipe().content_hash()
+        )
+        assert first is not None and first.revision == 1
+        again, created = save_recipe(
+            session=session, recipe=recipe(), source=recipe_source(), loaded_by="ada", at=T0
+        )
+        assert (again.revision, created) == (1, False), "saving a kept content adds nothing"
+        assert [r.revision for r in list_recipes(session=session, code="MIX-A")] == [2]
 
 
 def test_get_and_list_recipes(engine: Engine) -> None:
@@ -101,6 +112,7 @@ def test_recipe_of_detects_a_tampered_body(engine: Engine) -> None:
     body = json.loads(recipe().canonical_json())
     body["procedure"][0]["operations"][0]["steps"][0]["inputs"][0]["max"] = "150"
     with engine.begin() as connection:
+        drop_guards(connection)
         connection.execute(text("UPDATE recipes SET body = :body"), {"body": json.dumps(body)})
     with session_scope(engine) as session:
         row = get_recipe(session=session, code="MIX-A", version=1)
@@ -112,6 +124,7 @@ def test_recipe_of_detects_a_tampered_body(engine: Engine) -> None:
 def test_recipe_of_refuses_a_body_that_is_no_recipe(engine: Engine) -> None:
     _save(engine)
     with engine.begin() as connection:
+        drop_guards(connection)
         # A consistent forgery: the hash matches the body, but the body is no recipe.
         body = '{"code": 1}'
         forged_hash = hashlib.sha256(body.encode()).hexdigest()

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("corrects", _str(), nullable=True),
         sa.Column("detail", sa.JSON(), nullable=True),
+        sa.Column("recipe_hash", _str(length=64), nullable=True),
         sa.Column("user_id", _str(), nullable=False),
         sa.Column("user_name", _str(), nullable=False),
         sa.Column("station", _str(), nullable=False),
