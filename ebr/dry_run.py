@@ -78,7 +78,7 @@ async def dry_run(recipe: Recipe) -> DryRun:
     """Execute ``recipe`` on a simulated plant of its own (a time-skipping server started for it
     and shut down after) and report what it does. Raises ``SimulatorMissing`` when the test
     server is not installed."""
-    env = await start_time_skipping()
+    env = await start_time_skipping(quiet=True)
     try:
         return await dry_run_on(env, recipe)
     finally:

