@@ -1,5 +1,11 @@
 """``ebr recipe simulate FILE``: the dry run of a recipe file (``ebr.dry_run``), printed for its
-author; exit code 1 when it finds problems or the file is not a recipe."""
+author; exit code 1 when it finds problems or the file is not a recipe.
+
+The recipe is executed on a throwaway time-skipping Temporal server and store (nothing of the
+site's is touched): once with values in their limits, then once per critical number out of its
+limits. Printed: the steps, the plant time, the timers, the deviation and hold each critical value
+out of its limits causes, and the problems.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +32,7 @@ errors = Console(stderr=True)
 def simulate(
     path: Annotated[Path, typer.Argument(help="The recipe file (YAML or JSON).")],
 ) -> None:
-    """Execute a recipe file on a simulated plant (nothing is stored) and print what it does:
-    its steps, the plant time, its timers, what each critical value out of its limits does, and
-    its problems. Exit code 1 when there are problems."""
+    """Dry-run a recipe file on a simulated plant (nothing is stored); exit 1 on problems."""
     try:
         recipe = parse_recipe(path.read_text(encoding="utf-8"))
     except OSError as exc:
