@@ -307,7 +307,7 @@ class _Plant:
             raise ChainMoved("the batch's chain kept moving while the dry run signed")
         except Refusal as exc:
             refused = StepRefused(
-                step_id=step.id, meaning=meaning.value, code=exc.code, message=exc.message
+                step_id=step.id, meaning=meaning.value, code=exc.code, message=_words(exc)
             )
             raise _Refused(refused) from exc
 
@@ -325,6 +325,15 @@ class _Plant:
                 await self.env.client.get_workflow_handle(workflow_id).terminate("dry run over")
             except RPCError:
                 pass  # it had ended already
+
+
+def _words(refusal: Refusal) -> str:
+    """The refusal's message, with each field's reason when it lists them (bad values)."""
+    details = refusal.details
+    if isinstance(details, list) and all(isinstance(d, dict) and "reason" in d for d in details):
+        reasons = "; ".join(f"{d.get('field', '-')}: {d['reason']}" for d in details)
+        return f"{refusal.message}: {reasons}" if reasons else refusal.message
+    return refusal.message
 
 
 async def _in_limit_run(plant: _Plant) -> Run:

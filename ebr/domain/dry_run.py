@@ -200,7 +200,6 @@ class FindingKind(StrEnum):
 
     UNREACHABLE = "unreachable"
     NO_PERFORMER = "no_performer"
-    NO_VERIFIER = "no_verifier"
     REFUSED = "refused"
     BREACHED = "breached"
     NOT_HELD = "not_held"
@@ -210,7 +209,6 @@ class FindingKind(StrEnum):
         return {
             "unreachable": "cannot be completed in time",
             "no_performer": "no role of the plant performs it",
-            "no_verifier": "no role of the plant verifies it",
             "refused": "the simulation could not complete it",
             "breached": "a time limit passed in the in-limit run",
             "not_held": "an out-of-limit critical value did not hold the batch",
@@ -320,7 +318,7 @@ def report(
         recipe_version=recipe.version,
         recipe_hash=recipe.content_hash(),
         steps=tuple(_plans(recipe, in_limit)),
-        completed=in_limit.batch.status is BatchStatus.AWAITING_REVIEW,
+        completed=done is not None and in_limit.batch.status is BatchStatus.AWAITING_REVIEW,
         elapsed_minutes=_minutes((done or in_limit.ended_at) - in_limit.started_at),
         waits=tuple(_waits(recipe, in_limit)),
         timers=tuple(timers),
@@ -330,8 +328,9 @@ def report(
 
 
 def _static_findings(recipe: Recipe, roles: frozenset[Role]) -> list[Finding]:
-    """What the recipe alone shows: steps nobody at the plant performs or verifies, and
-    deadlines the minimum durations make unreachable. A step completed exactly at its deadline
+    """What the recipe alone shows: steps no role of the plant performs, and deadlines the
+    minimum durations make unreachable (a step's verifiers always include its own role, so a
+    plant that performs a step can verify it, given a second person). A step completed exactly at its deadline
     is late (``timing.breach``), so a deadline equal to the least time possible is unreachable."""
     steps = list(recipe.steps())
     found: list[Finding] = []
@@ -339,10 +338,6 @@ def _static_findings(recipe: Recipe, roles: frozenset[Role]) -> list[Finding]:
         if step.role not in roles:
             message = f"step {step.id!r} is performed by {step.role.value}, a role the plant lacks"
             found.append(Finding(step_id=step.id, kind=FindingKind.NO_PERFORMER, message=message))
-        elif step.verify and not verifiers_of(step.role) & roles:
-            names = ", ".join(sorted(r.value for r in verifiers_of(step.role)))
-            message = f"step {step.id!r} is verified by {names}, roles the plant lacks"
-            found.append(Finding(step_id=step.id, kind=FindingKind.NO_VERIFIER, message=message))
         shortest, longest = step.min_duration_minutes, step.max_duration_minutes
         if shortest is not None and longest is not None and shortest >= longest:
             message = (
