@@ -13,6 +13,7 @@ from api.routes import (
     batches,
     decisions,
     deviations,
+    dry_runs,
     holds,
     recipes,
     reports,
@@ -32,6 +33,7 @@ def create_app(context: ApiContext) -> FastAPI:
     errors.install(app)
     app.include_router(auth.router)
     app.include_router(recipes.router)
+    app.include_router(dry_runs.router)
     app.include_router(batches.router)
     app.include_router(steps.router)
     app.include_router(holds.router)

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ebr import runtime
+from ebr import dry_run_command, runtime
 from ebr.accounts import create_user
 from ebr.audit import audit_recipe_loaded
 from ebr.domain.recipe_loading import parse_recipe
@@ -42,6 +42,7 @@ app.command("verify")(verification_commands.verify)
 app.command("export")(verification_commands.export)
 app.command("checkpoint")(verification_commands.checkpoint)
 app.command("verify-pdf")(report_commands.verify_pdf)
+recipe_app.command("simulate")(dry_run_command.simulate)
 
 console = Console()
 errors = Console(stderr=True)

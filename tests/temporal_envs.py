@@ -9,8 +9,7 @@ from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from ebr import search_attributes
-from ebr.temporal_client import ensure_search_attributes
+from ebr import search_attributes, time_skipping
 
 BIN = Path(sys.executable).parent
 
@@ -23,12 +22,7 @@ def binary(name: str) -> str:
 
 
 async def start_time_skipping() -> WorkflowEnvironment:
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=binary("temporal-test-server"),
-    )
-    await ensure_search_attributes(env.client)
-    return env
+    return await time_skipping.start_time_skipping()
 
 
 async def start_dev_server(database_file: str | None = None) -> WorkflowEnvironment:

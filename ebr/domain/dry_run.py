@@ -1,0 +1,500 @@
+"""The recipe dry run, the pure part: the values a simulated plant enters, what counts as a
+problem, and the report (``DryRun``).
+
+A dry run executes a recipe version on a simulated plant before it is approved (``ebr.dry_run``
+runs it on Temporal): once with every value in its limits, waiting out each minimum duration,
+and once per critical number with a value just out of its limits. This module says which values
+those are, finds what the recipe alone shows (a deadline its minimum durations make unreachable,
+a step no role of the plant performs), and reads what the runs did into the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, computed_field
+
+from ebr.domain.batch import BatchState, BatchStatus
+from ebr.domain.execution import verifiers_of
+from ebr.domain.recipe import (
+    CheckInput,
+    ChoiceInput,
+    CompleteWithin,
+    InputSpec,
+    NumberInput,
+    Recipe,
+    Step,
+    TextInput,
+)
+from ebr.domain.roles import Role
+from ebr.domain.timing import TimerKind, step_started_at
+
+__all__ = [
+    "PLANT_ROLES",
+    "DryRun",
+    "Finding",
+    "FindingKind",
+    "Run",
+    "StepPlan",
+    "StepRefused",
+    "Timer",
+    "Variant",
+    "VariantOutcome",
+    "Wait",
+    "in_limit_value",
+    "in_limit_values",
+    "report",
+    "variants",
+]
+
+PLANT_ROLES: frozenset[Role] = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.QA})
+"""The roles of the simulated plant: each has a signer (and a second one where a step's only
+verifying role is its own)."""
+
+TEXT_VALUE = "dry run"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# Values
+
+
+def in_limit_value(spec: InputSpec) -> str | bool:
+    """A value in specification: a number at the middle of its limits (or a tenth inside its one
+    limit, or 1 without limits), the expected answer of a check (true when any answer is), the
+    first choice, a short text."""
+    if isinstance(spec, NumberInput):
+        return _plain(_in_limits(spec.min, spec.max))
+    if isinstance(spec, CheckInput):
+        return True if spec.expected is None else spec.expected
+    if isinstance(spec, ChoiceInput):
+        return spec.options[0]
+    assert isinstance(spec, TextInput)
+    return TEXT_VALUE[: spec.max_length]
+
+
+def in_limit_values(step: Step) -> dict[str, Any]:
+    """A value in specification for every input of ``step``, required or not."""
+    return {spec.name: in_limit_value(spec) for spec in step.inputs}
+
+
+class Variant(_Frozen):
+    """One critical number entered just out of its limits: ``value`` is one unit of its limit's
+    last digit above its max (or below its min, when it has no max)."""
+
+    step_id: str
+    input: str
+    label: str
+    value: str
+    unit: str
+    limits: str
+
+    def values(self, step: Step) -> dict[str, Any]:
+        """The step's in-limit values with this one out of its limits."""
+        return in_limit_values(step) | {self.input: self.value}
+
+
+def variants(recipe: Recipe) -> list[Variant]:
+    """An out-of-limit variant for each critical number input with a limit, in recipe order."""
+    found: list[Variant] = []
+    for step in recipe.steps():
+        for spec in step.inputs:
+            if not isinstance(spec, NumberInput) or not spec.critical:
+                continue
+            if spec.max is not None:
+                value = spec.max + _last_digit(spec.max)
+            elif spec.min is not None:
+                value = spec.min - _last_digit(spec.min)
+            else:
+                continue
+            found.append(
+                Variant(
+                    step_id=step.id,
+                    input=spec.name,
+                    label=spec.label,
+                    value=_plain(value),
+                    unit=spec.unit,
+                    limits=_limits(spec),
+                )
+            )
+    return found
+
+
+def _in_limits(low: Decimal | None, high: Decimal | None) -> Decimal:
+    if low is not None and high is not None:
+        return (low + high) / 2
+    if low is not None:
+        return low + (abs(low) / 10 or Decimal(1))
+    if high is not None:
+        return high - (abs(high) / 10 or Decimal(1))
+    return Decimal(1)
+
+
+def _last_digit(limit: Decimal) -> Decimal:
+    exponent = limit.as_tuple().exponent
+    assert isinstance(exponent, int)  # a limit is finite
+    return Decimal(1).scaleb(min(exponent, 0))
+
+
+def _plain(number: Decimal) -> str:
+    return format(number, "f")
+
+
+def _limits(spec: NumberInput) -> str:
+    if spec.min is not None and spec.max is not None:
+        return f"{spec.min} to {spec.max} {spec.unit}"
+    if spec.max is not None:
+        return f"at most {spec.max} {spec.unit}"
+    return f"at least {spec.min} {spec.unit}"
+
+
+# What the simulation hands over
+
+
+class StepRefused(_Frozen):
+    """The workflow refused a simulated record: the step, what was signed, and its words."""
+
+    step_id: str
+    meaning: str
+    code: str
+    message: str
+
+
+class Run(_Frozen):
+    """One simulated run: the batch as its workflow left it, when it started and stopped, the
+    timers its workflow found breached (their ids), and the refusal that stopped it early, if one
+    did."""
+
+    started_at: datetime
+    ended_at: datetime
+    batch: BatchState
+    breached: tuple[str, ...] = ()
+    refused: StepRefused | None = None
+
+
+class VariantOutcome(_Frozen):
+    """What one out-of-limit value did: the deviation it opened (its id and words), whether that
+    deviation holds the batch, and the batch's status after it; or the refusal that stopped the
+    run before (or at) the value."""
+
+    variant: Variant
+    deviation_id: str | None = None
+    deviation: str | None = None
+    critical: bool = False
+    holds: bool = False
+    batch_status: BatchStatus | None = None
+    refused: StepRefused | None = None
+
+
+# The report
+
+
+class FindingKind(StrEnum):
+    """What a finding is about; ``label`` says it in words."""
+
+    UNREACHABLE = "unreachable"
+    NO_PERFORMER = "no_performer"
+    REFUSED = "refused"
+    BREACHED = "breached"
+    NOT_HELD = "not_held"
+
+    @property
+    def label(self) -> str:
+        return {
+            "unreachable": "cannot be completed in time",
+            "no_performer": "no role of the plant performs it",
+            "refused": "the simulation could not complete it",
+            "breached": "a time limit passed in the in-limit run",
+            "not_held": "an out-of-limit critical value did not hold the batch",
+        }[self.value]
+
+
+class Finding(_Frozen):
+    """A problem of the recipe, at one step, in words. Every finding is a problem."""
+
+    step_id: str
+    kind: FindingKind
+    message: str
+
+
+class StepPlan(_Frozen):
+    """A step as the dry run shows it, with its times in the in-limit run (minutes from the
+    batch's start; None for a step the run did not reach)."""
+
+    step_id: str
+    name: str
+    unit_procedure: str
+    operation: str
+    role: Role
+    verify: bool
+    verified_by: tuple[Role, ...]
+    min_duration_minutes: int | None
+    max_duration_minutes: int | None
+    complete_within: CompleteWithin | None
+    started_minute: float | None
+    completed_minute: float | None
+    done_minute: float | None
+
+
+class Wait(_Frozen):
+    """A minimum duration the in-limit run waited out."""
+
+    step_id: str
+    min_duration_minutes: int
+    waited_minutes: float
+
+
+class Timer(_Frozen):
+    """A deadline of the recipe and, in the in-limit run, when it fell due (minutes from the
+    batch's start; None when its clock never started), when its step was completed, and whether
+    it was breached (its step was not completed before it fell due)."""
+
+    timer_id: str
+    kind: TimerKind
+    step_id: str
+    minutes: int
+    after_step: str | None
+    due_minute: float | None
+    completed_minute: float | None
+    breached: bool
+
+
+class DryRun(_Frozen):
+    """The dry run of one recipe version: its steps, the plant time of the in-limit run and where
+    it goes, its timers, what each critical value out of its limits does, and its findings.
+    ``problems`` counts the findings: a version is not submitted for review while it is not 0."""
+
+    recipe_code: str
+    recipe_version: int
+    recipe_hash: str
+    steps: tuple[StepPlan, ...]
+    completed: bool
+    elapsed_minutes: float
+    waits: tuple[Wait, ...]
+    timers: tuple[Timer, ...]
+    variants: tuple[VariantOutcome, ...]
+    findings: tuple[Finding, ...]
+
+    @computed_field  # type: ignore[prop-decorator]  # pydantic documents it on a property
+    @property
+    def problems(self) -> int:
+        return len(self.findings)
+
+
+def report(
+    recipe: Recipe,
+    in_limit: Run,
+    outcomes: Sequence[VariantOutcome],
+    *,
+    roles: frozenset[Role] = PLANT_ROLES,
+) -> DryRun:
+    """The dry run's report from what the runs did; ``roles`` are the plant's roles."""
+    timers = _timers(recipe, in_limit)
+    findings = _static_findings(recipe, roles)
+    unreachable = {f.step_id for f in findings if f.kind is FindingKind.UNREACHABLE}
+    findings += [
+        Finding(
+            step_id=t.step_id,
+            kind=FindingKind.BREACHED,
+            message=f"{_timer_words(t)} passed in the in-limit run, with every minimum duration "
+            "kept and nothing else waited for",
+        )
+        for t in timers
+        if t.breached and t.step_id not in unreachable
+    ]
+    if in_limit.refused is not None:
+        findings.append(_refused(in_limit.refused, "with values in their limits"))
+    for outcome in outcomes:
+        findings += _variant_findings(outcome, in_limit.refused)
+    done = in_limit.batch.completed_at if in_limit.refused is None else None
+    return DryRun(
+        recipe_code=recipe.code,
+        recipe_version=recipe.version,
+        recipe_hash=recipe.content_hash(),
+        steps=tuple(_plans(recipe, in_limit)),
+        completed=done is not None and in_limit.batch.status is BatchStatus.AWAITING_REVIEW,
+        elapsed_minutes=_minutes((done or in_limit.ended_at) - in_limit.started_at),
+        waits=tuple(_waits(recipe, in_limit)),
+        timers=tuple(timers),
+        variants=tuple(outcomes),
+        findings=tuple(_distinct(findings)),
+    )
+
+
+def _static_findings(recipe: Recipe, roles: frozenset[Role]) -> list[Finding]:
+    """What the recipe alone shows: steps no role of the plant performs, and deadlines the
+    minimum durations make unreachable (a step's verifiers always include its own role, so a
+    plant that performs a step can verify it, given a second person). A step completed exactly at its deadline
+    is late (``timing.breach``), so a deadline equal to the least time possible is unreachable."""
+    steps = list(recipe.steps())
+    found: list[Finding] = []
+    for index, step in enumerate(steps):
+        if step.role not in roles:
+            message = f"step {step.id!r} is performed by {step.role.value}, a role the plant lacks"
+            found.append(Finding(step_id=step.id, kind=FindingKind.NO_PERFORMER, message=message))
+        shortest, longest = step.min_duration_minutes, step.max_duration_minutes
+        if shortest is not None and longest is not None and shortest >= longest:
+            message = (
+                f"step {step.id!r} lasts at least {shortest} minutes, so it is completed at its "
+                f"maximum duration of {longest} minutes at the earliest: that is already late"
+            )
+            found.append(Finding(step_id=step.id, kind=FindingKind.UNREACHABLE, message=message))
+        within = step.complete_within
+        if within is None:
+            continue
+        after = next(i for i, s in enumerate(steps) if s.id == within.after)
+        waited = [(s.id, s.min_duration_minutes) for s in steps[after + 1 : index + 1]]
+        least = sum(m or 0 for _, m in waited)
+        if least >= within.minutes:
+            parts = ", ".join(f"{s!r} {m} min" for s, m in waited if m)
+            message = (
+                f"step {step.id!r} must be completed within {within.minutes} minutes of "
+                f"{within.after!r}, but the minimum durations from there ({parts}) add up to "
+                f"{least} minutes: it is late even when nothing else is waited for"
+            )
+            found.append(Finding(step_id=step.id, kind=FindingKind.UNREACHABLE, message=message))
+    return found
+
+
+def _refused(refused: StepRefused, how: str) -> Finding:
+    return Finding(
+        step_id=refused.step_id,
+        kind=FindingKind.REFUSED,
+        message=f"the workflow refused step {refused.step_id!r} ({refused.meaning}) {how}: "
+        f"{refused.message} ({refused.code})",
+    )
+
+
+def _variant_findings(outcome: VariantOutcome, stopped: StepRefused | None) -> list[Finding]:
+    variant = outcome.variant
+    where = f"{variant.input} = {variant.value} {variant.unit}"
+    if outcome.refused is not None:
+        if stopped is not None and outcome.refused.step_id == stopped.step_id:
+            return []  # the in-limit run stopped there already: one finding says so
+        return [_refused(outcome.refused, f"with {where}")]
+    if outcome.deviation_id is None or not outcome.holds:
+        what = "opened no deviation" if outcome.deviation_id is None else "did not hold the batch"
+        message = f"{where} (limits {variant.limits}) is out of its limits but {what}"
+        return [Finding(step_id=variant.step_id, kind=FindingKind.NOT_HELD, message=message)]
+    return []
+
+
+def _distinct(findings: Iterable[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str]] = set()
+    kept: list[Finding] = []
+    for finding in findings:
+        if (finding.step_id, finding.message) not in seen:
+            seen.add((finding.step_id, finding.message))
+            kept.append(finding)
+    return kept
+
+
+def _plans(recipe: Recipe, run: Run) -> Iterable[StepPlan]:
+    batch, start = run.batch, run.started_at
+    for unit in recipe.procedure:
+        for operation in unit.operations:
+            for step in operation.steps:
+                progress = batch.progress(step.id)
+                started = step_started_at(batch, step.id, not_before=start)
+                performed = progress.performed_at if progress else None
+                verified = progress.verified_at if progress else None
+                yield StepPlan(
+                    step_id=step.id,
+                    name=step.name,
+                    unit_procedure=unit.id,
+                    operation=operation.id,
+                    role=step.role,
+                    verify=step.verify,
+                    verified_by=_ordered(verifiers_of(step.role)) if step.verify else (),
+                    min_duration_minutes=step.min_duration_minutes,
+                    max_duration_minutes=step.max_duration_minutes,
+                    complete_within=step.complete_within,
+                    started_minute=_since(start, started),
+                    completed_minute=_since(start, performed),
+                    done_minute=_since(start, verified if step.verify else performed),
+                )
+
+
+def _waits(recipe: Recipe, run: Run) -> Iterable[Wait]:
+    for step in recipe.steps():
+        progress = run.batch.progress(step.id)
+        if step.min_duration_minutes is None or progress is None or not progress.performed_at:
+            continue
+        started = step_started_at(run.batch, step.id, not_before=run.started_at)
+        if started is not None:
+            yield Wait(
+                step_id=step.id,
+                min_duration_minutes=step.min_duration_minutes,
+                waited_minutes=_minutes(progress.performed_at - started),
+            )
+
+
+def _timers(recipe: Recipe, run: Run) -> list[Timer]:
+    """Each deadline as ``timing.deadlines`` runs it, over the whole in-limit run: breached when
+    its workflow found it so, or when its step was not completed before it fell due (a timer
+    still due when the run stopped early)."""
+    batch, start = run.batch, run.started_at
+    found: list[Timer] = []
+    for step in recipe.steps():
+        progress = batch.progress(step.id)
+        completed = progress.performed_at if progress else None
+        execution = progress.execution if progress else 1
+        clocks: list[tuple[TimerKind, int, str | None, datetime | None]] = []
+        if step.max_duration_minutes is not None:
+            started = step_started_at(batch, step.id, not_before=start)
+            clocks.append((TimerKind.MAX_DURATION, step.max_duration_minutes, None, started))
+        if step.complete_within is not None:
+            before = batch.progress(step.complete_within.after)
+            anchor = before.performed_at if before else None
+            clocks.append(
+                (
+                    TimerKind.MAX_HOLD,
+                    step.complete_within.minutes,
+                    step.complete_within.after,
+                    anchor,
+                )
+            )
+        for kind, minutes, after, since in clocks:
+            due = since + timedelta(minutes=minutes) if since is not None else None
+            timer_id = f"{kind.value}:{step.id}:{execution}"
+            late = due is not None and (completed or run.ended_at) >= due
+            found.append(
+                Timer(
+                    timer_id=timer_id,
+                    kind=kind,
+                    step_id=step.id,
+                    minutes=minutes,
+                    after_step=after,
+                    due_minute=_since(start, due),
+                    completed_minute=_since(start, completed),
+                    breached=late or timer_id in run.breached,
+                )
+            )
+    return found
+
+
+def _timer_words(timer: Timer) -> str:
+    if timer.kind is TimerKind.MAX_DURATION:
+        return f"the maximum duration of {timer.minutes} minutes of step {timer.step_id!r}"
+    return (
+        f"the {timer.minutes} minutes within which step {timer.step_id!r} must follow "
+        f"{timer.after_step!r}"
+    )
+
+
+def _ordered(roles: frozenset[Role]) -> tuple[Role, ...]:
+    return tuple(role for role in Role if role in roles)
+
+
+def _since(start: datetime, moment: datetime | None) -> float | None:
+    return None if moment is None else _minutes(moment - start)
+
+
+def _minutes(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 60, 2)
