@@ -1,5 +1,6 @@
-"""Storing a batch's signed records: the signature is checked against the signer's certificate,
-then the record, the batch's progress and the audit entry are written in one transaction, once."""
+"""Storing signed records: the signature is checked against the signer's certificate, then the
+record and its audit entry (and, for a batch's chain, the batch's progress) are written in one
+transaction, once."""
 
 from __future__ import annotations
 
@@ -9,23 +10,30 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from ebr.audit import audit
 from ebr.domain.meanings import Meaning
+from ebr.domain.signed_records import RecordPayload
 from ebr.store.accounts import touch_signature
 from ebr.store.batches import get_batch, update_batch_progress
 from ebr.store.db import session_scope
 from ebr.store.errors import Conflict
 from ebr.store.keys import get_key
-from ebr.store.signed_records import SignedEvidence, get_signed_record, insert_signed_record
+from ebr.store.signed_records import (
+    SignedEvidence,
+    SignedRecordRow,
+    get_signed_record,
+    insert_signed_record,
+)
 from signatures.ca import load_certificate_pem, signer_public_key, verify_certificate
 from signatures.canonical import canonical_json
 from signatures.chain import record_hash
 from signatures.errors import BadCertificate, SignatureError
 from signatures.signing import Signature, verify_payload
-from workflows.messages import PersistSignedInput, SignedStored
+from workflows.messages import PersistChainRecordInput, PersistSignedInput, SignedStored
 
 
 class SignedRecordActivities:
@@ -49,48 +57,13 @@ class SignedRecordActivities:
 
     @activity.defn(name="persist_signed_record")
     def persist_signed_record(self, request: PersistSignedInput) -> SignedStored:
+        """Store a record of a batch's chain with the batch's progress as it leaves it."""
         payload = request.payload
-        canonical = canonical_json(payload.signable())
-        digest = record_hash(canonical)
-        record = payload.to_record()
-        batch_id = record.batch_id
+        batch_id = payload.batch_id
         if batch_id is None:
             raise _refused("a batch's workflow records only records of its own chain")
         with session_scope(self._engine) as session:
-            key = get_key(session=session, key_id=request.key_id)
-            if key is None or key.user_id != payload.signer.user_id:
-                raise _refused("the signing key is not the signer's")
-            try:
-                public_key = self._signer_key(key.certificate_pem, at=payload.signed_at)
-                verify_payload(
-                    public_key,
-                    canonical,
-                    Signature(key_id=request.key_id, value=b64decode(request.signature)),
-                )
-            except SignatureError as exc:
-                raise _refused(exc.message) from exc
-            original = (
-                get_signed_record(session=session, record_id=payload.corrects)
-                if payload.corrects
-                else None
-            )
-            try:
-                insert_signed_record(
-                    session=session,
-                    record=record,
-                    evidence=SignedEvidence(
-                        payload=canonical.decode("utf-8"),
-                        record_hash=digest,
-                        prev_hash=payload.prev_hash,
-                        signature=request.signature,
-                        key_id=request.key_id,
-                    ),
-                )
-            except Conflict as exc:
-                raise ApplicationError(
-                    exc.message, type="store_conflict", non_retryable=True
-                ) from exc
-            touch_signature(session=session, user_id=payload.signer.user_id, at=payload.signed_at)
+            digest, original = self._insert(session, payload, request.signature, request.key_id)
             before = get_batch(session=session, batch_id=batch_id)
             status_before = before.status if before is not None else None
             update_batch_progress(
@@ -102,27 +75,7 @@ class SignedRecordActivities:
                 at=payload.signed_at,
                 seq=payload.seq,
             )
-            corrected = payload.meaning is Meaning.CORRECTED
-            audit(
-                session,
-                event_key=f"{record.record_id}/signed",
-                at=payload.signed_at,
-                actor=payload.signer.user_id,
-                station=payload.station,
-                action="record_corrected" if corrected else "record_signed",
-                entity="signed_record",
-                entity_id=record.record_id,
-                batch_id=batch_id,
-                old_value=original.values if original is not None else None,
-                new_value={
-                    "subject": payload.subject.model_dump(mode="json"),
-                    "meaning": payload.meaning.value,
-                    "values": [v.model_dump(mode="json") for v in payload.values],
-                    "comment": payload.comment,
-                    "record_hash": digest,
-                },
-                reason=payload.reason,
-            )
+            self._audit(session, payload, digest, original.values if original else None)
             if status_before is not None and status_before != request.status.value:
                 audit(
                     session,
@@ -138,6 +91,81 @@ class SignedRecordActivities:
                     new_value=request.status.value,
                 )
         return SignedStored(record_hash=digest)
+
+    @activity.defn(name="persist_chain_record")
+    def persist_chain_record(self, request: PersistChainRecordInput) -> SignedStored:
+        """Store a record of a chain that is not a batch's (a recipe version's, a lot's...)."""
+        payload = request.payload
+        if payload.batch_id is not None:
+            raise _refused("a batch's records are stored with the batch's progress")
+        with session_scope(self._engine) as session:
+            digest, _ = self._insert(session, payload, request.signature, request.key_id)
+            self._audit(session, payload, digest, None)
+        return SignedStored(record_hash=digest)
+
+    def _insert(
+        self, session: Session, payload: RecordPayload, signature: str, key_id: str
+    ) -> tuple[str, SignedRecordRow | None]:
+        """Check the signature against the signer's certificate and insert the record once;
+        its hash, and the record it corrects (if any)."""
+        canonical = canonical_json(payload.signable())
+        digest = record_hash(canonical)
+        key = get_key(session=session, key_id=key_id)
+        if key is None or key.user_id != payload.signer.user_id:
+            raise _refused("the signing key is not the signer's")
+        try:
+            public_key = self._signer_key(key.certificate_pem, at=payload.signed_at)
+            verify_payload(
+                public_key, canonical, Signature(key_id=key_id, value=b64decode(signature))
+            )
+        except SignatureError as exc:
+            raise _refused(exc.message) from exc
+        original = (
+            get_signed_record(session=session, record_id=payload.corrects)
+            if payload.corrects
+            else None
+        )
+        try:
+            insert_signed_record(
+                session=session,
+                record=payload.to_record(),
+                evidence=SignedEvidence(
+                    payload=canonical.decode("utf-8"),
+                    record_hash=digest,
+                    prev_hash=payload.prev_hash,
+                    signature=signature,
+                    key_id=key_id,
+                ),
+            )
+        except Conflict as exc:
+            raise ApplicationError(exc.message, type="store_conflict", non_retryable=True) from exc
+        touch_signature(session=session, user_id=payload.signer.user_id, at=payload.signed_at)
+        return digest, original
+
+    @staticmethod
+    def _audit(session: Session, payload: RecordPayload, digest: str, old_values: object) -> None:
+        record_id = payload.record_id()
+        corrected = payload.meaning is Meaning.CORRECTED
+        audit(
+            session,
+            event_key=f"{record_id}/signed",
+            at=payload.signed_at,
+            actor=payload.signer.user_id,
+            station=payload.station,
+            action="record_corrected" if corrected else "record_signed",
+            entity="signed_record",
+            entity_id=record_id,
+            batch_id=payload.batch_id,
+            old_value=old_values,
+            new_value={
+                "subject": payload.subject.model_dump(mode="json"),
+                "meaning": payload.meaning.value,
+                "values": [v.model_dump(mode="json") for v in payload.values],
+                "comment": payload.comment,
+                "record_hash": digest,
+            },
+            reason=payload.reason,
+        )
 
 
 def _refused(reason: str) -> ApplicationError:

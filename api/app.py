@@ -32,8 +32,8 @@ def create_app(context: ApiContext) -> FastAPI:
     app.state.context = context
     errors.install(app)
     app.include_router(auth.router)
+    app.include_router(dry_runs.router)  # before recipes: ".../{version}/simulate" is its
     app.include_router(recipes.router)
-    app.include_router(dry_runs.router)
     app.include_router(batches.router)
     app.include_router(steps.router)
     app.include_router(holds.router)

@@ -1,7 +1,7 @@
-"""Commands: the one path by which the API's routes and the web pages change batches.
+"""Commands: the one path by which the API's routes and the web pages change batches and recipes.
 
-Every change goes through a workflow (the batch's, or its deviation's), never straight to the
-store. A command reads the store only in short transactions on the reader engine and holds none
+Every change goes through a workflow (the batch's, its deviation's, the recipe code's), never
+straight to the store. A command reads the store only in short transactions on the reader engine and holds none
 while it waits for a workflow, whose activities must be free to write the same store meanwhile.
 """
 
@@ -24,10 +24,11 @@ from temporalio.workflow import UpdateMethodMultiParam
 from api.batch_views import stored_batch
 from api.context import ApiContext
 from api.deviation_views import stored_deviation
-from api.refusals import InvalidRequest, UpdateFailed, WorkflowUnavailable
+from api.refusals import InvalidRequest, RecipeMissing, UpdateFailed, WorkflowUnavailable
 from ebr.domain.batch import Actor, BatchHeader, BatchStatus
 from ebr.domain.deviations import Deviation
 from ebr.domain.recipe import Quantity
+from ebr.domain.recipe_change_control import check_startable
 from ebr.domain.refusals import (
     BatchExists,
     BatchNotActive,
@@ -38,10 +39,13 @@ from ebr.domain.refusals import (
 from ebr.domain.units import convert
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
-from ebr.store.recipes import get_recipe, recipe_of
+from ebr.store.recipe_versions import recipe_version as recipe_version_of
+from ebr.store.recipes import get_recipe, get_revision, recipe_of
 from workflows.batch_workflow import BatchWorkflow, search_attributes_for
 from workflows.deviation_workflow import DeviationWorkflow
 from workflows.messages import BatchOutcome, StartBatch
+from workflows.recipe_messages import StartRecipe, recipe_workflow_id
+from workflows.recipe_workflow import RecipeWorkflow
 
 __all__ = ["ANSWER_TIMEOUT_SECONDS", "Commands", "answered"]
 
@@ -82,13 +86,27 @@ class Commands:
         planned: Quantity,
         actor: Actor,
     ) -> str:
-        """Start the batch's workflow and wait until its record exists; return the batch id."""
+        """Start the batch's workflow on the recipe version effective now (refused, saying why,
+        on any other) and wait until its record exists; return the batch id. The batch binds the
+        content its approval signed."""
         with session_scope(self.engine) as session:
-            row = get_recipe(session=session, code=recipe_code, version=recipe_version)
-            if row is None:
+            version = recipe_version_of(session=session, code=recipe_code, version=recipe_version)
+            if get_recipe(session=session, code=recipe_code, version=recipe_version) is None:
                 raise RecipeNotFound(
                     f"there is no recipe {recipe_code} v{recipe_version}",
                     {"recipe_code": recipe_code, "recipe_version": recipe_version},
+                )
+            check_startable(version, code=recipe_code, number=recipe_version, now=datetime.now(UTC))
+            assert version is not None  # an effective version has a history
+            row = get_revision(
+                session=session,
+                code=recipe_code,
+                version=recipe_version,
+                content_hash=version.content_hash,
+            )
+            if row is None:
+                raise RecipeMissing(
+                    f"the approved content of {recipe_code} v{recipe_version} is missing"
                 )
             recipe = recipe_of(row)
             recipe_hash = row.content_hash
@@ -162,6 +180,25 @@ class Commands:
             RPCStatusCode.NOT_FOUND,
             RPCStatusCode.FAILED_PRECONDITION,
         )
+
+    async def recipe_update(
+        self, code: str, update: UpdateMethodMultiParam[[RecipeWorkflow, P], R], arg: P
+    ) -> R:
+        """Send ``update`` to the workflow of the recipe ``code`` (started on first use: it
+        keeps every version of the code) and return what it answers."""
+        workflow_id = recipe_workflow_id(code)
+        try:
+            await self.client.start_workflow(
+                RecipeWorkflow.run,
+                StartRecipe(code=code),
+                id=workflow_id,
+                task_queue=self.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # it runs as long as the code exists
+        handle: WorkflowHandle[RecipeWorkflow, None] = self.client.get_workflow_handle(workflow_id)
+        return await answered(handle.execute_update(update, arg))
 
     def _batch_ended(self, batch_id: str) -> Refusal:
         """Temporal knows no running batch by that id: whether it ever existed is the store's."""

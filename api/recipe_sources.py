@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import Request
 from pydantic import ValidationError
 
+from api.recipe_schemas import RecipeUpload
 from api.refusals import InvalidRequest, UnsupportedMediaType
-from api.schemas import RecipeUpload
 
 __all__ = ["RECIPE_BODY", "YAML_TYPES", "recipe_source"]
 

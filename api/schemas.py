@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from ebr.domain.batch import BatchStatus, StepStatus
 from ebr.domain.meanings import Meaning
-from ebr.domain.recipe import Quantity, Recipe
+from ebr.domain.recipe import Quantity
 from ebr.domain.roles import Role
 from ebr.domain.signed_records import Manifestation
 from ebr.domain.subjects import Subject
@@ -61,27 +61,6 @@ class TokenResponse(BaseModel):
     expires_in: int
     user: UserPublic
     password_change_required: bool = False
-
-
-class RecipeUpload(BaseModel):
-    source: str = Field(min_length=1, description="The recipe as YAML (or JSON) text")
-
-
-class RecipeSummary(BaseModel):
-    code: str
-    version: int
-    name: str
-    product_code: str
-    product_name: str
-    content_hash: str
-    step_count: int
-    loaded_by: str
-    loaded_at: datetime
-
-
-class RecipeDetail(RecipeSummary):
-    recipe: Recipe
-    source: str
 
 
 class BatchCreate(BaseModel):

@@ -148,7 +148,6 @@ async def sign_decision(
     (role, segregation of duties, what is missing, reason) is the workflow's to say; its refusals
     come back as they are (``Refusal``).
     """
-    _check_meaning(signature, meaning)
     recipe_hash = hints.recipe_hash(context.reads, batch_id)
     content = Content(
         subject=subject, meaning=meaning, comment=comment, reason=reason, detail=detail
@@ -183,7 +182,9 @@ async def sign_on_head(
 ) -> Signed[A]:
     """The one signing loop: open the signer's key with the password, sign ``content`` on the
     chain's head, send it; when the workflow answers ``chain_moved`` (another record came first)
-    or ``execution_moved`` (the step was opened again), sign again where it says."""
+    or ``execution_moved`` (the step was opened again), sign again where it says. The signature
+    must be given for the content's meaning (``wrong_meaning``) before the password is tried."""
+    _check_meaning(signature, content.meaning)
     now = datetime.now(UTC)
     key = await run_in_threadpool(
         open_signing_key,

@@ -114,17 +114,18 @@ def body_of(row: AuditRow) -> dict[str, Any]:
 
 
 def audit_recipe_loaded(session: Session, *, row: RecipeRow, actor: str, station: str) -> None:
-    """Master data: a recipe version entering the store is an audited event."""
+    """Master data: each content saved for a recipe version (a draft's revision) is audited."""
     audit(
         session,
-        event_key=f"recipe/{row.code}/{row.version}/loaded",
+        event_key=f"recipe/{row.code}/{row.version}/{row.revision}/saved",
         at=row.loaded_at,
         actor=actor,
         station=station,
-        action="recipe_loaded",
+        action="recipe_draft_saved",
         entity="recipe",
-        entity_id=f"{row.code}/v{row.version}",
+        entity_id=f"{row.code}/{row.version}",
         new_value={
+            "revision": row.revision,
             "content_hash": row.content_hash,
             "name": row.name,
             "step_count": row.step_count,

@@ -9,6 +9,7 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import uvicorn
 from rich.console import Console
 from sqlalchemy import Engine
@@ -18,6 +19,7 @@ from api.app import create_app
 from api.context import ApiContext
 from api.tokens import load_secret
 from ebr import devserver
+from ebr.demo_recipes import approve_examples
 from ebr.report.signing_key import DocumentKey, load_or_create_document_key
 from ebr.seed import seed_demo, store_is_new
 from ebr.settings import Settings
@@ -84,9 +86,10 @@ async def run_all(settings: Settings, *, demo: bool) -> None:
     """Everything on one machine: the dev server (unless a cluster is named), a worker, the API."""
     engine = prepare_store(settings)
     trust = site_trust(settings)
-    if demo and store_is_new(engine):
+    seeded = demo and store_is_new(engine)
+    if seeded:
         added = seed_demo(engine, trust)
-        console.print(f"seeded the new store with demo data: {', '.join(added)}")
+        console.print(f"seeded the new store with demo users: {', '.join(added)}")
     server_process = None
     if settings.embedded_temporal:
         console.print(f"starting the Temporal dev server (state in {settings.temporal_db_file})")
@@ -113,12 +116,30 @@ async def run_all(settings: Settings, *, demo: bool) -> None:
                 f"/docs · Temporal UI http://127.0.0.1:{settings.temporal_ui_port}"
                 " · Ctrl-C stops everything"
             )
-            await api.serve()
+            serving = asyncio.create_task(api.serve())
+            if seeded:
+                await _approve_demo_recipes(api, serving, settings)
+            await serving
     finally:
         if server_process is not None:
             devserver.stop(server_process)
         engine.dispose()
         console.print("ebr stopped")
+
+
+async def _approve_demo_recipes(
+    api: uvicorn.Server, serving: asyncio.Task[None], settings: Settings
+) -> None:
+    """Once the API answers, the demo users take the example recipes through change control
+    (drafted, submitted, reviewed, approved: each a real signature), as a plant would."""
+    while not api.started:
+        if serving.done():
+            return
+        await asyncio.sleep(0.05)
+    base_url = f"http://127.0.0.1:{settings.api_port}"
+    async with httpx.AsyncClient(base_url=base_url, timeout=120.0) as http:
+        approved = await approve_examples(http)
+    console.print(f"example recipes approved by the demo users: {', '.join(approved)}")
 
 
 def _api_server(

@@ -1,4 +1,5 @@
-"""Demo data for a new local store: example recipes and one or more users per role.
+"""Demo data for a new local store: one or more users per role. The example recipes are taken
+through change control by these users once ebr is up (``ebr.demo_recipes``).
 
 The passwords are published in the README: this is for trying ebr on one machine, never for a
 plant. ``ebr up --no-demo`` starts with an empty store.
@@ -13,12 +14,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from ebr.accounts import provision_key
-from ebr.audit import audit, audit_recipe_loaded
-from ebr.domain.recipe_loading import parse_recipe
+from ebr.audit import audit
 from ebr.domain.roles import Role
 from ebr.passwords import hash_password
 from ebr.store.db import session_scope
-from ebr.store.recipes import save_recipe
 from ebr.store.users import add_user, get_user, list_users
 from ebr.trust import SiteTrust
 
@@ -46,6 +45,8 @@ DEMO_USERS = (
     DemoUser("rita", "Rita Serrano", (Role.QA,)),
     DemoUser("aude", "Aude Laurent", (Role.AUDITOR,)),
     DemoUser("adam", "Adam Novak", (Role.ADMIN,)),
+    # Process engineering: writes the master recipes and submits them for review.
+    DemoUser("ada", "Ada Brennan", (Role.AUTHOR,)),
 )
 
 
@@ -54,8 +55,8 @@ def store_is_new(engine: Engine) -> bool:
         return not list_users(session=session)
 
 
-def seed_demo(engine: Engine, trust: SiteTrust, recipes_dir: Path = EXAMPLE_RECIPES) -> list[str]:
-    """Load the example recipes and the demo users with their signing keys; idempotent.
+def seed_demo(engine: Engine, trust: SiteTrust) -> list[str]:
+    """Add the demo users with their signing keys; idempotent.
 
     Demo users chose their (published) passwords, so their keys are made at once; a real user's
     key is made when they set their own password (ebr.accounts.change_password).
@@ -88,18 +89,6 @@ def seed_demo(engine: Engine, trust: SiteTrust, recipes_dir: Path = EXAMPLE_RECI
                 )
                 added.append(f"user {user.user_id}")
                 provisioned.append(user)
-        for path in sorted(recipes_dir.glob("*.yaml")):
-            source = path.read_text(encoding="utf-8")
-            row, created = save_recipe(
-                session=session,
-                recipe=parse_recipe(source),
-                source=source,
-                loaded_by=SYSTEM,
-                at=now,
-            )
-            if created:
-                audit_recipe_loaded(session, row=row, actor=SYSTEM, station="seed")
-                added.append(f"recipe {row.code} v{row.version}")
     for user in provisioned:
         provision_key(engine, trust.ca, user_id=user.user_id, password=user.password, now=now)
     return added

@@ -20,6 +20,7 @@ from temporalio.worker import Worker
 from activities.audit_log import AuditLogActivities
 from activities.batch_events import BatchEventActivities
 from activities.batch_store import BatchStoreActivities
+from activities.recipes import RecipeActivities
 from activities.reports import ReportActivities
 from activities.signed_records import SignedRecordActivities
 from ebr.report.signing_key import DocumentKey
@@ -27,6 +28,7 @@ from ebr.trust import SiteTrust
 from workflows.batch_workflow import BatchWorkflow
 from workflows.checkpoint_workflow import CHECKPOINT_SCHEDULE_ID, CheckpointWorkflow
 from workflows.deviation_workflow import DeviationWorkflow
+from workflows.recipe_workflow import RecipeWorkflow
 from workflows.report_workflow import ReportWorkflow
 
 if TYPE_CHECKING:
@@ -57,19 +59,30 @@ def build_worker(
     audit_log = AuditLogActivities(engine, trust)
     reports = ReportActivities(engine, trust, document_key, _timestamper(tsa_url))
     events = BatchEventActivities(engine)
+    recipes = RecipeActivities(engine)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[BatchWorkflow, CheckpointWorkflow, DeviationWorkflow, ReportWorkflow],
+        workflows=[
+            BatchWorkflow,
+            CheckpointWorkflow,
+            DeviationWorkflow,
+            RecipeWorkflow,
+            ReportWorkflow,
+        ],
         activities=[
             store.create_batch,
             store.persist_hold,
             signed.persist_signed_record,
+            signed.persist_chain_record,
             audit_log.write_checkpoint,
             reports.issue_report,
             events.persist_deviation,
             events.persist_breach,
             events.persist_review_mark,
+            recipes.load_recipe_versions,
+            recipes.save_recipe_revision,
+            recipes.count_dry_run_problems,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
         max_concurrent_activities=ACTIVITY_THREADS,

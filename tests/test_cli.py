@@ -12,6 +12,7 @@ import pytest
 import yaml
 from temporalio.testing import WorkflowEnvironment
 
+from ebr.demo_recipes import approve_examples
 from tests.api.harness import BIN, REPO, Ebr, running_ebr, seeded_store, site_trust
 from tests.factories import small_recipe
 
@@ -133,7 +134,10 @@ async def api(
     certified by the site CA in its data directory."""
     data_dir = tmp_path_factory.mktemp("data")
     with seeded_store("sqlite", tmp_path_factory.mktemp("store"), site_trust(data_dir)) as url:
-        async with running_ebr(temporal=dev_env.client, store_url=url, data_dir=data_dir) as app:
+        async with running_ebr(
+            temporal=dev_env.client, store_url=url, data_dir=data_dir, namespace="ebr-cli"
+        ) as app:
+            await approve_examples(app.http)
             yield app
 
 

@@ -94,6 +94,14 @@ class PersistSignedInput(_Message):
     completed_at: datetime | None
 
 
+class PersistChainRecordInput(_Message):
+    """A signed record of a chain other than a batch's, to store as it was signed."""
+
+    payload: RecordPayload
+    signature: str
+    key_id: str
+
+
 class SignedStored(_Message):
     record_hash: str
 

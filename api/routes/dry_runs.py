@@ -4,6 +4,7 @@ plant (``ebr.dry_run``) and answered as the ``DryRun`` report. Nothing is stored
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ContextDep, CurrentUser
 from api.recipe_sources import RECIPE_BODY, recipe_source
@@ -24,7 +25,7 @@ async def simulate_source(request: Request, _: CurrentUser) -> DryRun:
     200 with the report, whatever it finds (``problems`` counts its findings); 422 listing every
     problem of a body that is not a valid recipe; 503 when the simulator is not installed.
     """
-    recipe = parse_recipe(await recipe_source(request))
+    recipe = await run_in_threadpool(parse_recipe, await recipe_source(request))
     return await dry_run(recipe)
 
 

@@ -24,6 +24,7 @@ from ebr.domain.roles import Role
 __all__ = [
     "REVIEWING_ROLES",
     "check_approve",
+    "check_dry_run",
     "check_edit",
     "check_retire",
     "check_return",
@@ -48,8 +49,9 @@ def check_edit(version: RecipeVersion | None, *, actor: Actor, code: str, number
         )
 
 
-def check_submit(version: RecipeVersion, *, actor: Actor, problems: int) -> None:
-    """The author signs the draft for review; a draft whose dry run finds errors is not sent."""
+def check_submit(version: RecipeVersion, *, actor: Actor, problems: int = 0) -> None:
+    """The author signs the draft for review; a draft whose dry run finds errors is not sent
+    (``problems``: what its dry run found, see ``check_dry_run``)."""
     _require_author(actor, "submit a recipe for review")
     _require_state(version, RecipeState.DRAFT, "submitted for review")
     if actor.user_id != version.author:
@@ -58,6 +60,11 @@ def check_submit(version: RecipeVersion, *, actor: Actor, problems: int) -> None
             "its author submits it",
             {"author": version.author},
         )
+    check_dry_run(version, problems=problems)
+
+
+def check_dry_run(version: RecipeVersion, *, problems: int) -> None:
+    """A draft whose dry run finds problems is not submitted for review."""
     if problems:
         raise RecipeStateError(
             f"the dry run of recipe {version.code} v{version.version} finds {problems} "

@@ -31,6 +31,7 @@ __all__ = [
     "recipe_chain",
     "recipe_subject",
     "version_id",
+    "with_supersession",
 ]
 
 
@@ -147,3 +148,20 @@ class RecipeVersion(_Frozen):
             if signature.meaning in (Meaning.AUTHORED, Meaning.REJECTED):
                 return None
         return None
+
+
+def with_supersession(versions: list[RecipeVersion]) -> list[RecipeVersion]:
+    """The versions of one recipe code, each with ``superseded_at``: the moment a later version
+    became (or becomes) effective, unless that later version was retired before it did."""
+    superseded: list[RecipeVersion] = []
+    for version in versions:
+        later = [
+            other.effective_from
+            for other in versions
+            if other.version > version.version
+            and other.approved is not None
+            and other.effective_from is not None
+            and (other.retired is None or other.retired.at > other.effective_from)
+        ]
+        superseded.append(version.model_copy(update={"superseded_at": min(later, default=None)}))
+    return superseded

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from ebr.demo_recipes import approve_examples
 from ebr.trust import SiteTrust
 from tests.api.harness import Ebr, running_ebr, seeded_store, site_trust
 
@@ -46,4 +47,5 @@ def store_url(
 async def ebr(dev_env: WorkflowEnvironment, store_url: str, data_dir: Path) -> AsyncIterator[Ebr]:
     """The API and a worker in this process, over real HTTP, on the real dev server."""
     async with running_ebr(temporal=dev_env.client, store_url=store_url, data_dir=data_dir) as app:
+        await approve_examples(app.http)  # the demo's recipes, through change control
         yield app

@@ -33,6 +33,7 @@ from ebr.store.db import make_engine, migrate
 from ebr.trust import SiteTrust, load_or_create_trust
 from ebr.worker import build_worker
 from tests.dbfixtures import postgres_database, sqlite_database
+from tests.temporal_envs import client_for
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -125,6 +126,7 @@ async def serve_api(
         data_dir=data_dir,
         database_url=store_url,
         temporal_address=temporal.service_client.config.target_host,
+        temporal_namespace=temporal.namespace,
         task_queue=task_queue,
         jwt_secret=TOKEN_SECRET,
     )
@@ -174,13 +176,22 @@ async def serve_api(
 
 @asynccontextmanager
 async def running_ebr(
-    *, temporal: Client, store_url: str, data_dir: Path, in_process_worker: bool = True
+    *,
+    temporal: Client,
+    store_url: str,
+    data_dir: Path,
+    in_process_worker: bool = True,
+    namespace: str | None = None,
 ) -> AsyncIterator[Ebr]:
-    """The API on a unique task queue, with (by default) a worker in this process serving it.
+    """The API on a unique task queue, with (by default) a worker in this process serving it,
+    in the store's own Temporal namespace (``tests.temporal_envs.NAMESPACES``; by default the
+    one for the store's backend).
 
     Both use the site trust in ``data_dir``, as ``ebr worker`` processes started for it do.
     """
     task_queue = f"api-tests-{uuid.uuid4().hex[:10]}"
+    backend = "sqlite" if store_url.startswith("sqlite") else "postgres"
+    temporal = await client_for(temporal, namespace or f"ebr-api-{backend}")
     trust = site_trust(data_dir)
     async with AsyncExitStack() as stack:
         if in_process_worker:
@@ -236,6 +247,7 @@ def start_worker_process(
     env = {
         **os.environ,
         "EBR_TEMPORAL_ADDRESS": ebr.settings.resolved_temporal_address,
+        "EBR_TEMPORAL_NAMESPACE": ebr.settings.temporal_namespace,
         "EBR_DATABASE_URL": ebr.store_url,
         "EBR_TASK_QUEUE": ebr.task_queue,
         "EBR_DATA_DIR": str(ebr.settings.resolved_data_dir),

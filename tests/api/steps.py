@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from ebr.demo_recipes import approve_recipe
 from tests.api.harness import Ebr, sign
 
 RECIPE = "DEMO-SHORT"
@@ -27,10 +28,16 @@ def unique_code() -> str:
     return f"API-{uuid.uuid4().hex[:8].upper()}"
 
 
-async def upload(ebr: Ebr, source: str, user: str = "quinn") -> httpx.Response:
+async def upload(ebr: Ebr, source: str, user: str = "ada") -> httpx.Response:
     """Upload recipe text as ``application/yaml``."""
     headers = {**await ebr.headers(user), "Content-Type": "application/yaml"}
     return await ebr.http.post("/api/recipes", content=source.encode(), headers=headers)
+
+
+async def effective(ebr: Ebr, source: str) -> None:
+    """The recipe ``source`` drafted, submitted, reviewed and approved by the demo users: it
+    starts batches from now on."""
+    assert await approve_recipe(ebr.http, source), "a new recipe version"
 
 
 def batch_number(prefix: str = "B") -> str:

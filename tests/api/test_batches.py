@@ -12,11 +12,11 @@ from tests.api.steps import (
     DEMO_SHORT,
     assert_error,
     batch_number,
+    effective,
     run_steps,
     start_batch,
     started,
     unique_code,
-    upload,
 )
 from tests.factories import recipe_yaml, small_recipe
 
@@ -134,7 +134,7 @@ async def test_a_planned_quantity_must_be_positive(ebr: Ebr, value: str) -> None
 
 async def test_listing_filters_by_status_and_recipe(ebr: Ebr) -> None:
     recipe = small_recipe(unique_code())
-    assert (await upload(ebr, recipe_yaml(recipe))).status_code == 201
+    await effective(ebr, recipe_yaml(recipe))
     numbers = [batch_number(), batch_number()]
     for number in numbers:
         answer = await start_batch(

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from tests.api.harness import Ebr
-from tests.api.steps import assert_error, complete, start_batch, unique_code, upload
+from tests.api.steps import assert_error, complete, effective, start_batch, unique_code
 from tests.factories import small_recipe
 
 pytestmark = pytest.mark.e2e
@@ -16,7 +16,7 @@ async def test_a_step_completed_before_its_minimum_duration_is_refused(ebr: Ebr)
     data = small_recipe(unique_code()).model_dump(mode="json")
     first = data["procedure"][0]["operations"][0]["steps"][0]
     first["min_duration_minutes"] = 15
-    assert (await upload(ebr, yaml.safe_dump(data, sort_keys=False))).status_code == 201
+    await effective(ebr, yaml.safe_dump(data, sort_keys=False))
     answer = await start_batch(
         ebr, recipe=data["code"], planned_quantity={"value": "100", "unit": "kg"}
     )

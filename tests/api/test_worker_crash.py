@@ -30,9 +30,10 @@ MIX, MIX_USER, MIX_VALUES, _ = DEMO_SHORT[MIX_INDEX]
 
 @pytest.fixture(scope="module")
 async def api_only(
-    dev_env: WorkflowEnvironment, store_url: str, data_dir: Path
+    dev_env: WorkflowEnvironment, store_url: str, data_dir: Path, ebr: Ebr
 ) -> AsyncIterator[Ebr]:
-    """The API alone: its task queue is served only by the worker processes a test starts."""
+    """The API alone: its task queue is served only by the worker processes a test starts.
+    (``ebr`` first: the store's recipes are approved through its worker.)"""
     async with running_ebr(
         temporal=dev_env.client, store_url=store_url, data_dir=data_dir, in_process_worker=False
     ) as app:

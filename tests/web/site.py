@@ -10,17 +10,20 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import uvicorn
 from sqlalchemy import Engine
 from temporalio.client import Client
 
 from api.app import create_app
 from api.context import ApiContext
+from ebr.demo_recipes import approve_examples
 from ebr.seed import seed_demo
 from ebr.settings import Settings
 from ebr.store.db import make_engine, migrate
 from ebr.trust import SiteTrust, load_or_create_trust
 from ebr.worker import build_worker
+from tests.temporal_envs import client_for
 
 SECRET = "web-test-secret-" + "0123456789abcdef" * 3
 
@@ -37,6 +40,7 @@ class Site:
 
 @asynccontextmanager
 async def running_site(client: Client, data_dir: Path) -> AsyncIterator[Site]:
+    client = await client_for(client, "ebr-web")
     url = f"sqlite:///{data_dir / 'ebr.db'}"
     migrate(url)
     trust = load_or_create_trust(data_dir, site_name="Web Test Site", passphrase=None)
@@ -44,7 +48,10 @@ async def running_site(client: Client, data_dir: Path) -> AsyncIterator[Site]:
     reader = make_engine(url, read_only=True)
     seed_demo(engine, trust)
     settings = Settings(
-        data_dir=data_dir, task_queue=f"web-{uuid.uuid4().hex[:8]}", jwt_secret=SECRET
+        data_dir=data_dir,
+        task_queue=f"web-{uuid.uuid4().hex[:8]}",
+        temporal_namespace=client.namespace,
+        jwt_secret=SECRET,
     )
     context = ApiContext(
         settings=settings,
@@ -65,9 +72,12 @@ async def running_site(client: Client, data_dir: Path) -> AsyncIterator[Site]:
                 if serving.done():
                     serving.result()
                 await asyncio.sleep(0.02)
+            base_url = f"http://127.0.0.1:{port}"
+            async with httpx.AsyncClient(base_url=base_url, timeout=120.0) as http:
+                await approve_examples(http)  # the demo's recipes, through change control
             try:
                 yield Site(
-                    base_url=f"http://127.0.0.1:{port}",
+                    base_url=base_url,
                     engine=engine,
                     trust=trust,
                     settings=settings,
