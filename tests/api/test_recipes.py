@@ -106,9 +106,9 @@ async def test_only_an_author_writes_a_draft(ebr: Ebr, user: str) -> None:
 async def test_an_administrator_writes_no_draft(ebr: Ebr) -> None:
     recipe = small_recipe(unique_code())
     error = assert_error(
-        await upload(ebr, recipe_yaml(recipe), user="adam"), 403, "role_not_allowed"
+        await upload(ebr, recipe_yaml(recipe), user="adam"), 403, "segregation_of_duties"
     )
-    assert "only an author" in error["message"]
+    assert "administration and GMP decisions are kept apart" in error["message"]
 
 
 async def test_reading_one_recipe_version(ebr: Ebr) -> None:
