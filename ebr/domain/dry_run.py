@@ -49,7 +49,9 @@ class _Frozen(BaseModel):
 
 
 class StepRefused(_Frozen):
-    """The workflow refused a simulated record: the step, what was signed, and its words."""
+    """A simulated record refused, by the batch's workflow or, for values no one can record, by
+    the rules the API applies before signing: the step, the meaning it was to be signed with
+    (``performed``, ``verified``), and the refusal's code and words."""
 
     step_id: str
     meaning: str
@@ -194,7 +196,7 @@ def _refused(refused: StepRefused, how: str) -> Finding:
     return Finding(
         step_id=refused.step_id,
         kind=FindingKind.REFUSED,
-        message=f"the workflow refused step {refused.step_id!r} ({refused.meaning}) {how}: "
+        message=f"step {refused.step_id!r} could not be {refused.meaning} {how}: "
         f"{refused.message} ({refused.code})",
     )
 
