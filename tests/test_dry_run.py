@@ -10,7 +10,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from ebr.domain.batch import BatchStatus
-from ebr.domain.dry_run import DryRun, FindingKind
+from ebr.domain.dry_run import DryRun
+from ebr.domain.dry_run_findings import FindingKind
 from ebr.domain.recipe_loading import parse_recipe
 from ebr.dry_run import dry_run, dry_run_on
 from ebr.time_skipping import start_time_skipping

@@ -1,164 +1,57 @@
-"""The recipe dry run, the pure part: the values a simulated plant enters, what counts as a
-problem, and the report (``DryRun``).
+"""The recipe dry run's report (``DryRun``), read from what its runs did.
 
 A dry run executes a recipe version on a simulated plant before it is approved (``ebr.dry_run``
-runs it on Temporal): once with every value in its limits, waiting out each minimum duration,
-and once per critical number with a value just out of its limits. This module says which values
-those are, finds what the recipe alone shows (a deadline its minimum durations make unreachable,
-a step no role of the plant performs), and reads what the runs did into the report.
+runs it on Temporal): once with every value in its limits (``dry_run_values``), waiting out each
+minimum duration, and once per critical number with a value just out of its limits. ``report``
+reads those runs into the steps, the plant time, the timers and what each critical value did,
+and adds the problems the runs showed (a deadline passed, a step refused, a critical value that
+did not hold the batch) to those the recipe alone shows (``dry_run_findings``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
-from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from ebr.domain.batch import BatchState, BatchStatus
-from ebr.domain.execution import verifiers_of
-from ebr.domain.recipe import (
-    CheckInput,
-    ChoiceInput,
-    CompleteWithin,
-    InputSpec,
-    NumberInput,
-    Recipe,
-    Step,
-    TextInput,
+from ebr.domain.dry_run_findings import (
+    PLANT_ROLES,
+    Finding,
+    FindingKind,
+    distinct,
+    recipe_findings,
 )
+from ebr.domain.dry_run_values import Variant
+from ebr.domain.execution import verifiers_of
+from ebr.domain.recipe import CompleteWithin, Recipe
 from ebr.domain.roles import Role
 from ebr.domain.timing import TimerKind, step_started_at
 
 __all__ = [
-    "PLANT_ROLES",
     "DryRun",
-    "Finding",
-    "FindingKind",
     "Run",
     "StepPlan",
     "StepRefused",
     "Timer",
-    "Variant",
     "VariantOutcome",
     "Wait",
-    "in_limit_value",
-    "in_limit_values",
     "report",
-    "variants",
 ]
-
-PLANT_ROLES: frozenset[Role] = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.QA})
-"""The roles of the simulated plant: each has a signer (and a second one where a step's only
-verifying role is its own)."""
-
-TEXT_VALUE = "dry run"
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-# Values
-
-
-def in_limit_value(spec: InputSpec) -> str | bool:
-    """A value in specification: a number at the middle of its limits (or a tenth inside its one
-    limit, or 1 without limits), the expected answer of a check (true when any answer is), the
-    first choice, a short text."""
-    if isinstance(spec, NumberInput):
-        return _plain(_in_limits(spec.min, spec.max))
-    if isinstance(spec, CheckInput):
-        return True if spec.expected is None else spec.expected
-    if isinstance(spec, ChoiceInput):
-        return spec.options[0]
-    assert isinstance(spec, TextInput)
-    return TEXT_VALUE[: spec.max_length]
-
-
-def in_limit_values(step: Step) -> dict[str, Any]:
-    """A value in specification for every input of ``step``, required or not."""
-    return {spec.name: in_limit_value(spec) for spec in step.inputs}
-
-
-class Variant(_Frozen):
-    """One critical number entered just out of its limits: ``value`` is one unit of its limit's
-    last digit above its max (or below its min, when it has no max)."""
-
-    step_id: str
-    input: str
-    label: str
-    value: str
-    unit: str
-    limits: str
-
-    def values(self, step: Step) -> dict[str, Any]:
-        """The step's in-limit values with this one out of its limits."""
-        return in_limit_values(step) | {self.input: self.value}
-
-
-def variants(recipe: Recipe) -> list[Variant]:
-    """An out-of-limit variant for each critical number input with a limit, in recipe order."""
-    found: list[Variant] = []
-    for step in recipe.steps():
-        for spec in step.inputs:
-            if not isinstance(spec, NumberInput) or not spec.critical:
-                continue
-            if spec.max is not None:
-                value = spec.max + _last_digit(spec.max)
-            elif spec.min is not None:
-                value = spec.min - _last_digit(spec.min)
-            else:
-                continue
-            found.append(
-                Variant(
-                    step_id=step.id,
-                    input=spec.name,
-                    label=spec.label,
-                    value=_plain(value),
-                    unit=spec.unit,
-                    limits=_limits(spec),
-                )
-            )
-    return found
-
-
-def _in_limits(low: Decimal | None, high: Decimal | None) -> Decimal:
-    if low is not None and high is not None:
-        return (low + high) / 2
-    if low is not None:
-        return low + (abs(low) / 10 or Decimal(1))
-    if high is not None:
-        return high - (abs(high) / 10 or Decimal(1))
-    return Decimal(1)
-
-
-def _last_digit(limit: Decimal) -> Decimal:
-    exponent = limit.as_tuple().exponent
-    assert isinstance(exponent, int)  # a limit is finite
-    return Decimal(1).scaleb(min(exponent, 0))
-
-
-def _plain(number: Decimal) -> str:
-    return format(number, "f")
-
-
-def _limits(spec: NumberInput) -> str:
-    if spec.min is not None and spec.max is not None:
-        return f"{spec.min} to {spec.max} {spec.unit}"
-    if spec.max is not None:
-        return f"at most {spec.max} {spec.unit}"
-    return f"at least {spec.min} {spec.unit}"
-
-
 # What the simulation hands over
 
 
 class StepRefused(_Frozen):
-    """The workflow refused a simulated record: the step, what was signed, and its words."""
+    """A simulated record refused, by the batch's workflow or, for values no one can record, by
+    the rules the API applies before signing: the step, the meaning it was to be signed with
+    (``performed``, ``verified``), and the refusal's code and words."""
 
     step_id: str
     meaning: str
@@ -193,34 +86,6 @@ class VariantOutcome(_Frozen):
 
 
 # The report
-
-
-class FindingKind(StrEnum):
-    """What a finding is about; ``label`` says it in words."""
-
-    UNREACHABLE = "unreachable"
-    NO_PERFORMER = "no_performer"
-    REFUSED = "refused"
-    BREACHED = "breached"
-    NOT_HELD = "not_held"
-
-    @property
-    def label(self) -> str:
-        return {
-            "unreachable": "cannot be completed in time",
-            "no_performer": "no role of the plant performs it",
-            "refused": "the simulation could not complete it",
-            "breached": "a time limit passed in the in-limit run",
-            "not_held": "an out-of-limit critical value did not hold the batch",
-        }[self.value]
-
-
-class Finding(_Frozen):
-    """A problem of the recipe, at one step, in words. Every finding is a problem."""
-
-    step_id: str
-    kind: FindingKind
-    message: str
 
 
 class StepPlan(_Frozen):
@@ -296,7 +161,7 @@ def report(
 ) -> DryRun:
     """The dry run's report from what the runs did; ``roles`` are the plant's roles."""
     timers = _timers(recipe, in_limit)
-    findings = _static_findings(recipe, roles)
+    findings = recipe_findings(recipe, roles)
     unreachable = {f.step_id for f in findings if f.kind is FindingKind.UNREACHABLE}
     findings += [
         Finding(
@@ -323,50 +188,15 @@ def report(
         waits=tuple(_waits(recipe, in_limit)),
         timers=tuple(timers),
         variants=tuple(outcomes),
-        findings=tuple(_distinct(findings)),
+        findings=tuple(distinct(findings)),
     )
-
-
-def _static_findings(recipe: Recipe, roles: frozenset[Role]) -> list[Finding]:
-    """What the recipe alone shows: steps no role of the plant performs, and deadlines the
-    minimum durations make unreachable (a step's verifiers always include its own role, so a
-    plant that performs a step can verify it, given a second person). A step completed exactly at its deadline
-    is late (``timing.breach``), so a deadline equal to the least time possible is unreachable."""
-    steps = list(recipe.steps())
-    found: list[Finding] = []
-    for index, step in enumerate(steps):
-        if step.role not in roles:
-            message = f"step {step.id!r} is performed by {step.role.value}, a role the plant lacks"
-            found.append(Finding(step_id=step.id, kind=FindingKind.NO_PERFORMER, message=message))
-        shortest, longest = step.min_duration_minutes, step.max_duration_minutes
-        if shortest is not None and longest is not None and shortest >= longest:
-            message = (
-                f"step {step.id!r} lasts at least {shortest} minutes, so it is completed at its "
-                f"maximum duration of {longest} minutes at the earliest: that is already late"
-            )
-            found.append(Finding(step_id=step.id, kind=FindingKind.UNREACHABLE, message=message))
-        within = step.complete_within
-        if within is None:
-            continue
-        after = next(i for i, s in enumerate(steps) if s.id == within.after)
-        waited = [(s.id, s.min_duration_minutes) for s in steps[after + 1 : index + 1]]
-        least = sum(m or 0 for _, m in waited)
-        if least >= within.minutes:
-            parts = ", ".join(f"{s!r} {m} min" for s, m in waited if m)
-            message = (
-                f"step {step.id!r} must be completed within {within.minutes} minutes of "
-                f"{within.after!r}, but the minimum durations from there ({parts}) add up to "
-                f"{least} minutes: it is late even when nothing else is waited for"
-            )
-            found.append(Finding(step_id=step.id, kind=FindingKind.UNREACHABLE, message=message))
-    return found
 
 
 def _refused(refused: StepRefused, how: str) -> Finding:
     return Finding(
         step_id=refused.step_id,
         kind=FindingKind.REFUSED,
-        message=f"the workflow refused step {refused.step_id!r} ({refused.meaning}) {how}: "
+        message=f"step {refused.step_id!r} could not be {refused.meaning} {how}: "
         f"{refused.message} ({refused.code})",
     )
 
@@ -383,16 +213,6 @@ def _variant_findings(outcome: VariantOutcome, stopped: StepRefused | None) -> l
         message = f"{where} (limits {variant.limits}) is out of its limits but {what}"
         return [Finding(step_id=variant.step_id, kind=FindingKind.NOT_HELD, message=message)]
     return []
-
-
-def _distinct(findings: Iterable[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str]] = set()
-    kept: list[Finding] = []
-    for finding in findings:
-        if (finding.step_id, finding.message) not in seen:
-            seen.add((finding.step_id, finding.message))
-            kept.append(finding)
-    return kept
 
 
 def _plans(recipe: Recipe, run: Run) -> Iterable[StepPlan]:

@@ -10,16 +10,9 @@ from typing import Any
 import pytest
 
 from ebr.domain.batch import BatchHeader, BatchState, BatchStatus, StepStatus
-from ebr.domain.dry_run import (
-    FindingKind,
-    Run,
-    StepRefused,
-    VariantOutcome,
-    in_limit_value,
-    in_limit_values,
-    report,
-    variants,
-)
+from ebr.domain.dry_run import Run, StepRefused, VariantOutcome, report
+from ebr.domain.dry_run_findings import FindingKind
+from ebr.domain.dry_run_values import in_limit_value, in_limit_values, variants
 from ebr.domain.recipe import NumberInput, Recipe
 from ebr.domain.recipe_loading import parse_recipe, recipe_from_data
 from ebr.domain.roles import Role
