@@ -18,6 +18,7 @@ __all__ = [
     "MAX_MINUTES",
     "MAX_NAME",
     "MAX_NESTING",
+    "MAX_NODES",
     "MAX_OPERATIONS",
     "MAX_OPTION",
     "MAX_OPTIONS",
@@ -37,6 +38,10 @@ MAX_TEXT_BYTES = 1_000_000
 # Mappings and lists inside one another; a recipe needs 10 (recipe › procedure › unit procedure ›
 # operations › operation › steps › step › inputs › input › options).
 MAX_NESTING = 20
+# Every mapping, list, key and value in the text. Reading costs a few microseconds for each, so this
+# bounds the time a text of tiny values ("[[],[],[],...]") can take; gran-pcm500 has 41 per step,
+# so a recipe of MAX_STEPS such steps needs 41,000.
+MAX_NODES = 100_000
 
 # The recipe as a whole -------------------------------------------------------------------------
 # A batch's workflow carries the recipe and every step's progress in one Temporal payload, which
