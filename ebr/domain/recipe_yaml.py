@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from yaml import YAMLError
 from yaml.composer import ComposerError
@@ -141,10 +141,10 @@ class _Collection:
 
     items: dict[Any, Any] | list[Any]
     name: str  # its key in the mapping holding it, "*" in a list, "" at the top
+    # The line of each key of a mapping, to name both places of a repeated key.
+    key_lines: dict[Any, int]
     key: Any = None
     has_key: bool = False
-    # The line of each key of a mapping, to name both places of a repeated key.
-    key_lines: dict[Any, int] | None = None
 
 
 class _Building(SafeConstructor, Resolver):
@@ -158,27 +158,28 @@ class _Building(SafeConstructor, Resolver):
     def read(self) -> Any:
         """The one document's data (None for an empty text)."""
         self._open: list[_Collection] = []
-        self._names: list[str] = []
         self._nodes = self._steps = 0
         result: Any = None
         documents = 0
         while True:
             event = self.get_event()
+            kind = type(event)  # compared by identity: the loop runs for every value
             value: Any
-            if isinstance(event, ScalarEvent):
+            if kind is ScalarEvent:
+                assert isinstance(event, ScalarEvent)
                 self._nodes += 1
                 if self._nodes > MAX_NODES or event.anchor:
                     self._refuse_node(event)
                 value = self._scalar(event)
-            elif isinstance(event, MappingStartEvent | SequenceStartEvent):
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                assert isinstance(event, CollectionStartEvent)
                 self._nodes += 1
                 if self._nodes > MAX_NODES or event.anchor:
                     self._refuse_node(event)
-                self._start(event)
+                self._start(event, kind is MappingStartEvent)
                 continue
-            elif isinstance(event, MappingEndEvent | SequenceEndEvent):
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 value = self._open.pop().items
-                self._names.pop()
             elif isinstance(event, AliasEvent):
                 raise _Refused(_ANCHORS, event.start_mark)
             elif isinstance(event, DocumentStartEvent):
@@ -193,34 +194,41 @@ class _Building(SafeConstructor, Resolver):
                 return result
             else:
                 continue  # the start of the stream, the end of the document
-            if self._open:
-                _add(self._open[-1], value, event)
-            else:
+            if not self._open:
                 result = value
+            elif type(items := self._open[-1].items) is list:
+                items.append(value)
+            else:
+                _add(self._open[-1], value, event)
 
-    def _refuse_node(self, event: NodeEvent) -> None:
+    def _refuse_node(self, event: NodeEvent) -> NoReturn:
         if event.anchor:
             raise _Refused(_ANCHORS, event.start_mark)
         raise _Refused(_TOO_MANY_NODES, event.start_mark)
 
-    def _start(self, event: CollectionStartEvent) -> None:
+    def _start(self, event: CollectionStartEvent, mapping: bool) -> None:
         if len(self._open) >= MAX_NESTING:
             raise _Refused(_TOO_DEEP, event.start_mark)
-        mapping = isinstance(event, MappingStartEvent)
-        if event.tag not in (None, "!", _MAP if mapping else _SEQ):
+        if event.tag is not None and event.tag not in ("!", _MAP if mapping else _SEQ):
             raise _Refused(
                 f"the tag {_shown(event.tag)} is not allowed: {_PLAIN}", event.start_mark
             )
-        name = _name_in(self._open[-1]) if self._open else ""
-        self._names.append(name)
-        if mapping and self._names == _STEP_PATH:  # counted as read: 10,000 stop at 1,001
+        if not self._open:
+            name = ""
+        elif isinstance(self._open[-1].items, list):
+            name = "*"
+        else:
+            name = str(self._open[-1].key)
+        # Counted as read, so that 10,000 steps are refused after reading 1,001.
+        if mapping and len(self._open) == len(_STEP_PATH) - 1 and self._in_steps(name):
             self._steps += 1
             if self._steps > MAX_STEPS:
                 raise _Refused(_TOO_MANY_STEPS, event.start_mark)
-        if mapping:
-            self._open.append(_Collection({}, name, key_lines={}))
-        else:
-            self._open.append(_Collection([], name))
+        self._open.append(_Collection({} if mapping else [], name, {}))
+
+    def _in_steps(self, name: str) -> bool:
+        """Whether a mapping named ``name`` opening now is a step: procedure › * › steps › *."""
+        return [c.name for c in self._open] + [name] == _STEP_PATH
 
     def _scalar(self, event: ScalarEvent) -> Any:
         tag = event.tag
@@ -248,27 +256,19 @@ class _Building(SafeConstructor, Resolver):
 _PLAIN = "a recipe holds only mappings, lists, text, numbers, booleans and null"
 
 
-def _name_in(holder: _Collection) -> str:
-    if isinstance(holder.items, list):
-        return "*"
-    return str(holder.key) if holder.has_key else ""
-
-
-def _add(holder: _Collection, value: Any, event: Event) -> None:
-    """Put a value read into the mapping or list holding it; a repeated key is refused."""
-    if isinstance(holder.items, list):
-        holder.items.append(value)
-    elif not holder.has_key:
+def _add(holder: _Collection, value: Any, event: Event | None) -> None:
+    """Put a key or a value read into the mapping holding it; a repeated key is refused."""
+    assert isinstance(holder.items, dict)  # read() appends to lists itself
+    if not holder.has_key:
         if isinstance(value, dict | list):
             message = "a key must be text or a number, not a mapping or a list"
-            raise _Refused(message, event.start_mark)
-        assert holder.key_lines is not None  # a mapping's
+            raise _Refused(message, _mark(event))
         first = holder.key_lines.get(value)
         if first is not None:
             raise _Refused(
                 f"the key {_shown(value)} is repeated (first on line {first}); "
                 "YAML would silently keep only the last",
-                event.start_mark,
+                _mark(event),
             )
         holder.key, holder.has_key = value, True
         holder.key_lines[value] = _line_of(event)
@@ -277,13 +277,14 @@ def _add(holder: _Collection, value: Any, event: Event) -> None:
         holder.key, holder.has_key = None, False
 
 
-def _mark(event: Event) -> Any:
+def _mark(event: Event | None) -> Any:
     """Where the event starts: PyYAML's Mark, or libyaml's (the stubs tell them apart)."""
-    return event.start_mark
+    return event.start_mark if event is not None else None
 
 
-def _line_of(event: Event) -> int:
-    return event.start_mark.line + 1 if event.start_mark is not None else 0
+def _line_of(event: Event | None) -> int:
+    mark = _mark(event)
+    return int(mark.line) + 1 if mark is not None else 0
 
 
 class _PythonReader(_Building, Reader, Scanner, Parser):
