@@ -11,8 +11,9 @@ recipe model refuses where it wants text).
 PyYAML parses (libyaml's parser when PyYAML has it, as its wheels do; its Python parser
 otherwise), and PyYAML's safe resolver and constructors read each scalar. The data is built
 from the parser's events by the loop below, not by PyYAML's composer and constructor: it never
-recurses, checks each rule as it goes, and is about six times faster (100,000 values in 0.15 s),
-which is what keeps the worst text within the limits well under a second.
+recurses, checks each rule as it goes, and is several times faster (the worst text within the
+limits, 100,000 empty lists, takes 0.18 s of CPU; PyYAML's C loader 0.45 s, its Python composer
+over libyaml 0.9 s), which is what keeps every refusal well under a second.
 """
 
 from __future__ import annotations
