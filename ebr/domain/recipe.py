@@ -1,7 +1,9 @@
 """The master recipe: an ISA-88-lite procedure of unit procedures, operations and steps.
 
 A recipe version, once loaded, is immutable: it is identified by the SHA-256 of its canonical JSON,
-and a batch binds to that hash, so what the operator executed is exactly what QA approved.
+and a batch binds to that hash, so what the operator executed is exactly what QA approved. Every
+model here enforces the limits of ``ebr.domain.recipe_limits``, so any Recipe, however built, is
+bounded in size; the limits constrain, and never change, what is written out.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Annotated, Literal
 
 import rfc8785
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,13 +24,54 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError, to_json
 
+from ebr.domain.recipe_limits import (
+    MAX_CODE,
+    MAX_DECIMAL_DIGITS,
+    MAX_DECIMAL_EXPONENT,
+    MAX_DESCRIPTION,
+    MAX_ID,
+    MAX_INPUTS,
+    MAX_INSTRUCTIONS,
+    MAX_MINUTES,
+    MAX_NAME,
+    MAX_OPERATIONS,
+    MAX_OPTION,
+    MAX_OPTIONS,
+    MAX_RECIPE_JSON_BYTES,
+    MAX_STEPS,
+    MAX_TEXT_INPUT,
+    MAX_UNIT,
+    MAX_UNIT_PROCEDURES,
+    MAX_VERSION,
+)
 from ebr.domain.roles import Role
 from ebr.domain.units import is_known
 
-_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-_CODE = r"^[A-Z0-9][A-Z0-9_-]{0,31}$"
+_ID = rf"^[a-z0-9][a-z0-9_-]{{0,{MAX_ID - 1}}}$"
+_CODE = rf"^[A-Z0-9][A-Z0-9_-]{{0,{MAX_CODE - 1}}}$"
+
+
+def _bounded(value: Decimal) -> Decimal:
+    """A decimal a recipe may hold: finite, below 10^16 and, unless zero, at least 10^-15 in
+    magnitude, with at most 28 significant digits (as values entered, ``ebr.domain.values``)."""
+    if not value.is_finite():
+        raise ValueError("must be a finite number, not NaN or infinity")
+    if value.is_zero():
+        return value
+    if value.adjusted() > MAX_DECIMAL_EXPONENT:
+        raise ValueError(f"must be less than 10^{MAX_DECIMAL_EXPONENT + 1} in magnitude")
+    if value.adjusted() < -MAX_DECIMAL_EXPONENT:
+        raise ValueError(f"must be 0 or at least 10^-{MAX_DECIMAL_EXPONENT} in magnitude")
+    if len(value.as_tuple().digits) > MAX_DECIMAL_DIGITS:
+        raise ValueError(f"must have at most {MAX_DECIMAL_DIGITS} significant digits")
+    return value
+
+
+BoundedDecimal = Annotated[Decimal, AfterValidator(_bounded)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+Minutes = Annotated[int, Field(ge=1, le=MAX_MINUTES)]
 
 
 class _Frozen(BaseModel):
@@ -38,7 +82,7 @@ class Quantity(_Frozen):
     """A number with its unit; the number is a decimal string so no precision is lost."""
 
     value: Decimal
-    unit: str
+    unit: str = Field(max_length=MAX_UNIT)
 
     @field_validator("unit")
     @classmethod
@@ -46,6 +90,12 @@ class Quantity(_Frozen):
         if not is_known(unit):
             raise ValueError(f"unknown unit {unit!r}")
         return unit
+
+
+class BatchSize(Quantity):
+    """The quantity one batch of the recipe makes: positive and bounded."""
+
+    value: BoundedDecimal = Field(gt=0)
 
 
 class StepKind(StrEnum):
@@ -56,7 +106,7 @@ class StepKind(StrEnum):
 
 class _InputBase(_Frozen):
     name: str = Field(pattern=_ID)
-    label: str = Field(min_length=1, max_length=200)
+    label: Name
     required: bool = True
 
 
@@ -64,9 +114,9 @@ class NumberInput(_InputBase):
     """A measured or entered number in the recipe's unit, optionally with limits."""
 
     type: Literal["number"]
-    unit: str
-    min: Decimal | None = None
-    max: Decimal | None = None
+    unit: str = Field(max_length=MAX_UNIT)
+    min: BoundedDecimal | None = None
+    max: BoundedDecimal | None = None
     critical: bool = False
 
     @field_validator("unit")
@@ -85,7 +135,7 @@ class NumberInput(_InputBase):
 
 class TextInput(_InputBase):
     type: Literal["text"]
-    max_length: int = Field(default=2000, ge=1, le=20000)
+    max_length: int = Field(default=2000, ge=1, le=MAX_TEXT_INPUT)
 
 
 class CheckInput(_InputBase):
@@ -97,7 +147,9 @@ class CheckInput(_InputBase):
 
 class ChoiceInput(_InputBase):
     type: Literal["choice"]
-    options: tuple[str, ...] = Field(min_length=2)
+    options: tuple[Annotated[str, Field(max_length=MAX_OPTION)], ...] = Field(
+        min_length=2, max_length=MAX_OPTIONS
+    )
 
     @field_validator("options")
     @classmethod
@@ -116,7 +168,7 @@ class CompleteWithin(_Frozen):
     """A maximum hold time: this step is completed at most ``minutes`` after step ``after`` was."""
 
     after: str = Field(pattern=_ID)
-    minutes: int = Field(ge=1)
+    minutes: Minutes
 
 
 class Step(_Frozen):
@@ -128,14 +180,14 @@ class Step(_Frozen):
     """
 
     id: str = Field(pattern=_ID)
-    name: str = Field(min_length=1, max_length=200)
-    instructions: str = Field(min_length=1)
+    name: Name
+    instructions: str = Field(min_length=1, max_length=MAX_INSTRUCTIONS)
     kind: StepKind
     role: Role = Role.OPERATOR
     verify: bool = False
-    inputs: tuple[InputSpec, ...] = ()
-    min_duration_minutes: int | None = Field(default=None, ge=1)
-    max_duration_minutes: int | None = Field(default=None, ge=1)
+    inputs: tuple[InputSpec, ...] = Field(default=(), max_length=MAX_INPUTS)
+    min_duration_minutes: Minutes | None = None
+    max_duration_minutes: Minutes | None = None
     complete_within: CompleteWithin | None = None
 
     @field_validator("role")
@@ -170,31 +222,55 @@ class Step(_Frozen):
 
 class Operation(_Frozen):
     id: str = Field(pattern=_ID)
-    name: str = Field(min_length=1, max_length=200)
-    steps: tuple[Step, ...] = Field(min_length=1)
+    name: Name
+    steps: tuple[Step, ...] = Field(min_length=1, max_length=MAX_STEPS)
 
 
 class UnitProcedure(_Frozen):
     id: str = Field(pattern=_ID)
-    name: str = Field(min_length=1, max_length=200)
-    operations: tuple[Operation, ...] = Field(min_length=1)
+    name: Name
+    operations: tuple[Operation, ...] = Field(min_length=1, max_length=MAX_OPERATIONS)
 
 
 class Product(_Frozen):
     code: str = Field(pattern=_CODE)
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
 
 
 class Recipe(_Frozen):
     """A master recipe version. Build it with ``ebr.domain.recipe_loading.parse_recipe``."""
 
     code: str = Field(pattern=_CODE)
-    version: int = Field(ge=1)
-    name: str = Field(min_length=1, max_length=200)
+    version: int = Field(ge=1, le=MAX_VERSION)
+    name: Name
     product: Product
-    batch_size: Quantity
-    description: str = ""
-    procedure: tuple[UnitProcedure, ...] = Field(min_length=1)
+    batch_size: BatchSize
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
+    procedure: tuple[UnitProcedure, ...] = Field(min_length=1, max_length=MAX_UNIT_PROCEDURES)
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> Recipe:
+        """The limits on the whole recipe: its steps, its operations, and its size as the batch's
+        workflow carries it (docs/recipe-format.md, "Limits")."""
+        steps = sum(len(o.steps) for u in self.procedure for o in u.operations)
+        if steps > MAX_STEPS:
+            raise ValueError(
+                f"the recipe has {steps:,} steps; the limit is {MAX_STEPS:,}, so that a batch "
+                "can carry every step's progress under Temporal's 2 MB payload limit"
+            )
+        operations = sum(len(u.operations) for u in self.procedure)
+        if operations > MAX_OPERATIONS:
+            raise ValueError(
+                f"the recipe has {operations:,} operations; the limit is {MAX_OPERATIONS:,}"
+            )
+        size = len(to_json(self))
+        if size > MAX_RECIPE_JSON_BYTES:
+            raise ValueError(
+                f"the recipe is {size:,} bytes as JSON; the limit is {MAX_RECIPE_JSON_BYTES:,}, "
+                "so that a batch can carry it with its progress under Temporal's 2 MB payload "
+                "limit (shorten instructions or labels, or split the recipe)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Recipe:

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from ebr.domain.recipe import Recipe
+from ebr.domain.recipe_limits import MAX_PROBLEMS
+from ebr.domain.recipe_yaml import read_recipe_text
 from ebr.domain.refusals import RecipeInvalid
 
 _CONTAINERS = {"procedure": "unit procedure", "operations": "operation", "steps": "step"}
 
 
 def parse_recipe(text: str) -> Recipe:
-    """Parse YAML (or JSON) recipe text; raise RecipeInvalid listing every problem."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "document"
-        raise RecipeInvalid(
-            f"the recipe is not valid YAML ({where})",
-            [{"where": where, "field": None, "message": str(exc)}],
-        ) from exc
+    """Parse YAML (or JSON) recipe text; raise RecipeInvalid listing every problem.
+
+    The text is read within the limits of ``ebr.domain.recipe_limits`` (size, nesting, no
+    anchors or aliases, no repeated keys: ``ebr.domain.recipe_yaml``), then validated as a Recipe,
+    whose models bound its content. Either way a bad recipe is refused in well under a second.
+    """
+    data = read_recipe_text(text)
     if not isinstance(data, dict):
         raise RecipeInvalid(
             "the recipe must be a mapping of fields",
@@ -33,30 +31,33 @@ def parse_recipe(text: str) -> Recipe:
 
 
 def recipe_from_data(data: dict[str, Any]) -> Recipe:
+    """Validate recipe data; raise RecipeInvalid naming each problem in the recipe's own words.
+
+    ``details`` hold the first ``MAX_PROBLEMS`` problems, then one saying how many more there are.
+    """
     try:
         return Recipe.model_validate(data)
     except ValidationError as exc:
         errors = _without_cascades(exc.errors())
-        problems = [_describe(data, error) for error in errors]
+        problems = [_describe(data, error) for error in errors[:MAX_PROBLEMS]]
         summary = "; ".join(f"{p['where']}: {p['message']}" for p in problems[:3])
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        if len(errors) > MAX_PROBLEMS:
+            unlisted = len(errors) - MAX_PROBLEMS
+            problems.append(
+                {
+                    "where": "recipe",
+                    "field": None,
+                    "message": f"{unlisted} more problems not listed (at most {MAX_PROBLEMS} are)",
+                }
+            )
         raise RecipeInvalid(f"the recipe is invalid: {summary}{more}", problems) from exc
 
 
 def _without_cascades(errors: list[Any]) -> list[Any]:
     """Drop "too short" errors on a list whose own items failed: the items' errors say more."""
-    locs = [tuple(e["loc"]) for e in errors]
-    return [
-        e
-        for e in errors
-        if not (
-            e["type"] == "too_short"
-            and any(
-                len(other) > len(e["loc"]) and other[: len(e["loc"])] == tuple(e["loc"])
-                for other in locs
-            )
-        )
-    ]
+    inside = {tuple(e["loc"])[:end] for e in errors for end in range(1, len(e["loc"]))}
+    return [e for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in inside)]
 
 
 def _describe(data: dict[str, Any], error: Any) -> dict[str, Any]:

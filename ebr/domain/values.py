@@ -14,14 +14,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ebr.domain.recipe import CheckInput, ChoiceInput, InputSpec, NumberInput, Step, TextInput
+from ebr.domain.recipe_limits import MAX_DECIMAL_DIGITS, MAX_DECIMAL_EXPONENT
 from ebr.domain.refusals import InvalidValues, UnitMismatch
 from ebr.domain.units import convert
 
 # Plain decimal notation only: no "1_000", no "0x10", no words such as "Infinity".
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-# Beyond these a number is not a measurement, and would cost unbounded memory to write out.
-_MAX_DIGITS = 28
-_MAX_EXPONENT = 15
+# Beyond these a number is not a measurement, and would cost unbounded memory to write out; the
+# same bounds as a recipe's limits (ebr.domain.recipe_limits).
+_MAX_DIGITS = MAX_DECIMAL_DIGITS
+_MAX_EXPONENT = MAX_DECIMAL_EXPONENT
 
 
 class RecordedValue(BaseModel):
