@@ -31,6 +31,7 @@ __all__ = [
     "recipe_chain",
     "recipe_subject",
     "version_id",
+    "effective_at",
     "with_supersession",
 ]
 
@@ -130,6 +131,16 @@ class RecipeVersion(_Frozen):
             return RecipeState.EFFECTIVE
         return RecipeState.APPROVED
 
+    def as_of(self, moment: datetime) -> RecipeVersion:
+        """The version as it stood at ``moment``: only the signatures made by then (the
+        supersession is the caller's to recompute, ``effective_at``)."""
+        kept = tuple(s for s in self.signatures if s.at <= moment)
+        version = self.model_copy(update={"signatures": (), "effective_from": None})
+        for signature in kept:
+            effective = self.effective_from if signature.meaning is Meaning.APPROVED else None
+            version = version.with_signature(signature, effective_from=effective)
+        return version
+
     def with_signature(
         self, signature: RecipeSignature, *, effective_from: datetime | None = None
     ) -> RecipeVersion:
@@ -165,3 +176,11 @@ def with_supersession(versions: list[RecipeVersion]) -> list[RecipeVersion]:
         ]
         superseded.append(version.model_copy(update={"superseded_at": min(later, default=None)}))
     return superseded
+
+
+def effective_at(versions: list[RecipeVersion], moment: datetime) -> RecipeVersion | None:
+    """The version of one recipe code that was effective at ``moment``, judged only by the
+    signatures made by then (a later retirement or approval does not change the past), or None."""
+    then = with_supersession([version.as_of(moment) for version in versions])
+    effective = [v for v in then if v.state_at(moment) is RecipeState.EFFECTIVE]
+    return effective[-1] if effective else None

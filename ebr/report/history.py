@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ebr.domain.recipe_versions import RecipeSignature
 from ebr.domain.signed_records import Manifestation
 from ebr.domain.subjects import Subject
 from ebr.domain.values import RecordedValue
@@ -193,6 +194,9 @@ class BatchHistory(_Frozen):
     recipe_version: int
     recipe_name: str
     recipe_hash: str
+    # The master recipe version's authorship, review and approval (21 CFR 211.186(a)).
+    recipe_signatures: tuple[RecipeSignature, ...] = ()
+    recipe_effective_from: datetime | None = None
     planned_quantity: str
     actual_quantity: str | None = None
     status: str

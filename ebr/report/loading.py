@@ -26,6 +26,7 @@ from ebr.report.history import (
 from ebr.store.batch_events import BatchEvents, load_batch_events
 from ebr.store.batches import BatchRow, get_batch
 from ebr.store.errors import NotFound, StoreError
+from ebr.store.recipe_versions import recipe_version
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
 from ebr.store.signed_records import SignedRecordRow, list_batch_records, record_of
 from ebr.store.users import get_user
@@ -63,6 +64,7 @@ def load_history(*, session: Session, batch_id: str, now: datetime | None = None
     audit = audit_evidence(session=session, batch_id=batch_id)
     return BatchHistory(
         **_cover(row, recipe),
+        **_master(session, row),
         decision=decision.manifestation if decision else None,
         decision_reason=decision.reason if decision else None,
         operations=operations,
@@ -109,6 +111,18 @@ def _cover(row: BatchRow, recipe: Recipe) -> dict[str, Any]:
         "created_by": row.created_by,
         "created_at": row.created_at,
         "completed_at": row.completed_at,
+    }
+
+
+def _master(session: Session, row: BatchRow) -> dict[str, Any]:
+    """Who authored, reviewed and approved the master recipe version the batch ran, and when."""
+    version = recipe_version(session=session, code=row.recipe_code, version=row.recipe_version)
+    if version is None:
+        return {}
+    signed = (version.submitted, version.reviewed, version.approved)
+    return {
+        "recipe_signatures": tuple(s for s in signed if s is not None),
+        "recipe_effective_from": version.effective_from if version.approved else None,
     }
 
 

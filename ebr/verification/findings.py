@@ -49,6 +49,8 @@ class Summary:
     records: int = 0
     chains: dict[ChainKind, ChainTally] = field(default_factory=dict)
     audit_entries: int = 0
+    recipe_revisions: int = 0
+    batches: int = 0
     checkpoints: int = 0
     latest: Checkpoint | None = None
     since_size: int | None = None

@@ -21,6 +21,10 @@ def print_summary(console: Console, summary: Summary) -> None:
     for kind in ChainKind:  # every kind, so a kind with no chain yet is seen to have none
         table.add_row(f"{kind.value} chains", _chains(summary.chains.get(kind, ChainTally())))
     table.add_row("audit entries", str(summary.audit_entries))
+    table.add_row(
+        "recipe revisions (body, audited save, signatures)", str(summary.recipe_revisions)
+    )
+    table.add_row("batches on a version effective at their start", str(summary.batches))
     table.add_row("checkpoints", str(summary.checkpoints))
     if summary.latest is not None:
         table.add_row("latest checkpoint", f"size {summary.latest.tree_size}")

@@ -44,11 +44,10 @@ class _Owner:
 
 _OWNERS: dict[ChainKind, _Owner] = {
     ChainKind.BATCH: _Owner("batches", "batch row", "recipe hash", required=True),
-    ChainKind.RECIPE_VERSION: _Owner("recipes", "recipe version", "content hash", required=False),
 }
-"""The chain kinds whose records bind a recipe hash, and where it is kept. A batch's records
-always bind its recipe version's hash; a recipe version's records, when they name one, the hash
-of the version they were signed for. Other chains bind none."""
+"""The chain kinds whose records bind one recipe hash, and where it is kept: a batch's records
+always bind its recipe version's hash. A recipe version's records name the revision they were
+signed for, which ``ebr.verification.recipes`` holds to the stored revisions."""
 
 
 @dataclass

@@ -18,6 +18,7 @@ from ebr.store.batches import BatchRow
 from ebr.store.checkpoints import CheckpointRow
 from ebr.store.db import make_engine
 from ebr.store.keys import UserKeyRow, all_certificates
+from ebr.store.recipe_versions import recipe_versions
 from ebr.store.recipes import RecipeRow
 from ebr.store.signed_records import SignedRecordRow
 from ebr.store.users import UserRow
@@ -32,6 +33,14 @@ from ebr.verification.checkpoints import check_checkpoints
 from ebr.verification.evidence import KeyEvidence, RecordEvidence
 from ebr.verification.findings import SetupProblem, Summary
 from ebr.verification.gc_pause import collection_paused
+from ebr.verification.recipes import (
+    BatchStart,
+    SavedRevision,
+    StoredRevision,
+    check_batch_recipes,
+    check_recipe_rows,
+    check_signed_contents,
+)
 from ebr.verification.signed_records import RecipeHashes, RecordStats, check_signed_records
 from signatures.checkpoints import Checkpoint
 
@@ -119,20 +128,51 @@ def _checked(
             checkpoints = session.exec(select(CheckpointRow).order_by(order)).all()
             summary.checkpoints = len(checkpoints)
             summary.latest = check_checkpoints(checkpoints, audit.tree, checkpoint_certificate, ca)
+            summary.recipe_revisions, summary.batches = _check_recipes(session)
     except SQLAlchemyError as exc:
         raise SetupProblem(f"cannot read the record store (is it migrated?): {exc}") from None
     return summary, stats, audit
 
 
 def _recipe_hashes(session: Session) -> RecipeHashes:
-    """What the owners of chains hold: each batch's recipe hash, each recipe version's hash."""
+    """What the owners of chains hold: each batch's recipe hash."""
     found: dict[tuple[str, str], str] = {}
     for batch_id, recipe_hash in session.exec(select(BatchRow.batch_id, BatchRow.recipe_hash)):
         found[(ChainKind.BATCH, batch_id)] = recipe_hash
-    versions = select(RecipeRow.code, RecipeRow.version, RecipeRow.content_hash)
-    for code, version, content_hash in session.exec(versions):
-        found[(ChainKind.RECIPE_VERSION, f"{code}/{version}")] = content_hash
     return found
+
+
+def _check_recipes(session: Session) -> tuple[int, int]:
+    """The recipes table against its audited saves and its versions' signatures, and each batch
+    against the version effective at its start (``ebr.verification.recipes``)."""
+    order = (col(RecipeRow.code), col(RecipeRow.version), col(RecipeRow.revision))
+    rows = [
+        StoredRevision(r.code, r.version, r.revision, r.content_hash, r.body)
+        for r in session.exec(select(RecipeRow).order_by(*order))
+    ]
+    saves = select(AuditRow).where(AuditRow.action == "recipe_draft_saved")
+    revisions = check_recipe_rows(rows, (_saved(entry) for entry in session.exec(saves)))
+    versions = {
+        code: recipe_versions(session=session, code=code) for code in {r.code for r in rows}
+    }
+    check_signed_contents([v for found in versions.values() for v in found], rows)
+    batches = (
+        BatchStart(b.batch_id, b.recipe_code, b.recipe_version, b.recipe_hash, b.created_at)
+        for b in session.exec(select(BatchRow).order_by(col(BatchRow.batch_id)))
+    )
+    return revisions, check_batch_recipes(batches, versions)
+
+
+def _saved(entry: AuditRow) -> SavedRevision:
+    code, _, version = entry.entity_id.rpartition("/")
+    value = entry.new_value if isinstance(entry.new_value, dict) else {}
+    return SavedRevision(
+        idx=entry.idx,
+        code=code,
+        version=int(version) if version.isdigit() else 0,
+        revision=int(value.get("revision", 0)),
+        content_hash=str(value.get("content_hash", "")),
+    )
 
 
 def _key(row: UserKeyRow) -> KeyEvidence:

@@ -47,7 +47,10 @@ def build_report_site(data_dir: Path) -> ReportSite:
     engine = make_engine(url)
     site = build_site(engine, trust)
     with session_scope(engine) as session:
-        insert_batch(session=session, header=header_for(small_recipe(), BATCH), steps_total=5)
+        header = header_for(small_recipe(), BATCH).model_copy(
+            update={"created_at": datetime.now(UTC)}  # its recipe is effective by now
+        )
+        insert_batch(session=session, header=header, steps_total=5)
     built = ReportSite(data_dir=data_dir, url=url, engine=engine, site=site)
     _sign_exceptions(built.chains)
     return built

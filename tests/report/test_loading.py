@@ -28,6 +28,16 @@ def test_cover_facts(report: Report) -> None:
     assert history.actual_quantity is None and history.decision is None
 
 
+def test_cover_names_the_master_recipes_author_reviewer_and_approver(report: Report) -> None:
+    signatures = report.history.recipe_signatures
+    assert [(s.meaning, s.user_id) for s in signatures] == [
+        (Meaning.AUTHORED, "sam"),
+        (Meaning.REVIEWED, "rita"),
+        (Meaning.APPROVED, "quinn"),
+    ]
+    assert report.history.recipe_effective_from == signatures[-1].at
+
+
 def test_steps_in_recipe_order_with_their_records(report: Report) -> None:
     steps = report.history.steps()
     assert [s.step_id for s in steps] == ["read-sop", "weigh-api", "clean-check", "mixer", "note"]

@@ -39,6 +39,9 @@ def test_the_text_shows_values_names_meanings_and_corrections(report: Report) ->
         "Summary of exceptions",
         "Appendix: audit trail",
         "station line-2",
+        "Authored by Sam Lindqvist (sam)",
+        "Reviewed by Rita",
+        "Approved by Quinn",
     ):
         assert expected in text, expected
     squashed = re.sub(r"\s+", "", text)

@@ -12,13 +12,17 @@ chain; a decision is also moved to another deviation or hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, update
+from sqlalchemy import Connection, delete, insert, update
 
+from ebr.domain.recipe import Recipe
 from ebr.domain.signed_records import RecordPayload, Signer
 from ebr.domain.subjects import Chain, ChainKind, Subject, SubjectKind, batch_chain
+from ebr.store.batches import BatchRow
 from ebr.store.recipes import RecipeRow
+from tests.factories import small_recipe
 from tests.verification.attacks import (
     RECORDS,
     Attack,
@@ -310,11 +314,83 @@ def _first_lot_record_removed(connection: Connection, site: Site) -> None:
     connection.execute(delete(RECORDS).where(RECORDS.c.record_id == "lot:LOT-7/1"))
 
 
+RECIPES = RecipeRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+BATCHES = BatchRow.__table__  # type: ignore[attr-defined]
+REVISION = "TEST-MIX v1 revision 1"
+
+
 def _recipe_hash_edited(connection: Connection, site: Site) -> None:
-    table = RecipeRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
     connection.execute(
-        update(table).where(table.c.code == "TEST-MIX").values(content_hash="0" * 64)
+        update(RECIPES).where(RECIPES.c.code == "TEST-MIX").values(content_hash="0" * 64)
     )
+
+
+def _rewritten_recipe() -> Recipe:
+    """The approved recipe with one limit widened, as an insider would write it."""
+    recipe = small_recipe()
+    data = recipe.model_dump(mode="json")
+    data["procedure"][0]["operations"][0]["steps"][1]["instructions"] = "Weigh, any amount."
+    return Recipe.model_validate(data)
+
+
+def _recipe_rewritten(connection: Connection, site: Site) -> None:
+    """Body and hash rewritten together: a valid recipe, hashed right, that nobody saved."""
+    forged = _rewritten_recipe()
+    body = forged.canonical_json().decode("utf-8")
+    connection.execute(
+        update(RECIPES)
+        .where(RECIPES.c.code == "TEST-MIX")
+        .values(body=body, content_hash=forged.content_hash())
+    )
+
+
+def _revision_inserted(connection: Connection, site: Site) -> None:
+    forged = _rewritten_recipe()
+    connection.execute(
+        insert(RECIPES).values(
+            code="TEST-MIX",
+            version=1,
+            revision=2,
+            name=forged.name,
+            product_code=forged.product.code,
+            product_name=forged.product.name,
+            content_hash=forged.content_hash(),
+            source="forged",
+            body=forged.canonical_json().decode("utf-8"),
+            step_count=5,
+            loaded_by="sam",
+            loaded_at=datetime(2026, 11, 25, 11, tzinfo=UTC),
+        )
+    )
+
+
+def _recipe_deleted(connection: Connection, site: Site) -> None:
+    connection.execute(delete(RECIPES).where(RECIPES.c.code == "TEST-MIX"))
+
+
+def _started_before_approval(connection: Connection, site: Site) -> None:
+    earlier = datetime(2026, 11, 25, tzinfo=UTC)  # before the recipe was approved
+    connection.execute(
+        update(BATCHES).where(BATCHES.c.batch_id == "B-B").values(created_at=earlier)
+    )
+
+
+def _recipe_attacks() -> list[Attack]:
+    """The recipes table: each tampering named against what was audited or signed."""
+    return [
+        Attack("recipe: its content hash edited", _recipe_hash_edited, "recipes", REVISION,
+               "its body hashes to"),
+        Attack("recipe: its body and hash rewritten together", _recipe_rewritten, "recipes",
+               REVISION, "recorded saving"),
+        Attack("recipe: its only revision deleted", _recipe_deleted, "recipes", REVISION,
+               "the row is missing"),
+        Attack("recipe: a revision inserted", _revision_inserted, "recipes",
+               "TEST-MIX v1 revision 2", "no audit entry records saving it",
+               refused_by_triggers=False),
+        Attack("batch: started before its recipe was approved", _started_before_approval,
+               "batches", "B-B", "no version of TEST-MIX was effective then",
+               refused_by_triggers=False),
+    ]  # fmt: skip
 
 
 def _all() -> list[Attack]:
@@ -341,17 +417,7 @@ def _all() -> list[Attack]:
     ]
     found += _decided_for_another(TARGETS[1], "B-A-DEV-3")
     found += _decided_for_another(TARGETS[2], "B-A-H3")
-    found.append(
-        Attack(
-            "recipe-version: the recipe's content hash edited",
-            _recipe_hash_edited,
-            "recipes",
-            "TEST-MIX/1",
-            "the content hash is not",
-            refused_by_triggers=False,
-        )
-    )
-    return found
+    return found + _recipe_attacks()
 
 
 CHAIN_ATTACKS = _all()

@@ -7,8 +7,10 @@ signing activity stores them (``tests.chains``), and the log is checkpointed wit
 - batch B-A: six step records, then QA's signed dispositions of deviations B-A-DEV-1 and
   B-A-DEV-2, QA's lifts of holds B-A-H1 and B-A-H2, and the batch's release (11 records);
 - batch B-B: six step records;
-- lot LOT-7 (identity verified, then approved for use), the account of omar (approved by the
-  administrator) and recipe version TEST-MIX/1 (approved by QA, binding its content hash).
+- recipe version TEST-MIX/1, saved (audited) and signed before the batches start: authored by
+  sam, reviewed by rita, approved by quinn, each binding its content hash;
+- lot LOT-7 (identity verified, then approved for use) and the account of omar (approved by the
+  administrator).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from activities.audit_log import AuditLogActivities
+from ebr.audit import audit_recipe_loaded
 from ebr.domain.meanings import Meaning
+from ebr.domain.recipe import Recipe
 from ebr.domain.subjects import (
     Chain,
     ChainKind,
@@ -99,30 +103,46 @@ def build_site(engine: Engine, trust: SiteTrust) -> Site:
     version chains, and two checkpoints (after B-A, and at the end)."""
     seed_demo(engine, trust)
     recipe = small_recipe()
+    chains = Chains(engine, trust)
+    chains.open_demo(SIGNERS)
+    site = Site(trust=trust, users=chains.users, recipe_hash=recipe.content_hash())
+    approve_recipe(chains, recipe)
     with session_scope(engine) as session:
-        save_recipe(
+        for batch_id in ("B-A", "B-B"):
+            header = header_for(recipe, batch_id).model_copy(
+                update={"created_at": datetime.now(UTC)}  # after the approval
+            )
+            insert_batch(session=session, header=header, steps_total=5)
+    checkpoints = AuditLogActivities(engine, trust)
+    sign_batch(chains, "B-A")
+    decide_batch(chains, "B-A")
+    first = checkpoints.write_checkpoint().tree_size
+    sign_batch(chains, "B-B")
+    sign_other_chains(chains)
+    site.sizes = (first, checkpoints.write_checkpoint().tree_size)
+    with session_scope(engine) as session:
+        rows = session.exec(select(AuditRow).where(AuditRow.entity == "signed_record")).all()
+        site.entry_of = {row.entity_id: row.idx for row in rows}
+    return site
+
+
+def approve_recipe(chains: Chains, recipe: Recipe) -> None:
+    """Save the recipe's draft as its author would (audited), then sign its life up to
+    approval, all before the batches start."""
+    with session_scope(chains.engine) as session:
+        row, _ = save_recipe(
             session=session,
             recipe=recipe,
             source=recipe_yaml(recipe),
             loaded_by="sam",
             at=datetime.now(UTC),
         )
-        for batch_id in ("B-A", "B-B"):
-            insert_batch(session=session, header=header_for(recipe, batch_id), steps_total=5)
-    chains = Chains(engine, trust)
-    chains.open_demo(SIGNERS)
-    site = Site(trust=trust, users=chains.users, recipe_hash=recipe.content_hash())
-    checkpoints = AuditLogActivities(engine, trust)
-    sign_batch(chains, "B-A")
-    decide_batch(chains, "B-A")
-    first = checkpoints.write_checkpoint().tree_size
-    sign_batch(chains, "B-B")
-    sign_other_chains(chains, site.recipe_hash)
-    site.sizes = (first, checkpoints.write_checkpoint().tree_size)
-    with session_scope(engine) as session:
-        rows = session.exec(select(AuditRow).where(AuditRow.entity == "signed_record")).all()
-        site.entry_of = {row.entity_id: row.idx for row in rows}
-    return site
+        audit_recipe_loaded(session, row=row, actor="sam", station="office")
+    version = Subject(kind=SubjectKind.RECIPE_VERSION, id=RECIPE)
+    for user_id, meaning in [("sam", Meaning.AUTHORED), ("rita", Meaning.REVIEWED),
+                             ("quinn", Meaning.APPROVED)]:  # fmt: skip
+        chains.append(RECIPE_VERSION, version, meaning, by=user_id,
+                      recipe_hash=recipe.content_hash(), reason="validated")  # fmt: skip
 
 
 def sign_batch(chains: Chains, batch_id: str) -> None:
@@ -163,8 +183,8 @@ def decide_batch(chains: Chains, batch_id: str) -> None:
         chains.append(chain, subject, meaning, by=user_id, reason=reason, detail=detail)
 
 
-def sign_other_chains(chains: Chains, recipe_hash: str) -> None:
-    """Records outside any batch: a lot's two, an account's one, a recipe version's one."""
+def sign_other_chains(chains: Chains) -> None:
+    """Records outside any batch: a lot's two, an account's one."""
     lot = Subject(kind=SubjectKind.LOT, id=LOT.id)
     chains.append(LOT, lot, Meaning.VERIFIED, by="olga", comment="identity by NIR")
     chains.append(LOT, lot, Meaning.APPROVED, by="quinn", reason="certificate of analysis "
@@ -172,9 +192,6 @@ def sign_other_chains(chains: Chains, recipe_hash: str) -> None:
     account = Subject(kind=SubjectKind.ACCOUNT, id=ACCOUNT.id)
     chains.append(ACCOUNT, account, Meaning.APPROVED, by="adam", reason="trained operator",
                        detail={"roles": ["operator"]}, station="office")  # fmt: skip
-    version = Subject(kind=SubjectKind.RECIPE_VERSION, id=RECIPE)
-    chains.append(RECIPE_VERSION, version, Meaning.APPROVED, by="quinn",
-                       recipe_hash=recipe_hash, reason="validated")  # fmt: skip
 
 
 def _check() -> RecordedValue:

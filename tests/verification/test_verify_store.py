@@ -23,15 +23,17 @@ def test_a_clean_store_verifies_and_says_what_it_covered(store: Store) -> None:
     out = flat(result)
     assert "the record store is consistent" in out
     for label, count in [
-        ("users", "7"),
-        ("keys (certificates)", "7"),
-        ("signed records", "21"),
+        ("users", "8"),
+        ("keys (certificates)", "8"),
+        ("signed records", "23"),
         ("batch chains", "2 (17 records)"),
-        ("recipe-version chains", "1 (1 records)"),
+        ("recipe-version chains", "1 (3 records)"),
         ("lot chains", "1 (2 records)"),
         ("equipment chains", "0 (0 records)"),
         ("account chains", "1 (1 records)"),
         ("audit entries", str(store.site.latest)),
+        ("recipe revisions (body, audited save, signatures)", "1"),
+        ("batches on a version effective at their start", "2"),
         ("checkpoints", "2"),
     ]:
         assert f"{label} │ {count} " in out, label
