@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ebr import dry_run_command, runtime
+from ebr import dry_run_command, recipe_commands, runtime
 from ebr.accounts import create_user
-from ebr.audit import audit_recipe_loaded
-from ebr.domain.recipe_loading import parse_recipe
 from ebr.domain.refusals import Refusal
 from ebr.domain.roles import Role
 from ebr.report import commands as report_commands
 from ebr.settings import Settings
 from ebr.store.db import session_scope
 from ebr.store.errors import StoreError
-from ebr.store.recipes import save_recipe
 from ebr.store.users import list_users, roles_of
 from ebr.verification import commands as verification_commands
 from ebr.verification.ca_commands import ca_app
@@ -43,6 +39,9 @@ app.command("export")(verification_commands.export)
 app.command("checkpoint")(verification_commands.checkpoint)
 app.command("verify-pdf")(report_commands.verify_pdf)
 recipe_app.command("simulate")(dry_run_command.simulate)
+recipe_app.command("load")(recipe_commands.load)
+recipe_app.command("list")(recipe_commands.listing)
+recipe_app.command("diff")(recipe_commands.diff)
 
 console = Console()
 errors = Console(stderr=True)
@@ -153,36 +152,6 @@ def user_list() -> None:
             roles = ", ".join(r.value for r in roles_of(user))
             table.add_row(user.user_id, user.full_name, roles, "yes" if user.active else "no")
     console.print(table)
-
-
-@recipe_app.command("load")
-def recipe_load(path: Path) -> None:
-    """Validate a recipe file and load it into the store as an immutable version."""
-    try:
-        source = path.read_text(encoding="utf-8")
-        recipe = parse_recipe(source)
-    except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror}") from None
-    except Refusal as exc:
-        for problem in exc.details or []:
-            errors.print(
-                f"  {problem['where']} · {problem.get('field') or '-'}: {problem['message']}"
-            )
-        raise _fail(exc.message) from None
-    engine = runtime.prepare_store(Settings())
-    try:
-        with session_scope(engine) as session:
-            row, created = save_recipe(
-                session=session, recipe=recipe, source=source, loaded_by="cli", at=datetime.now(UTC)
-            )
-            if created:
-                audit_recipe_loaded(session, row=row, actor="cli", station="cli")
-    except StoreError as exc:
-        raise _fail(exc.message) from None
-    state = "loaded" if created else "already loaded"
-    console.print(
-        f"{state}: {row.code} v{row.version} ({row.step_count} steps) sha256 {row.content_hash}"
-    )
 
 
 def _redacted(url: str) -> str:

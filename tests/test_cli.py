@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -19,10 +20,14 @@ from tests.factories import small_recipe
 DEMO_SHORT = REPO / "examples" / "recipes" / "demo-short.yaml"
 
 
-def ebr_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``ebr`` with its state in ``data_dir`` and no other EBR_ settings from this process."""
+def ebr_cli(
+    *args: str, data_dir: Path, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``ebr`` with its state in ``data_dir`` and no other EBR_ settings from this process
+    (but ``env_extra``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EBR_")}
     env["EBR_DATA_DIR"] = str(data_dir)
+    env.update(env_extra or {})
     env["COLUMNS"] = "200"  # rich wraps long lines at the terminal width
     return subprocess.run(
         [str(BIN / "ebr"), *args],
@@ -47,50 +52,6 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
     for command in ("up", "worker", "api", "demo", "db", "user", "recipe"):
         assert command in result.stdout
     assert not (tmp_path / "ebr.db").exists(), "asking for help touches no store"
-
-
-def test_loading_a_broken_recipe_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
-    data = small_recipe("CLI-BROKEN").model_dump(mode="json")
-    steps = data["procedure"][0]["operations"][0]["steps"]
-    steps[1]["inputs"][0]["min"] = "heavy"
-    steps[3]["role"] = "chef"
-    broken = tmp_path / "broken.yaml"
-    broken.write_text(yaml.safe_dump(data))
-
-    result = ebr_cli("recipe", "load", str(broken), data_dir=tmp_path / "data")
-    assert_clean_failure(result)
-    assert (
-        "step 'weigh-api' › input 'weight' · min: Input should be a valid decimal" in result.stderr
-    )
-    assert "step 'mixer' · role:" in result.stderr
-    assert "the recipe is invalid" in result.stderr
-
-
-def test_loading_a_missing_file_exits_1(tmp_path: Path) -> None:
-    result = ebr_cli("recipe", "load", str(tmp_path / "nope.yaml"), data_dir=tmp_path)
-    assert_clean_failure(result)
-    assert "cannot read" in result.stderr
-
-
-def test_loading_a_recipe_then_loading_it_again(tmp_path: Path) -> None:
-    first = ebr_cli("recipe", "load", str(DEMO_SHORT), data_dir=tmp_path)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("loaded: DEMO-SHORT v1 (6 steps) sha256 ")
-    assert (tmp_path / "ebr.db").exists(), "the store lives in EBR_DATA_DIR"
-
-    again = ebr_cli("recipe", "load", str(DEMO_SHORT), data_dir=tmp_path)
-    assert again.returncode == 0, again.stderr
-    assert again.stdout.startswith("already loaded: DEMO-SHORT v1 (6 steps)")
-    assert again.stdout.split()[-1] == first.stdout.split()[-1], "the same content hash"
-
-
-def test_loading_other_content_under_a_used_version_exits_1(tmp_path: Path) -> None:
-    assert ebr_cli("recipe", "load", str(DEMO_SHORT), data_dir=tmp_path).returncode == 0
-    changed = tmp_path / "changed.yaml"
-    changed.write_text(DEMO_SHORT.read_text().replace("six steps", "6 steps"))
-    result = ebr_cli("recipe", "load", str(changed), data_dir=tmp_path)
-    assert_clean_failure(result)
-    assert "DEMO-SHORT" in result.stderr
 
 
 def test_adding_a_user_and_then_the_same_id_again(tmp_path: Path) -> None:
@@ -237,3 +198,114 @@ async def test_demo_against_no_api_exits_1(demo_dir: Path) -> None:
     )
     assert_clean_failure(result)
     assert "cannot reach the API at http://127.0.0.1:9" in result.stderr
+
+
+def as_author(api: Ebr, *args: str, user: str = "ada") -> subprocess.CompletedProcess[str]:
+    """``ebr recipe ...`` against the running ebr, as ``user`` (their demo password)."""
+    env = {"EBR_DATABASE_URL": api.store_url, "EBR_PASSWORD": f"ebr-demo-{user}"}
+    return ebr_cli("recipe", *args, "--url", api.base_url, "--user", user,
+                   data_dir=api.data_dir, env_extra=env)  # fmt: skip
+
+
+def reading(api: Ebr, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"EBR_DATABASE_URL": api.store_url}
+    return ebr_cli("recipe", *args, data_dir=api.data_dir, env_extra=env)
+
+
+def recipe_file(tmp_path: Path, data: dict[str, object], name: str = "recipe.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+async def test_an_author_saves_a_draft_then_the_same_again(api: Ebr, tmp_path: Path) -> None:
+    source = recipe_file(tmp_path, small_recipe("CLI-MIX").model_dump(mode="json"))
+    first = await asyncio.to_thread(as_author, api, "load", source)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert first.stdout.startswith("saved: CLI-MIX v1 as a draft by ada, sha256 ")
+    again = await asyncio.to_thread(as_author, api, "load", source)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("already saved: CLI-MIX v1")
+    assert again.stdout.split()[-1] == first.stdout.split()[-1], "the same content hash"
+    version = (await api.get("aude", "/api/recipes/CLI-MIX/1")).json()
+    assert (version["state"], version["author"]) == ("draft", "ada")
+
+    listed = await asyncio.to_thread(reading, api, "list")
+    assert listed.returncode == 0, listed.stderr
+    line = next(x for x in listed.stdout.splitlines() if "CLI-MIX" in x)
+    assert "Draft" in line and "ada" in line, listed.stdout
+    assert "Effective" in listed.stdout, "the approved examples are effective"
+
+
+async def test_a_broken_recipe_prints_every_problem_and_saves_nothing(
+    api: Ebr, tmp_path: Path
+) -> None:
+    data = small_recipe("CLI-BROKEN").model_dump(mode="json")
+    steps = data["procedure"][0]["operations"][0]["steps"]
+    steps[1]["inputs"][0]["min"] = "heavy"
+    steps[3]["role"] = "chef"
+    result = await asyncio.to_thread(as_author, api, "load", recipe_file(tmp_path, data))
+    assert_clean_failure(result)
+    assert "step 'weigh-api' › input 'weight'" in result.stderr
+    assert "step 'mixer'" in result.stderr
+    assert "the recipe is invalid" in result.stderr
+    assert (await api.get("aude", "/api/recipes/CLI-BROKEN/1")).status_code == 404
+
+
+async def test_only_an_author_with_their_password_saves_a_draft(api: Ebr, tmp_path: Path) -> None:
+    source = recipe_file(tmp_path, small_recipe("CLI-ROLE").model_dump(mode="json"))
+    operator = await asyncio.to_thread(as_author, api, "load", source, user="olga")
+    assert_clean_failure(operator)
+    assert "author" in operator.stderr
+    env = {"EBR_DATABASE_URL": api.store_url, "EBR_PASSWORD": "not-her-password"}
+    wrong = await asyncio.to_thread(
+        ebr_cli, "recipe", "load", source, "--url", api.base_url, "--user", "ada",
+        data_dir=api.data_dir, env_extra=env,
+    )  # fmt: skip
+    assert_clean_failure(wrong)
+    assert (await api.get("aude", "/api/recipes/CLI-ROLE/1")).status_code == 404
+
+
+def test_loading_a_missing_file_exits_1(tmp_path: Path) -> None:
+    result = ebr_cli("recipe", "load", str(tmp_path / "nope.yaml"), "--user", "ada",
+                     data_dir=tmp_path, env_extra={"EBR_PASSWORD": "x"})  # fmt: skip
+    assert_clean_failure(result)
+    assert "cannot read" in result.stderr
+
+
+def test_loading_with_no_server_exits_1(tmp_path: Path) -> None:
+    result = ebr_cli("recipe", "load", str(DEMO_SHORT), "--user", "ada", "--url",
+                     "http://127.0.0.1:9", data_dir=tmp_path,
+                     env_extra={"EBR_PASSWORD": "x"})  # fmt: skip
+    assert_clean_failure(result)
+    assert "is `ebr up` running?" in result.stderr
+
+
+async def test_diff_between_two_versions(api: Ebr, tmp_path: Path) -> None:
+    first = small_recipe("CLI-DIFF", 1).model_dump(mode="json")
+    second = small_recipe("CLI-DIFF", 2).model_dump(mode="json")
+    steps = second["procedure"][0]["operations"][0]["steps"]
+    steps[1]["inputs"][0]["max"] = "25.2"
+    steps[1]["instructions"] = "Weigh 25 kg into the bin."
+    del steps[4]
+    for data, name in ((first, "v1.yaml"), (second, "v2.yaml")):
+        saved = await asyncio.to_thread(as_author, api, "load", recipe_file(tmp_path, data, name))
+        assert saved.returncode == 0, saved.stderr
+
+    shown = await asyncio.to_thread(reading, api, "diff", "CLI-DIFF", "1", "2")
+    assert shown.returncode == 0, shown.stderr
+    out = " ".join(shown.stdout.split())
+    assert "CLI-DIFF: v1 → v2" in out
+    assert "weigh-api │ Changed" in out and "instructions" in out
+    assert "Weigh 25 kg into the bin." in out
+    assert "note │ Removed" in out
+
+    as_json = await asyncio.to_thread(reading, api, "diff", "CLI-DIFF", "1", "2", "--json")
+    changes = {s["step_id"]: s["change"] for s in json.loads(as_json.stdout)["steps"]}
+    assert (changes["weigh-api"], changes["note"], changes["read-sop"]) == (
+        "changed", "removed", "unchanged",
+    )  # fmt: skip
+
+    missing = await asyncio.to_thread(reading, api, "diff", "CLI-DIFF", "1", "9")
+    assert_clean_failure(missing)
+    assert "there is no recipe CLI-DIFF v9" in missing.stderr

@@ -13,6 +13,7 @@ from ebr.domain.batch import BatchStatus
 from ebr.domain.dry_run import DryRun
 from ebr.domain.dry_run_findings import FindingKind
 from ebr.domain.recipe_loading import parse_recipe
+from ebr.domain.refusals import RecipeInvalid
 from ebr.dry_run import dry_run, dry_run_on
 from ebr.time_skipping import start_time_skipping
 from tests.domain.builders import EXAMPLES
@@ -91,18 +92,12 @@ async def test_a_step_its_minimum_durations_make_late_is_a_problem_at_that_step(
     assert hold_time.completed_minute is not None and hold_time.completed_minute >= 70
 
 
-async def test_a_step_no_value_can_be_recorded_for_stops_the_run_and_says_why(
-    env: WorkflowEnvironment,
-) -> None:
+def test_a_limit_no_value_could_be_recorded_for_is_refused_before_any_run() -> None:
+    """A limit of 10^16 would leave the dry run a value nobody can record; the recipe limits
+    (``recipe_limits``) refuse such a recipe before it is stored or run."""
     source = TIMED.replace('min: "150"', 'min: "1E+16"')
-    result = await dry_run_on(env, parse_recipe(source))
-    assert not result.completed
-    [finding] = result.findings  # the variants stop there too; said once
-    assert (finding.step_id, finding.kind) == ("granulate", FindingKind.REFUSED)
-    assert "too large" in finding.message
-    assert [s.done_minute is None for s in result.steps] == [False, True, True, True]
-    dry = next(o for o in result.variants if o.variant.step_id == "dry")
-    assert dry.refused is not None and dry.refused.step_id == "granulate"
+    with pytest.raises(RecipeInvalid, match="must be less than 10\\^16 in magnitude"):
+        parse_recipe(source)
 
 
 async def test_a_dry_run_starts_its_own_server_and_takes_seconds() -> None:
