@@ -13,6 +13,7 @@ import yaml
 
 from tests.api.harness import Ebr, sign
 from tests.api.steps import assert_error, complete, start_batch, unique_code, upload
+from tests.dry_run_recipes import unreachable
 from tests.factories import recipe_yaml, small_recipe
 
 pytestmark = pytest.mark.e2e
@@ -211,3 +212,20 @@ async def test_a_signature_on_content_that_changed_meanwhile_is_refused(ebr: Ebr
     nothing = await ebr.post("ada", f"/api/recipes/{code}/1/promote", json={})
     assert_error(nothing, 404, "unknown_action")
     assert await state(ebr, code) == "draft"
+
+
+async def test_a_draft_whose_dry_run_finds_a_problem_is_not_submitted(ebr: Ebr) -> None:
+    """``dry`` must follow ``granulate`` within 60 minutes though 70 must pass first: the dry
+    run finds the deadline unreachable, and the author's submission is refused in words."""
+    code = unique_code()
+    source = recipe_yaml(unreachable().model_copy(update={"code": code}))
+    assert (await upload(ebr, source)).status_code == 201
+    simulated = await ebr.post("ada", f"/api/recipes/{code}/1/simulate")
+    assert simulated.status_code == 200, simulated.text
+    kinds = {(f["step_id"], f["kind"]) for f in simulated.json()["findings"]}
+    assert ("dry", "unreachable") in kinds
+    refused = assert_error(await act(ebr, "ada", code, 1, "submit"), 409, "recipe_state")
+    assert "the dry run of recipe" in refused["message"] and "problem" in refused["message"]
+    assert await state(ebr, code) == "draft"
+    detail = (await ebr.get("aude", f"/api/recipes/{code}/1")).json()
+    assert detail["signatures"] == [], "nothing was signed"
