@@ -15,6 +15,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from activities.audit_log import AuditLogActivities
 from api.app import create_app
 from api.context import ApiContext
 from api.tokens import load_secret
@@ -62,6 +63,7 @@ async def run_worker(settings: Settings) -> None:
         trust=trust,
         document_key=document_key(settings, trust),
         tsa_url=settings.tsa_url,
+        witness=settings.witness_dir,
     )
     await ensure_checkpoint_schedule(
         client, task_queue=settings.task_queue, every=timedelta(minutes=settings.checkpoint_minutes)
@@ -72,6 +74,18 @@ async def run_worker(settings: Settings) -> None:
     )
     async with worker:
         await _until_signalled()
+    checkpoint_at_stop(engine, trust, settings)
+
+
+def checkpoint_at_stop(engine: Engine, trust: SiteTrust, settings: Settings) -> None:
+    """Sign (and witness) the audit log as it stands at a clean stop, so that no entry waits
+    unsigned for the next start; a failure is said, and does not hide why the process stops."""
+    try:
+        written = AuditLogActivities(engine, trust, settings.witness_dir).write_checkpoint()
+    except Exception as exc:  # noqa: BLE001 - stopping anyway; say what was not signed
+        console.print(f"[yellow]warning:[/] no checkpoint at stop: {exc}")
+        return
+    console.print(f"audit log checkpoint at stop: size {written.tree_size}")
 
 
 async def run_api(settings: Settings) -> None:
@@ -110,6 +124,7 @@ async def run_all(settings: Settings, *, demo: bool) -> None:
             trust=trust,
             document_key=document_key(settings, trust),
             tsa_url=settings.tsa_url,
+            witness=settings.witness_dir,
         ):
             console.print(
                 f"[green]ebr is up[/]: API http://{settings.api_host}:{settings.api_port}"
@@ -121,6 +136,7 @@ async def run_all(settings: Settings, *, demo: bool) -> None:
                 await _approve_demo_recipes(api, serving, settings)
             await serving
     finally:
+        checkpoint_at_stop(engine, trust, settings)
         if server_process is not None:
             devserver.stop(server_process)
         engine.dispose()

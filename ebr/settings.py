@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     password_min_length: int = Field(default=10, ge=8)
     signing_session_minutes: int = Field(default=15, ge=1)
     checkpoint_minutes: int = Field(default=10, ge=1)
+    # Where every signed checkpoint is also kept, out of the database's reach (``ebr.witness``).
+    witness_dir: Path | None = None
     # Reports: a time-stamping authority's RFC 3161 URL makes report signatures PAdES B-T.
     tsa_url: str | None = None
 

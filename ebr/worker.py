@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -46,17 +47,19 @@ def build_worker(
     trust: SiteTrust,
     document_key: DocumentKey | None = None,
     tsa_url: str | None = None,
+    witness: Path | None = None,
 ) -> Worker:
     """A worker for every ebr workflow and activity; the caller runs it and shuts it down.
 
     ``document_key`` signs batch reports (``ebr.report.signing_key``); without one, the worker
     makes its own in memory, certified by the site CA. ``tsa_url`` (``EBR_TSA_URL``) names an
     RFC 3161 time-stamping authority asked for a token on each report signature (PAdES B-T);
-    nothing is contacted until a report is signed.
+    nothing is contacted until a report is signed. ``witness`` (``EBR_WITNESS_DIR``) receives
+    every signed checkpoint of the audit log (``ebr.witness``).
     """
     store = BatchStoreActivities(engine)
     signed = SignedRecordActivities(engine, trust.ca.certificate)
-    audit_log = AuditLogActivities(engine, trust)
+    audit_log = AuditLogActivities(engine, trust, witness)
     reports = ReportActivities(engine, trust, document_key, _timestamper(tsa_url))
     events = BatchEventActivities(engine)
     recipes = RecipeActivities(engine)

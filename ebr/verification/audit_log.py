@@ -112,13 +112,16 @@ def check_record_entries(hashes: Mapping[str, str], entries: Mapping[str, tuple[
             )
 
 
-def check_since(saved: Checkpoint, tree: MerkleTree, key: Ed25519PublicKey) -> None:
-    """Check a checkpoint an auditor kept: its signature, then that the log only grew since.
+def check_since(
+    saved: Checkpoint, tree: MerkleTree, key: Ed25519PublicKey, *, kept: str = "saved"
+) -> None:
+    """Check a checkpoint kept outside the store (``kept``: by an auditor, ``saved``; by the
+    witness, ``witnessed``): its signature, then that the log only grew since.
 
     Raises:
-        Inconsistency: table ``audit_log``, entry ``size <n> (saved checkpoint)``.
+        Inconsistency: table ``audit_log``, entry ``size <n> (<kept> checkpoint)``.
     """
-    entry = f"size {saved.tree_size} (saved checkpoint)"
+    entry = f"size {saved.tree_size} ({kept} checkpoint)"
     try:
         verify_checkpoint(key, saved)
     except BadSignature as exc:
@@ -127,7 +130,7 @@ def check_since(saved: Checkpoint, tree: MerkleTree, key: Ed25519PublicKey) -> N
         raise Inconsistency(
             table=TABLE,
             entry=entry,
-            problem=f"the log holds {tree.size} entries, fewer than the saved checkpoint signed",
+            problem=f"the log holds {tree.size} entries, fewer than the {kept} checkpoint signed",
         )
     try:
         proof = tree.consistency_proof(saved.tree_size)
@@ -136,6 +139,6 @@ def check_since(saved: Checkpoint, tree: MerkleTree, key: Ed25519PublicKey) -> N
         raise Inconsistency(
             table=TABLE,
             entry=entry,
-            problem=f"the log is not an extension of the saved checkpoint: an entry under size "
+            problem=f"the log is not an extension of the {kept} checkpoint: an entry under size "
             f"{saved.tree_size} was rewritten, removed or reordered ({exc.message})",
         ) from None

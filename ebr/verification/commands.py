@@ -23,6 +23,8 @@ from ebr.verification.files import (
 from ebr.verification.findings import Inconsistency, SetupProblem
 from ebr.verification.render import print_bundle_summary, print_inconsistency, print_summary
 from ebr.verification.store import open_reader, verify_store
+from ebr.witness import WitnessUnreadable, witnessed_checkpoints
+from signatures.checkpoints import Checkpoint
 
 __all__ = ["checkpoint", "export", "guarded", "verify"]
 
@@ -62,6 +64,10 @@ def verify(
     bundle: Annotated[
         Path | None, typer.Option(help="Verify an exported bundle instead of the store.")
     ] = None,
+    witness: Annotated[
+        Path | None,
+        typer.Option(help="The witness directory of checkpoints (default: EBR_WITNESS_DIR)."),
+    ] = None,
 ) -> None:
     """Verify every signed record and chain, the audit log and its checkpoints offline (exit 1:
     tampered)."""
@@ -77,9 +83,12 @@ def verify(
             checkpoint_cert_path(data_dir, checkpoint_cert), "checkpoint certificate"
         )
         saved = read_checkpoint(since) if since is not None else None
+        witnessed = _witnessed(witness or settings.witness_dir)
         engine = open_reader(settings.resolved_database_url)
         try:
-            summary = verify_store(engine, ca=anchor, checkpoint_certificate=cert, since=saved)
+            summary = verify_store(
+                engine, ca=anchor, checkpoint_certificate=cert, since=saved, witnessed=witnessed
+            )
         finally:
             engine.dispose()
         print_summary(console, summary)
@@ -92,6 +101,20 @@ def verify(
             )
 
     guarded(run)
+
+
+def _witnessed(directory: Path | None) -> list[Checkpoint]:
+    """The witness's checkpoints; a witness named but unreadable or empty is a setup problem
+    (verifying without it would say less than was asked)."""
+    if directory is None:
+        return []
+    try:
+        found = witnessed_checkpoints(directory)
+    except (OSError, WitnessUnreadable) as exc:
+        raise SetupProblem(f"cannot read the witness {directory}: {exc}") from None
+    if not found:
+        raise SetupProblem(f"the witness {directory} holds no checkpoint")
+    return found
 
 
 def _verify_bundle(path: Path, ca: Path | None) -> None:
@@ -135,6 +158,8 @@ def export(
 
 def checkpoint() -> None:
     """Sign a checkpoint of the audit log now (what the worker's schedule does)."""
+    from temporalio.exceptions import ApplicationError
+
     from activities.audit_log import AuditLogActivities
     from ebr import runtime
 
@@ -143,7 +168,12 @@ def checkpoint() -> None:
     def run() -> None:
         engine = runtime.prepare_store(settings)
         try:
-            written = AuditLogActivities(engine, runtime.site_trust(settings)).write_checkpoint()
+            trust = runtime.site_trust(settings)
+            written = AuditLogActivities(engine, trust, settings.witness_dir).write_checkpoint()
+        except ApplicationError as conflict:  # the witness holds another checkpoint
+            raise Inconsistency(table="audit_log", entry="witness", problem=str(conflict)) from None
+        except OSError as exc:
+            raise SetupProblem(f"cannot write the witness {settings.witness_dir}: {exc}") from None
         finally:
             engine.dispose()
         state = "signed" if written.created else "already signed"

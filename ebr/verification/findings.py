@@ -54,6 +54,8 @@ class Summary:
     checkpoints: int = 0
     latest: Checkpoint | None = None
     since_size: int | None = None
+    witnessed: int = 0
+    witnessed_size: int | None = None  # the newest witnessed checkpoint's
     seconds: float = 0.0
 
     @property

@@ -34,6 +34,15 @@ def print_summary(console: Console, summary: Summary) -> None:
         )
     if summary.since_size is not None:
         table.add_row("consistent with saved checkpoint", f"size {summary.since_size}")
+    if summary.witnessed_size is not None:
+        table.add_row(
+            "consistent with witnessed checkpoints",
+            f"{summary.witnessed} (newest size {summary.witnessed_size})",
+        )
+        table.add_row(
+            "entries after the newest witnessed",
+            str(summary.audit_entries - summary.witnessed_size),
+        )
     table.add_row("time", f"{summary.seconds:.2f} s")
     table.add_row("records / second", f"{summary.records_per_second:,.0f}")
     console.print(table)

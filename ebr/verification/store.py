@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -77,6 +78,7 @@ def verify_store(
     ca: x509.Certificate,
     checkpoint_certificate: x509.Certificate,
     since: Checkpoint | None = None,
+    witnessed: Sequence[Checkpoint] = (),
 ) -> Summary:
     """Check everything the store holds, in order, stopping at the first inconsistency.
 
@@ -84,8 +86,9 @@ def verify_store(
     signatures, each chain's order and links, and the recipe hashes their owner rows hold
     (``check_signed_records``); the audit
     log's rows and tree (``check_audit_rows``); the checkpoints (``check_checkpoints``); the
-    checkpoint ``since`` an auditor kept (``check_since``); last, that signed records and their
-    audit entries name each other (``check_record_entries``).
+    checkpoint ``since`` an auditor kept and every ``witnessed`` one (``check_since``: the log
+    extends each, and is no shorter than the newest); last, that signed records and their audit
+    entries name each other (``check_record_entries``).
 
     Raises:
         Inconsistency: the first thing found wrong.
@@ -100,6 +103,13 @@ def verify_store(
             )
             check_since(since, audit.tree, key)
             summary.since_size = since.tree_size
+        for kept in witnessed:
+            key = check_site_certificate(
+                checkpoint_certificate, ca, at=kept.timestamp, entry="witnessed checkpoint"
+            )
+            check_since(kept, audit.tree, key, kept="witnessed")
+            summary.witnessed += 1
+            summary.witnessed_size = max(summary.witnessed_size or 0, kept.tree_size)
         check_record_entries(stats.hashes, audit.records)
     summary.seconds = time.perf_counter() - started
     return summary

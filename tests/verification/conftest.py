@@ -70,9 +70,9 @@ class Store:
                 drop_guards(connection)
             edit(connection, self.site)
 
-    def ebr(self, *args: str) -> Result:
-        env = {"EBR_DATA_DIR": str(self.data_dir), "EBR_DATABASE_URL": self.url, "COLUMNS": "200"}
-        return CliRunner().invoke(APP, list(args), env=env)
+    def ebr(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        base = {"EBR_DATA_DIR": str(self.data_dir), "EBR_DATABASE_URL": self.url, "COLUMNS": "200"}
+        return CliRunner().invoke(APP, list(args), env={**base, **(env or {})})
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
