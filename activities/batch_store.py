@@ -12,7 +12,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from ebr.audit import audit
-from ebr.store.batches import insert_batch, set_batch_status
+from ebr.store.batches import get_batch, insert_batch, set_batch_status
 from ebr.store.db import session_scope
 from ebr.store.errors import Conflict
 from workflows.messages import CreateBatchInput, PersistHoldInput
@@ -70,6 +70,22 @@ class BatchStoreActivities:
                 new_value=hold.model_dump(mode="json"),
                 reason=hold.reason if placed else hold.lift_reason,
             )
+            before = get_batch(session=session, batch_id=hold.batch_id)
+            status_before = before.status if before is not None else None
             set_batch_status(
                 session=session, batch_id=hold.batch_id, status=request.status, at=request.at
             )
+            if status_before is not None and status_before != request.status.value:
+                audit(  # every change of the batch row is audited; ebr verify holds it to this
+                    session,
+                    event_key=f"{hold.batch_id}/status/{request.action}/{hold.hold_id}",
+                    at=request.at,
+                    actor=request.actor.user_id,
+                    station=request.actor.station,
+                    action="status_changed",
+                    entity="batch",
+                    entity_id=hold.batch_id,
+                    batch_id=hold.batch_id,
+                    old_value=status_before,
+                    new_value=request.status.value,
+                )

@@ -66,7 +66,7 @@ class SignedRecordActivities:
             digest, original = self._insert(session, payload, request.signature, request.key_id)
             before = get_batch(session=session, batch_id=batch_id)
             status_before = before.status if before is not None else None
-            update_batch_progress(
+            row = update_batch_progress(
                 session=session,
                 batch_id=batch_id,
                 status=request.status,
@@ -75,7 +75,9 @@ class SignedRecordActivities:
                 at=payload.signed_at,
                 seq=payload.seq,
             )
-            self._audit(session, payload, digest, original.values if original else None)
+            projection = {"status": row.status, "steps_done": row.steps_done}
+            old_values = original.values if original else None
+            self._audit(session, payload, digest, old_values, projection=projection)
             if status_before is not None and status_before != request.status.value:
                 audit(
                     session,
@@ -143,8 +145,18 @@ class SignedRecordActivities:
         return digest, original
 
     @staticmethod
-    def _audit(session: Session, payload: RecordPayload, digest: str, old_values: object) -> None:
+    def _audit(
+        session: Session,
+        payload: RecordPayload,
+        digest: str,
+        old_values: object,
+        *,
+        projection: dict[str, object] | None = None,
+    ) -> None:
+        """The record's audit entry; a batch's record also says the batch row as the record
+        leaves it (``projection``: status, steps done), which ``ebr verify`` holds the row to."""
         record_id = payload.record_id()
+        batch = {"batch": projection} if projection is not None else {}
         corrected = payload.meaning is Meaning.CORRECTED
         audit(
             session,
@@ -163,6 +175,7 @@ class SignedRecordActivities:
                 "values": [v.model_dump(mode="json") for v in payload.values],
                 "comment": payload.comment,
                 "record_hash": digest,
+                **batch,
             },
             reason=payload.reason,
         )

@@ -34,6 +34,12 @@ from ebr.verification.checkpoints import check_checkpoints
 from ebr.verification.evidence import KeyEvidence, RecordEvidence
 from ebr.verification.findings import SetupProblem, Summary
 from ebr.verification.gc_pause import collection_paused
+from ebr.verification.projections import (
+    BatchProjection,
+    audited_states,
+    check_batch_rows,
+    deciders,
+)
 from ebr.verification.recipes import (
     BatchStart,
     SavedRevision,
@@ -139,6 +145,7 @@ def _checked(
             summary.checkpoints = len(checkpoints)
             summary.latest = check_checkpoints(checkpoints, audit.tree, checkpoint_certificate, ca)
             summary.recipe_revisions, summary.batches = _check_recipes(session)
+            _check_projections(session, records)
     except SQLAlchemyError as exc:
         raise SetupProblem(f"cannot read the record store (is it migrated?): {exc}") from None
     return summary, stats, audit
@@ -171,6 +178,19 @@ def _check_recipes(session: Session) -> tuple[int, int]:
         for b in session.exec(select(BatchRow).order_by(col(BatchRow.batch_id)))
     )
     return revisions, check_batch_recipes(batches, versions)
+
+
+def _check_projections(session: Session, records: list[RecordEvidence]) -> None:
+    """Each batch row against its audited writes and its signed decisions."""
+    actions = ("record_signed", "record_corrected", "status_changed")
+    entries = select(AuditRow.idx, AuditRow.action, AuditRow.batch_id, AuditRow.new_value)
+    entries = entries.where(col(AuditRow.action).in_(actions)).order_by(col(AuditRow.idx))
+    states = audited_states(session.exec(entries))
+    rows = (
+        BatchProjection(b.batch_id, b.status, b.steps_done)
+        for b in session.exec(select(BatchRow).order_by(col(BatchRow.batch_id)))
+    )
+    check_batch_rows(rows, states, deciders(records))
 
 
 def _saved(entry: AuditRow) -> SavedRevision:
