@@ -65,7 +65,8 @@ async def edited(
     """The editor's form: ``do=dry_run`` dry-runs the text as entered (nothing is kept) and shows
     the editor again with its report; anything else saves the text as a draft, through the
     recipe's workflow, and says where it is edited next, or shows the editor with the refusal."""
-    source = text(form, "source")
+    # A browser sends a textarea's lines ended by CR LF (HTML's form encoding): kept as typed.
+    source = text(form, "source").replace("\r\n", "\n")
     if text(form, "do") == "dry_run":
         try:
             recipe = await run_in_threadpool(parse_recipe, source)
@@ -73,7 +74,7 @@ async def edited(
             return await _refused(exc, source, draft, "dry_run")
         return EditorPage(source=source, draft=draft, dry_run=await dry_run_shown(recipe))
     try:
-        body = parse_form(RecipeUpload, form)
+        body = parse_form(RecipeUpload, form, data={"source": source})
         saved, created = await save_draft(context, user.actor, body.source)
     except Refusal as exc:
         return await _refused(exc, source, draft, "save")
