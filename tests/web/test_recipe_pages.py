@@ -146,6 +146,26 @@ async def test_a_new_version_goes_from_draft_to_effective_through_the_pages(
     await sam.goto("/")
     await expect(sam.locator(f"#recipe option[value='{code}/2']")).to_have_count(1)
     await expect(sam.locator(f"#recipe option[value='{code}/1']")).to_have_count(0)
+
+    # Any two versions compare on the diff page; QA retires the superseded one, with a reason.
+    await quinn.goto(f"/recipes/{code}/2")
+    async with quinn.expect_navigation(url=re.compile(rf"/recipes/{code}/diff\?from=1&to=2$")):
+        await quinn.locator("#changes .links a", has_text="v1").click()
+    await expect(quinn.locator("h1")).to_have_text(f"{code}: changes from v1 to v2")
+    await expect(quinn.locator("#diff-sample")).to_contain_text("Added")
+    malformed = await quinn.goto(f"/recipes/{code}/diff?from=1&to=two")
+    assert malformed is not None and malformed.status == 422
+    await expect(quinn.locator(".alert")).to_contain_text(said("choose the versions to compare"))
+    await quinn.goto(f"/recipes/{code}/1")
+    await expect(quinn.locator("#sign form")).to_have_count(1)
+    retire = quinn.locator("#retire-form")
+    await retire.get_by_label("Reason").fill("Replaced by v2; kept for batches on record.")
+    await fill_signature(retire, "quinn")
+    assert (await post(quinn, "#retire-form button[type=submit]")).status == 303
+    await expect(quinn.locator("#done")).to_have_text("Retired: signed (retired).")
+    await expect(quinn.locator("#state")).to_have_text("Retired")
+    await expect(quinn.locator("#history .meaning-retired")).to_contain_text("kept for batches")
+    await expect(quinn.locator("#sign form")).to_have_count(0)
     for page in (ada, sam, quinn):
         await page.context.close()
 
@@ -193,6 +213,9 @@ async def test_the_wrong_person_is_offered_no_form_and_refused_in_words(
     forged = await forge_post(ada, f"{path}/approve", signature("ada"))
     assert forged.status == 403
     await expect(ada.locator("#refused")).to_contain_text(said("only QA may approve a recipe"))
+    locked = await ada.goto(f"{path}/edit")  # past its draft: a new version is written instead
+    assert locked is not None and locked.status == 409
+    await expect(ada.locator(".alert")).to_contain_text(said(f"recipe {code} v1 is in review"))
 
     # An administrator sees no form and writes no draft; a forged signature is refused.
     adam = await sign_in(browser, site, "adam")
