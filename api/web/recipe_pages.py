@@ -47,6 +47,7 @@ __all__ = [
     "new_source",
     "offered",
     "version_page",
+    "writes_drafts",
 ]
 
 # The signed forms of a version's page, each with the rule that says whether it may be used now.
@@ -142,6 +143,15 @@ def as_text(value: Any) -> str:
     return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, width=72).strip()
 
 
+def writes_drafts(actor: Actor) -> bool:
+    """Whether ``actor`` may write a new draft (an author, never an administrator)."""
+    try:
+        control.check_edit(None, actor=actor, code="", number=0)
+    except Refusal:
+        return False
+    return True
+
+
 def offered(version: RecipeVersion, actor: Actor, now: datetime) -> tuple[str, ...]:
     """The signed forms ``actor`` may use on ``version`` now, as the workflow's rules say."""
     return tuple(name for name, check in _FORMS.items() if _allowed(check, version, actor, now))
@@ -181,7 +191,7 @@ def version_page(*, engine: Engine, code: str, number: int, actor: Actor) -> Ver
         diff=diff,
         forms=offered(version, actor, now),
         may_edit=may_edit,
-        may_write=_allowed(_write, version, actor, now),
+        may_write=writes_drafts(actor),
     )
 
 
@@ -234,10 +244,6 @@ def _history(session: Session, code: str, number: int) -> list[Signed]:
 
 def _edit(version: RecipeVersion, actor: Actor, now: datetime) -> None:
     control.check_edit(version, actor=actor, code=version.code, number=version.version)
-
-
-def _write(version: RecipeVersion, actor: Actor, now: datetime) -> None:
-    control.check_edit(None, actor=actor, code=version.code, number=version.version)
 
 
 def _submit(version: RecipeVersion, actor: Actor, now: datetime) -> None:

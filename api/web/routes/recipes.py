@@ -22,20 +22,27 @@ from api.deps import ContextDep
 from api.refusals import InvalidRequest
 from api.web.recipe_dry_runs import dry_run_shown
 from api.web.recipe_forms import DONE, Saved, edited, signed
-from api.web.recipe_pages import Draft, EditorPage, as_text, draft_page, new_source, version_page
+from api.web.recipe_pages import (
+    Draft,
+    EditorPage,
+    as_text,
+    draft_page,
+    new_source,
+    version_page,
+    writes_drafts,
+)
 from api.web.recipe_views import recipe_diff, recipe_library
 from api.web.rendering import WebRoute, local_zone, page
 from api.web.session import WebUser, WebUserDep, require_csrf
 from api.web.views import FormState
 from ebr.domain.recipe_versions import RecipeState
 from ebr.domain.refusals import RecipeNotFound, Refusal
-from ebr.domain.roles import Role
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-# A version's dry run is shown at once while it may still change or is being reviewed; for the
-# others, when asked (``?dry_run=1``).
-DRY_RUN_STATES = (RecipeState.DRAFT, RecipeState.IN_REVIEW)
+# A version's dry run is shown at once while it is reviewed, for its reviewer and approver; for the
+# others when asked (``?dry_run=1``): a draft is dry-run from its editor as it is written.
+DRY_RUN_STATES = (RecipeState.IN_REVIEW,)
 From = Annotated[str, Query(alias="from", max_length=80)]
 
 
@@ -43,7 +50,7 @@ From = Annotated[str, Query(alias="from", max_length=80)]
 def library(request: Request, context: ContextDep, user: WebUserDep) -> HTMLResponse:
     """Every version of every recipe, by code, with a "New draft" entry for authors."""
     codes = recipe_library(engine=context.reads)
-    writer = user.has(Role.AUTHOR) and not user.has(Role.ADMIN)
+    writer = writes_drafts(user.actor)
     return page(request, "recipes.html", user=user, title="Recipes", codes=codes, writer=writer)
 
 
