@@ -132,8 +132,9 @@ class EditorPage:
 
 
 def as_text(value: Any) -> str:
-    """A recipe field's value (JSON: text, number, list, mapping) as the author wrote it, in
-    YAML, for the difference between two versions side by side; ``—`` where it is absent."""
+    """A recipe field's value (JSON: text, number, list, mapping) in YAML, the language the
+    author writes it in, for the difference between two versions side by side; ``—`` where it
+    is absent."""
     if value is None:
         return "—"
     if isinstance(value, bool):
