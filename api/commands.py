@@ -15,7 +15,12 @@ from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy import Engine
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -223,7 +228,9 @@ async def answered(call: Awaitable[R]) -> R:
     ``workflow_unavailable``."""
     try:
         return await asyncio.wait_for(call, ANSWER_TIMEOUT_SECONDS)
-    except TimeoutError:
+    # Temporal's client answers the cancellation of a pending update (wait_for's, at the timeout)
+    # with its own error, which Python 3.11's wait_for raises instead of TimeoutError.
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         raise WorkflowUnavailable(
             "the batch did not answer in time: is an ebr "
             "worker running? Nothing was recorded unless the batch shows it."

@@ -28,7 +28,16 @@ from api.web.session import (
 )
 from ebr.domain.refusals import Refusal
 
-__all__ = ["STATIC_DIR", "WebRoute", "environment", "page", "status_words", "utc"]
+__all__ = [
+    "STATIC_DIR",
+    "WebRoute",
+    "environment",
+    "local",
+    "local_zone",
+    "page",
+    "status_words",
+    "utc",
+]
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -51,6 +60,22 @@ def utc(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def local(moment: datetime | None) -> str:
+    """A moment in the site's local time, its zone named: ``2026-06-01 16:03:22 CEST``. Pages that
+    show people when something happened where they work (a recipe's effective date, who signed
+    it and when) use it; the store and the signatures keep UTC (the server's zone is the site's)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def local_zone() -> str:
+    """The site's zone now, as ``local`` names it (``CEST``), for a form that asks a local time."""
+    return datetime.now().astimezone().strftime("%Z")
+
+
 def status_words(status: str) -> str:
     return str(status).replace("_", " ")
 
@@ -64,6 +89,7 @@ def sentence(text: str) -> str:
 
 
 environment.filters["utc"] = utc
+environment.filters["local"] = local
 environment.filters["sentence"] = sentence
 environment.filters["words"] = status_words
 environment.globals["CSRF_FIELD"] = CSRF_FIELD
