@@ -74,6 +74,7 @@ class SignedRecordActivities:
                 completed_at=request.completed_at,
                 at=payload.signed_at,
                 seq=payload.seq,
+                steps_total=request.steps_total,
             )
             self._audit(session, payload, digest, original.values if original else None)
             if status_before is not None and status_before != request.status.value:
