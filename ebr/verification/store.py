@@ -12,13 +12,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from ebr.domain.recipe import Recipe
 from ebr.domain.subjects import ChainKind
 from ebr.store.audit import AuditRow
 from ebr.store.batches import BatchRow
 from ebr.store.checkpoints import CheckpointRow
 from ebr.store.db import make_engine
+from ebr.store.errors import StoreError
 from ebr.store.keys import UserKeyRow, all_certificates
-from ebr.store.recipes import RecipeRow
+from ebr.store.recipes import RecipeRow, get_recipe_by_hash, recipe_of
 from ebr.store.signed_records import SignedRecordRow
 from ebr.store.users import UserRow
 from ebr.verification.audit_log import (
@@ -30,8 +32,9 @@ from ebr.verification.audit_log import (
 from ebr.verification.certificates import check_site_certificate, check_user_keys
 from ebr.verification.checkpoints import check_checkpoints
 from ebr.verification.evidence import KeyEvidence, RecordEvidence
-from ebr.verification.findings import SetupProblem, Summary
+from ebr.verification.findings import Inconsistency, SetupProblem, Summary
 from ebr.verification.gc_pause import collection_paused
+from ebr.verification.redlines import check_redlines, redlined_batches
 from ebr.verification.signed_records import RecipeHashes, RecordStats, check_signed_records
 from signatures.checkpoints import Checkpoint
 
@@ -73,7 +76,8 @@ def verify_store(
 
     Order: user certificates (``check_user_keys``); every signed record of every chain, their
     signatures, each chain's order and links, and the recipe hashes their owner rows hold
-    (``check_signed_records``); the audit
+    (``check_signed_records``); the steps of each batch with redlines, from its master recipe and
+    its signed redlines (``check_redlines``); the audit
     log's rows and tree (``check_audit_rows``); the checkpoints (``check_checkpoints``); the
     checkpoint ``since`` an auditor kept (``check_since``); last, that signed records and their
     audit entries name each other (``check_record_entries``).
@@ -112,6 +116,7 @@ def _checked(
             records = [RecordEvidence.of(r._mapping) for r in rows]
             stats = check_signed_records(records, trusted, _recipe_hashes(session))
             summary.records, summary.chains = stats.signed, stats.by_kind
+            summary.redlines = check_redlines(records, _masters(session, records))
             audit_query = select(AuditRow).order_by(col(AuditRow.idx))
             audit = check_audit_rows(session.exec(audit_query.execution_options(yield_per=5000)))
             summary.audit_entries = audit.tree.size
@@ -132,6 +137,25 @@ def _recipe_hashes(session: Session) -> RecipeHashes:
     versions = select(RecipeRow.code, RecipeRow.version, RecipeRow.content_hash)
     for code, version, content_hash in session.exec(versions):
         found[(ChainKind.RECIPE_VERSION, f"{code}/{version}")] = content_hash
+    return found
+
+
+def _masters(session: Session, records: list[RecordEvidence]) -> dict[str, Recipe]:
+    """The master recipe of each batch with redlines (by its batch row's recipe hash)."""
+    found: dict[str, Recipe] = {}
+    for batch_id in sorted(redlined_batches(records)):
+        batch = session.get(BatchRow, batch_id)
+        row = get_recipe_by_hash(session=session, content_hash=batch.recipe_hash) if batch else None
+        if row is None:
+            raise Inconsistency(
+                table="recipes",
+                entry=batch_id,
+                problem="the recipe version of the batch, which its redlines change, is missing",
+            )
+        try:
+            found[batch_id] = recipe_of(row)
+        except StoreError as exc:
+            raise Inconsistency(table="recipes", entry=batch_id, problem=exc.message) from None
     return found
 
 

@@ -23,14 +23,15 @@ def test_a_clean_store_verifies_and_says_what_it_covered(store: Store) -> None:
     out = flat(result)
     assert "the record store is consistent" in out
     for label, count in [
-        ("users", "7"),
-        ("keys (certificates)", "7"),
-        ("signed records", "21"),
-        ("batch chains", "2 (17 records)"),
+        ("users", "8"),
+        ("keys (certificates)", "8"),
+        ("signed records", "28"),
+        ("batch chains", "3 (24 records)"),
         ("recipe-version chains", "1 (1 records)"),
         ("lot chains", "1 (2 records)"),
         ("equipment chains", "0 (0 records)"),
         ("account chains", "1 (1 records)"),
+        ("redlines applied to their master", "1"),
         ("audit entries", str(store.site.latest)),
         ("checkpoints", "2"),
     ]:
