@@ -25,7 +25,7 @@ from ebr.report.history import (
     limits_text,
 )
 
-__all__ = ["redline_sections"]
+__all__ = ["redline_sections", "step_facts"]
 
 _ABSENT = {"master": "(not in the master)", "batch": "(not in the batch)"}
 
@@ -67,7 +67,7 @@ def redline_sections(
 
 
 def _versions(step_id: str, master: Step | None, batch: Step | None) -> StepVersions:
-    facts = {"master": _facts(master), "batch": _facts(batch)}
+    facts = {"master": step_facts(master), "batch": step_facts(batch)}
     aspects = list(dict.fromkeys([*facts["master"], *facts["batch"]]))
     lines = tuple(
         VersionLine(
@@ -89,9 +89,9 @@ def _fact(facts: Mapping[str, str], aspect: str, absent: bool, version: str) -> 
     return facts.get(aspect, "-")
 
 
-def _facts(step: Step | None) -> dict[str, str]:
+def step_facts(step: Step | None) -> dict[str, str]:
     """What a redline may change of a step, in words: its instructions, each number input's
-    limits, its time limits (and, for an added step, what it is)."""
+    limits, its time limits (and what the step is); empty for no step. The pages show the same."""
     if step is None:
         return {}
     found = {
