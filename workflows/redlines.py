@@ -6,10 +6,11 @@ approves one.
 Both the proposal and the decision are checked against the batch as it is when they arrive: a
 step may have started since the proposal, and then the approval is refused in words. An approved
 redline applies from the next step on: a step it adds joins the batch's progress, pending, in its
-place; the clock looks again at the deadlines, which now follow the new time limits. While an
-approval is being stored no step record is taken (``Steps`` asks ``check_settled``), and an
-approval waits for no step record being stored, so no step is checked against one recipe and
-recorded under the other.
+place; the clock looks again at the deadlines, which now follow the new time limits. While a
+redline is being stored no step record is taken (``Steps`` asks ``check_settled``), and an
+approval is refused while a step record or another redline is being stored, so no step is checked
+against one recipe and recorded under the other, and no approval is applied to a recipe other
+than the one it was checked against.
 """
 
 from __future__ import annotations
@@ -96,11 +97,14 @@ class Redlines:
         )
 
     def _check_approval(self, redline: Redline) -> None:
-        recording = next((s for s in self._c.busy if s.kind is SubjectKind.BATCH_STEP), None)
+        """An approval is checked against the recipe it will change: nothing that changes what
+        has started (a step record) or the recipe (another redline) may be in flight."""
+        kinds = (SubjectKind.BATCH_STEP, SubjectKind.REDLINE)
+        recording = next((s for s in self._c.busy if s.kind in kinds), None)
         if recording is not None:
             raise StepInProgress(
-                f"step {recording.id!r} is being recorded; sign the approval again",
-                {"step_id": recording.id},
+                f"{recording} is being recorded; sign the approval again",
+                {"subject": str(recording)},
             )
         redlines.check_applicable(self._c.batch, self._c.recipe, redline.content)
 

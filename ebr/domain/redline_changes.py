@@ -1,17 +1,16 @@
 """What a redline changes: typed changes to the steps of one batch's recipe, and the recipe they make.
 
-A redline is a change to the recipe of one running batch, to steps not yet started: add a step,
-or change a step's instructions, the limits of one of its number inputs, or its time limits. Its
-content (``RedlineContent``) is what the supervisor signs, as the signed record's ``detail``; its
-hash binds QA's approval to exactly that content. ``apply_redline`` makes the recipe the batch
-runs from then on; it is built again through the recipe's own models, so every rule and limit of
-a master recipe (``ebr.domain.recipe``, ``ebr.domain.recipe_limits``) holds for it too: a
-redline can never make a recipe that could not have been approved as a master. ``check_unstarted``
-says, from the batch's progress, that the changes touch no step that has started.
+A redline changes the recipe of one running batch, in steps not yet started: it adds a step, or
+changes a step's instructions, the limits of one of its number inputs, or its time limits. Its
+content (``RedlineContent``) is what the supervisor signs, as the record's ``detail``; its hash
+binds QA's approval to exactly that content. ``apply_redline`` makes the recipe the batch runs
+from then on through the recipe's own models, so every rule and limit of a master recipe
+(``ebr.domain.recipe``, ``ebr.domain.recipe_limits``) holds for it: a redline never makes a recipe
+that could not have been approved as a master. ``check_unstarted`` says, from the batch's
+progress, that the changes touch no step that has started.
 
-Pure: the batch workflow applies these as QA approves, and the readers (pages, report, ``ebr
-verify``) apply the same signed contents in the same order to the same master, so all of them
-see the same steps.
+Pure: the workflow applies these as QA approves, and the readers (pages, report, ``ebr verify``)
+apply the same signed contents in the same order to the same master, so all see the same steps.
 """
 
 from __future__ import annotations
@@ -110,8 +109,8 @@ class RedlineContent(_Frozen):
 
     @classmethod
     def of(cls, detail: dict[str, Any] | None) -> RedlineContent:
-        """The content a signed proposal carries, which must be in its own canonical form (so
-        its hash is the hash of what was signed).
+        """The content a signed proposal carries, in its canonical form (its hash is then the
+        hash of what was signed).
 
         Raises:
             RedlineInvalid: the detail is not a redline's content (each problem in details).
@@ -130,12 +129,8 @@ class RedlineContent(_Frozen):
 
 def touched(content: RedlineContent) -> tuple[str, ...]:
     """The ids of the steps a redline adds or changes, in the order of its changes."""
-    ids: list[str] = []
-    for change in content.changes:
-        step_id = change.step.id if isinstance(change, AddStep) else change.step_id
-        if step_id not in ids:
-            ids.append(step_id)
-    return tuple(ids)
+    ids = (c.step.id if isinstance(c, AddStep) else c.step_id for c in content.changes)
+    return tuple(dict.fromkeys(ids))
 
 
 def describe(change: Change) -> str:
@@ -256,7 +251,7 @@ def _apply(data: dict[str, Any], change: Change) -> dict[str, Any] | None:
                 "message": f"input {change.input!r} of step {name!r} is a {spec['type']} input: "
                 "only a number input has limits",
             }
-        spec["min"], spec["max"] = _number(change.min), _number(change.max)
+        spec["min"], spec["max"] = [None if v is None else str(v) for v in (change.min, change.max)]
     else:
         within = change.complete_within
         step["min_duration_minutes"] = change.min_duration_minutes
@@ -266,16 +261,13 @@ def _apply(data: dict[str, Any], change: Change) -> dict[str, Any] | None:
 
 
 def _find(data: dict[str, Any], step_id: str) -> tuple[list[dict[str, Any]], int] | None:
+    """The list of steps holding ``step_id`` in the recipe's JSON, and its index there."""
     for unit in data["procedure"]:
         for operation in unit["operations"]:
             for index, step in enumerate(operation["steps"]):
                 if step["id"] == step_id:
                     return operation["steps"], index
     return None
-
-
-def _number(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def _problem(data: dict[str, Any], loc: tuple[int | str, ...], message: str) -> dict[str, Any]:
