@@ -74,6 +74,7 @@ class SignedRecordActivities:
                 completed_at=request.completed_at,
                 at=payload.signed_at,
                 seq=payload.seq,
+                steps_total=request.steps_total,
             )
             projection = {"status": row.status, "steps_done": row.steps_done}
             old_values = original.values if original else None

@@ -16,6 +16,7 @@ from api.routes import (
     dry_runs,
     holds,
     recipes,
+    redlines,
     reports,
     review,
     steps,
@@ -38,6 +39,7 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(steps.router)
     app.include_router(holds.router)
     app.include_router(deviations.router)
+    app.include_router(redlines.router)
     app.include_router(review.router)
     app.include_router(decisions.router)
     app.include_router(reports.router)

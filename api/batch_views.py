@@ -25,6 +25,7 @@ from ebr.domain.subjects import Subject, SubjectKind
 from ebr.store.batch_events import load_batch_events
 from ebr.store.batches import BatchRow, get_batch, header_of
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
+from ebr.store.redlines import effective_recipe
 from ebr.store.signed_records import SignedRecordRow, list_batch_records, record_of
 
 
@@ -36,12 +37,19 @@ def stored_batch(*, session: Session, batch_id: str) -> BatchRow:
     return row
 
 
-def batch_recipe(*, session: Session, row: BatchRow) -> Recipe:
-    """The recipe version the batch runs (by its hash); ``recipe_missing`` when the store lost it."""
+def master_recipe(*, session: Session, row: BatchRow) -> Recipe:
+    """The recipe version the batch was started on (by its hash); ``recipe_missing`` when the
+    store lost it."""
     recipe_row = get_recipe_by_hash(session=session, content_hash=row.recipe_hash)
     if recipe_row is None:
         raise RecipeMissing(f"the recipe of batch {row.batch_id} is missing")
     return recipe_of(recipe_row)
+
+
+def batch_recipe(*, session: Session, row: BatchRow) -> Recipe:
+    """The recipe the batch runs: its recipe version with the redlines QA approved for it."""
+    master = master_recipe(session=session, row=row)
+    return effective_recipe(session=session, batch_id=row.batch_id, master=master)
 
 
 def batch_summary(row: BatchRow) -> BatchSummary:
@@ -99,7 +107,8 @@ def signed_view(
 
 def step_label(subject: Subject) -> str:
     """A record's ``step_id`` as the API has always shown it: a step's id, or for a decision
-    ``@batch``, ``@deviation:<id>``, ``@hold:<id>`` (a label only: ``subject`` is the typed form)."""
+    ``@batch``, ``@deviation:<id>``, ``@hold:<id>``, ``@redline:<id>`` (a label only: ``subject``
+    is the typed form)."""
     if subject.kind is SubjectKind.BATCH_STEP:
         return subject.id
     if subject.kind is SubjectKind.BATCH:
@@ -125,7 +134,8 @@ def record_view(record: SignedRecord) -> RecordView:
 
 
 def batch_detail(*, session: Session, batch_id: str) -> BatchDetail:
-    """The batch with every step of its recipe, in order, and the records made against each."""
+    """The batch with every step of the recipe it runs (its master's, as its approved redlines
+    change them), in order, and the records made against each."""
     row = stored_batch(session=session, batch_id=batch_id)
     recipe = batch_recipe(session=session, row=row)
     rows = list_batch_records(session=session, batch_id=batch_id)

@@ -19,12 +19,19 @@ from pydantic import BaseModel
 from api.context import ApiContext
 from api.deviation_schemas import DeviationDisposition
 from api.hold_schemas import HoldLift
+from api.redline_schemas import RedlineApproval, RedlineRejection
 from api.review_schemas import BatchRejection, BatchRelease, DecisionResult
 from api.schemas import SignatureBody
 from api.signing import Signed, sign_decision
 from ebr.domain.batch import Actor
 from ebr.domain.meanings import Meaning
-from ebr.domain.subjects import Subject, batch_subject, deviation_subject, hold_subject
+from ebr.domain.subjects import (
+    Subject,
+    batch_subject,
+    deviation_subject,
+    hold_subject,
+    redline_subject,
+)
 from workflows.messages import Recorded
 
 __all__ = ["DECISIONS", "DecisionBody", "DecisionKind", "decide", "decision_result"]
@@ -73,6 +80,18 @@ DECISIONS: dict[str, DecisionKind] = {
     "lift": DecisionKind(
         HoldLift, lambda _, hold: hold_subject(hold), "Hold lifted: signed and recorded.", "holds"
     ),
+    "approve-redline": DecisionKind(
+        RedlineApproval,
+        lambda _, redline: redline_subject(redline),
+        "Redline approved: signed and recorded. The batch runs it from its next step on.",
+        "redline-{id}",
+    ),
+    "reject-redline": DecisionKind(
+        RedlineRejection,
+        lambda _, redline: redline_subject(redline),
+        "Redline rejected: signed and recorded.",
+        "redline-{id}",
+    ),
 }
 
 
@@ -104,4 +123,5 @@ def decision_result(signed: Signed[Recorded]) -> DecisionResult:
         deviation=decided.deviation,
         hold=decided.hold,
         reopened=list(decided.reopened),
+        redline=decided.redline,
     )

@@ -15,6 +15,7 @@ from ebr.domain.batch import BatchStatus
 from ebr.domain.deviations import Deviation
 from ebr.domain.holds import Hold
 from ebr.domain.meanings import Meaning
+from ebr.domain.redlines import Redline
 from ebr.domain.review import ExceptionKind, ReviewException, ReviewMark
 
 
@@ -42,6 +43,7 @@ class DecisionResult(BaseModel):
     deviation: Deviation | None = None
     hold: Hold | None = None
     reopened: list[str] = Field(default_factory=list)
+    redline: Redline | None = None
 
 
 class ReviewMarking(BaseModel):

@@ -3,9 +3,9 @@ record is signed on its chain's current head, and the workflow that owns the cha
 signed.
 
 Step records (``sign_step``) and decisions on a batch's subjects (``sign_decision``: release,
-rejection, a deviation's disposition, lifting a hold) go through the one loop, ``sign_on_head``,
-which signs a record of any subject on any chain (``Target``): the subject is typed, and the chain
-is the one its kind joins."""
+rejection, a deviation's disposition, a hold's lift, a redline's proposal or decision) go through
+the one loop, ``sign_on_head``, which signs a record of any subject on any chain (``Target``): the
+subject is typed, and the chain is the one its kind joins."""
 
 from __future__ import annotations
 
@@ -93,8 +93,8 @@ async def sign_step(
     """Sign a step record (performed, verified or corrected) as ``actor`` and have it recorded.
 
     Checked here, before the password is tried: the signature's meaning is the action's, and the
-    entered values fit the recipe (a value error on a step that may not be done now reports why
-    it may not). The record is signed for the step's current execution: this process's last
+    entered values fit the recipe the batch runs, its recipe version as its approved redlines
+    change it (a value error on a step that may not be done now reports why it may not). The record is signed for the step's current execution: this process's last
     knowledge of it, or for a correction the store's (a correction names the record it corrects);
     an ``execution_moved`` refusal (a rework opened the step again) names the execution to sign.
 
@@ -103,7 +103,7 @@ async def sign_step(
     """
     _check_meaning(signature, meaning)
     recipe_hash = hints.recipe_hash(context.reads, batch_id)
-    recipe = hints.recipe(context.reads, recipe_hash)
+    recipe = hints.batch_recipe(context.reads, batch_id, recipe_hash)
     try:
         values = _typed_values(recipe, step_id, meaning, entered or {})
     except InvalidValues:

@@ -1,5 +1,5 @@
 """What the signing layer remembers between requests, and reads from the store to sign: where a
-batch's chain stands, which execution a step is in, a batch's recipe. Every hint is checked by the
+batch's chain stands, which execution a step is in, the recipe a batch runs. Every hint is checked by the
 workflow, and a stale one costs one refused update whose refusal says what is true now."""
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from api.batch_views import stored_batch
 from api.refusals import RecipeMissing
 from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
+from ebr.domain.redlines import effective
 from ebr.domain.signed_records import GENESIS
 from ebr.domain.subjects import Chain, SubjectKind
 from ebr.store.db import session_scope
 from ebr.store.recipes import get_recipe_by_hash, recipe_of
+from ebr.store.redlines import batch_redlines
 from ebr.store.signed_records import SignedRecordRow, chain_head
 
 V = TypeVar("V")
@@ -53,6 +55,8 @@ EXECUTIONS: _Recent[int] = _Recent(65536)
 CHAIN_HEADS: _Recent[tuple[int, str]] = _Recent(4096)
 # A batch's recipe version never changes.
 RECIPE_HASHES: _Recent[str] = _Recent(4096)
+# The recipe a batch runs, by its master's hash and the hashes of its approved redlines in order.
+EFFECTIVE: _Recent[Recipe] = _Recent(256)
 
 
 def stored_head(engine: Engine, chain: Chain) -> tuple[int, str]:
@@ -96,3 +100,21 @@ def cached_recipe(engine: Engine, recipe_hash: str) -> Recipe:
 def recipe(engine: Engine, recipe_hash: str) -> Recipe:
     """Recipes are immutable by their hash, so one read per process is enough."""
     return cached_recipe(engine, recipe_hash)
+
+
+def batch_recipe(engine: Engine, batch_id: str, recipe_hash: str) -> Recipe:
+    """The recipe the batch runs: its recipe version (``recipe``) with the redlines QA approved,
+    read from the store each time (one small query) and applied once per process. A redline
+    approved after this read costs one refused update (the signed values are not the workflow's)."""
+    master = recipe(engine, recipe_hash)
+    with session_scope(engine) as session:
+        approved = [r for r in batch_redlines(session=session, batch_id=batch_id) if r.approved]
+    if not approved:
+        return master
+    approved.sort(key=lambda r: r.decided_seq or 0)
+    key = ",".join([recipe_hash, *(r.content_hash for r in approved)])
+    known = EFFECTIVE.get(key)
+    if known is None:
+        known = effective(master, approved)
+        EFFECTIVE.put(key, known)
+    return known

@@ -1,6 +1,10 @@
 """What the parts of a batch workflow share: the one state, the recipe, and the moves that touch
 more than one part's slice (the status, storing a signed record, waking the clock).
 
+The recipe the parts run is the batch's: its master with the approved redlines applied
+(``ebr.domain.redlines.effective``), made again from the master and the state when a run starts,
+and replaced by ``Redlines`` when QA approves one.
+
 Each part (steps, holds, deviations, timers, review) gets this context and the parts it calls;
 none reaches into another's private methods. A part that records a kind of signed record
 implements ``SignedRule``, and ``BatchWorkflow.sign`` dispatches to it by the subject's kind.
@@ -19,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.signed_records import SignedRecordActivities
     from ebr.domain.batch import BatchState, BatchStatus
     from ebr.domain.recipe import Recipe
+    from ebr.domain.redlines import effective
     from ebr.domain.refusals import BatchNotActive
     from ebr.domain.status import TERMINAL
     from ebr.domain.subjects import Subject, SubjectKind
@@ -33,11 +38,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class BatchProgress:
-    """Where a signed record leaves its batch: stored with the record, in one transaction."""
+    """Where a signed record leaves its batch: stored with the record, in one transaction.
+    ``steps_total`` is set when the record changes the batch's steps (an approved redline)."""
 
     status: BatchStatus
     steps_done: int
     completed_at: datetime | None
+    steps_total: int | None = None
 
     @classmethod
     def of(cls, batch: BatchState) -> BatchProgress:
@@ -62,11 +69,13 @@ class SignedRule(Protocol):
 
 
 class BatchContext:
-    """The batch's state and recipe, and the moves every part makes."""
+    """The batch's state and recipe, and the moves every part makes. ``master`` is the recipe
+    version the batch was started on (its hash is the batch's); ``recipe`` the one it runs."""
 
-    def __init__(self, state: BatchWorkflowState, recipe: Recipe, *, updates_per_run: int) -> None:
+    def __init__(self, state: BatchWorkflowState, master: Recipe, *, updates_per_run: int) -> None:
         self.state = state
-        self.recipe = recipe
+        self.master = master
+        self.recipe = effective(master, state.redlines)
         # Subjects being recorded now: a second record of one is refused until the first is in.
         self.busy: set[Subject] = set()
         self.updates_this_run = 0
@@ -138,6 +147,7 @@ class BatchContext:
                     status=after.status,
                     steps_done=after.steps_done,
                     completed_at=after.completed_at,
+                    steps_total=after.steps_total,
                 ),
             )
         except Exception:

@@ -3,7 +3,7 @@
 The parts of ``BatchWorkflow`` each own a slice: ``batch`` (the execution: status, each step's
 progress, the chain head) and ``last_seq`` belong to the signed records; ``holds`` to the holds;
 ``deviations`` to the deviations; ``breaches`` and ``not_before`` to the timers;
-``record_exceptions``, ``executors`` and ``marks`` to the review. Nothing here is what the record
+``record_exceptions``, ``executors`` and ``marks`` to the review; ``redlines`` to the redlines. Nothing here is what the record
 store holds better: the store keeps the records, this keeps what the rules need to decide.
 """
 
@@ -17,6 +17,7 @@ from ebr.domain.batch import BatchHeader, BatchState
 from ebr.domain.deviations import Deviation
 from ebr.domain.holds import Hold
 from ebr.domain.recipe import Recipe
+from ebr.domain.redlines import Redline
 from ebr.domain.review import ReviewException, ReviewMark
 from ebr.domain.timing import TimerBreach
 
@@ -40,6 +41,9 @@ class BatchWorkflowState(BaseModel):
     record_exceptions: list[ReviewException] = Field(default_factory=list)
     executors: list[str] = Field(default_factory=list)
     marks: list[ReviewMark] = Field(default_factory=list)
+    # Every redline proposed, in the order proposed; the approved ones, applied to the master in
+    # the order approved, make the recipe the batch runs (``BatchContext.recipe``).
+    redlines: list[Redline] = Field(default_factory=list)
     # When the steps' clocks last started: the batch's start, or the latest rework.
     not_before: datetime
 

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         SignedAction,
         StartBatch,
     )
+    from workflows.redlines import Redlines
     from workflows.review import Review
     from workflows.steps import Steps
     from workflows.timers import Timers
@@ -57,7 +58,8 @@ def search_attributes_for(recipe_code: str, status: BatchStatus) -> TypedSearchA
 
 @workflow.defn
 class BatchWorkflow:
-    """Executes one batch (workflow id = batch id) against a snapshot of its master recipe.
+    """Executes one batch (workflow id = batch id) against a snapshot of its master recipe, as
+    changed by the redlines QA approved for it.
 
     Guarantees: steps are completed strictly in recipe order, each by a person holding the step's
     role; a step that calls for verification is verified by a second, qualified person before the
@@ -70,11 +72,13 @@ class BatchWorkflow:
     (a child workflow); the recipe's time limits run as durable timers whose breach opens one too.
     When every step is done the batch awaits QA's review: exceptions marked reviewed, deviations
     closed, then a signed release or rejection, a checkpoint of the audit log and the final
-    report. The workflow is the only writer of the batch's state, which is one model
+    report. A supervisor may propose a redline (a change to steps not yet started, with a reason,
+    signed); once QA approves it with a signature (never the proposer), the batch runs the changed
+    recipe from its next step on. The workflow is the only writer of the batch's state, which is one model
     (``BatchWorkflowState``) carried whole when a long batch continues as new.
 
     The work is done by parts that each own a slice of the state: ``Steps``, ``Holds``,
-    ``Deviations``, ``Timers`` and ``Review``; a signed record goes to the part that signs its
+    ``Deviations``, ``Timers``, ``Review`` and ``Redlines``; a signed record goes to the part that signs its
     subject's kind (``signs``; the table ``self._signed``).
     """
 
@@ -86,8 +90,15 @@ class BatchWorkflow:
         self._deviations = Deviations(self._c, self._holds)
         self._timers = Timers(self._c, self._deviations)
         self._review = Review(self._c)
-        steps = Steps(self._c, self._holds, self._deviations, self._timers)
-        rules: tuple[SignedRule, ...] = (steps, self._holds, self._deviations, self._review)
+        redlines = Redlines(self._c)
+        steps = Steps(self._c, self._holds, self._deviations, self._timers, redlines)
+        rules: tuple[SignedRule, ...] = (
+            steps,
+            self._holds,
+            self._deviations,
+            self._review,
+            redlines,
+        )
         self._signed = {kind: rule for rule in rules for kind in rule.signs}
 
     @workflow.run
@@ -107,7 +118,7 @@ class BatchWorkflow:
             workflow.continue_as_new(
                 StartBatch(
                     header=start.header,
-                    recipe=self._c.recipe,
+                    recipe=self._c.master,
                     carried=state,
                     updates_per_run=start.updates_per_run,
                     station=start.station,
@@ -161,7 +172,7 @@ class BatchWorkflow:
     @workflow.update
     async def sign(self, action: SignedAction) -> Recorded:
         """Record a signed record about this batch (a step's, or a decision on the batch, a
-        deviation or a hold) exactly as signed, then do what it records."""
+        deviation, a hold or a redline) exactly as signed, then do what it records."""
         rule = self._rule_for(action)
         await self._c.store_signed(action, lambda: rule.leaves(action))
         return await rule.apply(action)

@@ -15,6 +15,7 @@ from ebr.domain.batch import Actor, BatchHeader, BatchStatus, StepProgress
 from ebr.domain.deviations import Classification, Deviation
 from ebr.domain.holds import Hold
 from ebr.domain.recipe import Recipe
+from ebr.domain.redlines import Redline
 from ebr.domain.review import ReviewException, ReviewMark
 from ebr.domain.signed_records import RecordPayload, SignedRecord
 from ebr.domain.timing import TimerBreach
@@ -26,7 +27,8 @@ class _Message(BaseModel):
 
 
 class StartBatch(_Message):
-    """Starts a batch, or resumes one after continue-as-new (``carried`` is then set)."""
+    """Starts a batch, or resumes one after continue-as-new (``carried`` is then set).
+    ``recipe`` is always the master recipe version; the redlines are in ``carried``."""
 
     header: BatchHeader
     recipe: Recipe
@@ -41,7 +43,7 @@ class StartBatch(_Message):
 class Recorded(_Message):
     """What a signed record did to its batch: the record as stored, the batch's status and
     progress after it, and what it changed (a step's progress; a deviation closed; a hold
-    lifted; the steps a rework opened again)."""
+    lifted; the steps a rework opened again; a redline proposed or decided)."""
 
     record: SignedRecord
     batch_status: BatchStatus
@@ -51,6 +53,7 @@ class Recorded(_Message):
     deviation: Deviation | None = None
     hold: Hold | None = None
     reopened: tuple[str, ...] = ()
+    redline: Redline | None = None
 
 
 class BatchOutcome(_Message):
@@ -92,6 +95,8 @@ class PersistSignedInput(_Message):
     status: BatchStatus
     steps_done: int
     completed_at: datetime | None
+    # The batch's steps once the record is in, when it changes them (an approved redline).
+    steps_total: int | None = None
 
 
 class PersistChainRecordInput(_Message):

@@ -46,7 +46,7 @@ class Review:
     def report(self) -> ExceptionReport:
         state = self._c.state
         return review.report_of(
-            state.record_exceptions, state.deviations, state.holds, state.breaches
+            state.record_exceptions, state.deviations, state.holds, state.breaches, state.redlines
         )
 
     def check_mark(self, request: MarkReviewedInput) -> ReviewException:

@@ -1,8 +1,9 @@
 """The batch workflow's signed step records: performed, verified, corrected. Owns the ``batch``
 (each step's progress), ``record_exceptions`` and ``executors`` slices of the batch's state.
 
-Steps are completed strictly in recipe order, each by a person holding the step's role; a step
-that calls for verification is verified by a second, qualified person before the next can start.
+Steps are completed strictly in the order of the recipe the batch runs (its master, as changed by
+its approved redlines), each by a person holding the step's role; a step that calls for
+verification is verified by a second, qualified person before the next can start.
 A value out of limits is recorded as entered, with the person's comment, and opens a deviation
 (on a critical parameter it holds the batch). A completion after a deadline is a breach, found
 before the completion is applied.
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.deviations import Deviations
     from workflows.holds import THE_RULES, Holds
     from workflows.messages import Recorded, SignedAction
+    from workflows.redlines import Redlines
     from workflows.timers import Timers
 
 __all__ = ["Steps"]
@@ -38,16 +40,23 @@ class Steps:
     """The subject kinds whose signed records this part checks and applies."""
 
     def __init__(
-        self, context: BatchContext, holds: Holds, deviations: Deviations, timers: Timers
+        self,
+        context: BatchContext,
+        holds: Holds,
+        deviations: Deviations,
+        timers: Timers,
+        redlines: Redlines,
     ) -> None:
         self._c = context
         self._holds = holds
         self._deviations = deviations
         self._timers = timers
+        self._redlines = redlines
 
     def check(self, action: SignedAction) -> None:
         payload = action.payload
         batch = self._c.batch
+        self._redlines.check_settled()
         if payload.meaning in (Meaning.PERFORMED, Meaning.VERIFIED):
             holds.check_not_on_hold(self._holds.active())
         busy = frozenset(s.id for s in self._c.busy if s.kind is SubjectKind.BATCH_STEP)

@@ -38,9 +38,9 @@ async def decision(
     actor: ActorDep,
     context: ContextDep,
 ) -> DecisionResult:
-    """Take the decision ``kind`` (one of ``release``, ``reject``, ``disposition``, ``lift``) on
-    the subject ``subject_id`` (the batch's id, a deviation's, a hold's), signed as its request
-    says. Whether it may be taken is the batch's workflow's to say."""
+    """Take the decision ``kind`` (one of ``release``, ``reject``, ``disposition``, ``lift``,
+    ``approve-redline``, ``reject-redline``) on the subject ``subject_id`` (the batch's id, a
+    deviation's, a hold's, a redline's), signed as its request says. Whether it may be taken is the batch's workflow's to say."""
     known = DECISIONS.get(kind)
     if known is None:
         raise UnknownAction(

@@ -1,5 +1,5 @@
-"""What the pages show, read from the store through ``api.batch_views`` and the audited batch
-events (deviations, holds): never written here."""
+"""What the pages show, read from the store through ``api.batch_views``, the audited batch
+events (deviations, holds) and the redlines (``api.redline_views``): never written here."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from api.batch_views import batch_detail, batch_summary
+from api.redline_views import batch_redline_views
 from api.schemas import BatchDetail, BatchSummary, RecordView, StepView
+from api.web.redlines import RedlinePart, redline_parts
 from ebr.domain.batch import BatchStatus, StepStatus
 from ebr.domain.deviations import Deviation, Stage
 from ebr.domain.execution import VERIFYING_ROLES
@@ -64,6 +66,7 @@ class BatchPage:
     current: StepView | None
     deviations: list[Deviation] = field(default_factory=list)
     holds: list[Hold] = field(default_factory=list)
+    redlines: list[RedlinePart] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
@@ -175,6 +178,7 @@ def batch_page(*, engine: Engine, batch_id: str) -> BatchPage:
         recipe = get_recipe_by_hash(session=session, content_hash=detail.recipe_hash)
         product_name = recipe.product_name if recipe else ""
         events = load_batch_events(session=session, batch_id=batch_id)
+        redlines = batch_redline_views(session=session, batch_id=batch_id)
     current = None
     if detail.status is BatchStatus.IN_PROGRESS:
         current = next((s for s in detail.steps if s.status is not StepStatus.DONE), None)
@@ -185,6 +189,7 @@ def batch_page(*, engine: Engine, batch_id: str) -> BatchPage:
         current=current,
         deviations=list(events.deviations),
         holds=list(events.holds),
+        redlines=redline_parts(redlines),
     )
 
 

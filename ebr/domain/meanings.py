@@ -19,6 +19,7 @@ class Meaning(StrEnum):
     CORRECTED = "corrected"
     AUTHORED = "authored"
     RETIRED = "retired"
+    PROPOSED = "proposed"
 
     @property
     def label(self) -> str:
@@ -35,4 +36,5 @@ _LABELS = {
     Meaning.CORRECTED: "Corrected",
     Meaning.AUTHORED: "Authored",
     Meaning.RETIRED: "Retired",
+    Meaning.PROPOSED: "Proposed",
 }

@@ -219,3 +219,25 @@ class ReportNotFinal(Refusal, code="report_not_final", kind=RefusalKind.CONFLICT
 
 class BadSignature(Refusal, code="bad_signature", kind=RefusalKind.INVALID):
     """A signed record's signature does not verify over its content with the signer's key."""
+
+
+class RedlineInvalid(Refusal, code="redline_invalid", kind=RefusalKind.INVALID):
+    """A redline's changes name no step or input of the batch's recipe, or do not make a valid
+    recipe; details list each problem."""
+
+
+class RedlineStepStarted(Refusal, code="redline_step_started", kind=RefusalKind.CONFLICT):
+    """A redline changes a step that has started or is done, or adds one before such a step
+    (details: ``step_id``, ``status``)."""
+
+
+class RedlineState(Refusal, code="redline_state", kind=RefusalKind.CONFLICT):
+    """The redline is already approved or rejected, or its number is taken."""
+
+
+class UnknownRedline(Refusal, code="unknown_redline", kind=RefusalKind.NOT_FOUND):
+    """The batch has no redline of this id."""
+
+
+class ApproverIsProposer(Refusal, code="approver_is_proposer", kind=RefusalKind.FORBIDDEN):
+    """The person who proposed a redline may not approve or reject it."""

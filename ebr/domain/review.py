@@ -18,6 +18,8 @@ from ebr.domain.batch import Actor
 from ebr.domain.deviations import Deviation
 from ebr.domain.holds import Hold
 from ebr.domain.meanings import Meaning
+from ebr.domain.redline_changes import describe
+from ebr.domain.redlines import Redline, redlines_of
 from ebr.domain.refusals import AlreadyReviewed, RoleNotAllowed, UnknownException
 from ebr.domain.roles import Role
 from ebr.domain.signed_records import SignedRecord
@@ -48,6 +50,7 @@ class ExceptionKind(StrEnum):
     HOLD = "hold"
     TIMER_BREACH = "timer_breach"
     LATE_VERIFICATION = "late_verification"
+    REDLINE = "redline"
 
 
 class _Frozen(BaseModel):
@@ -97,7 +100,8 @@ def exception_report(
     *,
     late_after_minutes: int = LATE_VERIFICATION_MINUTES,
 ) -> ExceptionReport:
-    """Every exception of the batch, in time order (then by id)."""
+    """Every exception of the batch, in time order (then by id); its redlines are read from
+    its records."""
     steps = [r for r in records if r.step_id is not None]
     performed = {(r.step_id, r.execution): r for r in steps if r.meaning is Meaning.PERFORMED}
     found: list[ReviewException] = []
@@ -108,7 +112,7 @@ def exception_report(
             performed_at=done.recorded_at if done else None,
             late_after_minutes=late_after_minutes,
         )
-    return report_of(found, deviations, holds, breaches)
+    return report_of(found, deviations, holds, breaches, redlines_of(records))
 
 
 def report_of(
@@ -116,10 +120,20 @@ def report_of(
     deviations: Sequence[Deviation] = (),
     holds: Sequence[Hold] = (),
     breaches: Sequence[TimerBreach] = (),
+    redlines: Sequence[Redline] = (),
 ) -> ExceptionReport:
     """The report from the exceptions already found in the records (``record_exceptions``, as
-    the workflow collects them one record at a time) and the batch's other events."""
+    the workflow collects them one record at a time) and the batch's other events. Each
+    approved redline is one: the batch ran steps other than its master's."""
     found = list(from_records)
+    for redline in redlines:
+        if redline.approved and redline.decided_at is not None:
+            changes = "; ".join(describe(c) for c in redline.content.changes)
+            text = (
+                f"redline {redline.redline_id} approved by {redline.decided_by}: {changes} "
+                f"(proposed by {redline.proposed_by}: {redline.reason})"
+            )
+            found.append(_exc(ExceptionKind.REDLINE, redline.redline_id, redline.decided_at, text))
     for dev in deviations:
         text = f"deviation {dev.id} ({dev.origin.value}, {dev.stage.value}): {dev.description}"
         found.append(

@@ -1,9 +1,9 @@
 """What a signed record is about (its subject) and which hash chain it joins.
 
 Every signed record names a typed subject: a step of a batch, the batch itself, one of its
-deviations or holds, or, outside any batch, a recipe version, a lot, an equipment unit or a
+deviations, holds or redlines, or, outside any batch, a recipe version, a lot, an equipment unit or a
 user account. Each subject kind belongs to one kind of chain: everything about a batch (its steps,
-decisions, deviations' dispositions, holds' lifts) is one chain per batch; a recipe version, a lot,
+decisions, deviations' dispositions, holds' lifts, redlines) is one chain per batch; a recipe version, a lot,
 an equipment unit and an account each keep a chain of their own. The table ``KINDS`` says it once;
 every layer reads it rather than spelling the rule again, so a new kind of subject is a new row.
 
@@ -28,6 +28,7 @@ __all__ = [
     "batch_subject",
     "deviation_subject",
     "hold_subject",
+    "redline_subject",
     "step_subject",
 ]
 
@@ -52,6 +53,7 @@ class SubjectKind(StrEnum):
     BATCH = "batch"
     DEVIATION = "deviation"
     HOLD = "hold"
+    REDLINE = "redline"
     RECIPE_VERSION = "recipe-version"
     LOT = "lot"
     EQUIPMENT = "equipment"
@@ -86,6 +88,7 @@ KINDS: dict[SubjectKind, KindRules] = {
     SubjectKind.BATCH: KindRules(ChainKind.BATCH, "batch", decision=True),
     SubjectKind.DEVIATION: KindRules(ChainKind.BATCH, "deviation", decision=True),
     SubjectKind.HOLD: KindRules(ChainKind.BATCH, "hold", decision=True),
+    SubjectKind.REDLINE: KindRules(ChainKind.BATCH, "redline", decision=True),
     SubjectKind.RECIPE_VERSION: KindRules(ChainKind.RECIPE_VERSION, "recipe version", True),
     SubjectKind.LOT: KindRules(ChainKind.LOT, "lot", decision=True),
     SubjectKind.EQUIPMENT: KindRules(ChainKind.EQUIPMENT, "equipment unit", decision=True),
@@ -109,8 +112,8 @@ class Chain(BaseModel):
 class Subject(BaseModel):
     """What one signed record is about: a kind and the id of the thing of that kind.
 
-    A batch step's id is its recipe step id; a batch's, deviation's, hold's, lot's, unit's and
-    account's id is theirs; a recipe version's is ``<code>/<version>``.
+    A batch step's id is its recipe step id; a batch's, deviation's, hold's, redline's, lot's,
+    unit's and account's id is theirs; a recipe version's is ``<code>/<version>``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -143,3 +146,8 @@ def deviation_subject(deviation_id: str) -> Subject:
 def hold_subject(hold_id: str) -> Subject:
     """The subject of QA's signed lifting of a hold."""
     return Subject(kind=SubjectKind.HOLD, id=hold_id)
+
+
+def redline_subject(redline_id: str) -> Subject:
+    """The subject of a redline's signed proposal, approval or rejection (``<batch>-RL<n>``)."""
+    return Subject(kind=SubjectKind.REDLINE, id=redline_id)

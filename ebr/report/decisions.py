@@ -2,7 +2,7 @@
 
 ``PLACES`` is the one table saying it: a decision on the batch (its release or rejection) is
 shown on the cover, a deviation's disposition under that deviation, a hold's lift under that
-hold. The template prints a decision's caption from it and ``verify-pdf`` looks for the same words
+hold, a redline's proposal and decision under that redline. The template prints a decision's caption from it and ``verify-pdf`` looks for the same words
 in the same section, so a new kind of decision is a new row here, not a new branch in each.
 """
 
@@ -31,6 +31,7 @@ PLACES: dict[SubjectKind, DecisionPlace] = {
     SubjectKind.BATCH: DecisionPlace("cover", ""),
     SubjectKind.DEVIATION: DecisionPlace("deviations", "Signed disposition of {id}"),
     SubjectKind.HOLD: DecisionPlace("holds", "Signed lift of {id}"),
+    SubjectKind.REDLINE: DecisionPlace("redlines", "Redline {id}"),
 }
 """Every kind of decision a batch's chain can hold (a test checks each has its row)."""
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ebr.domain.recipe import CheckInput, NumberInput
 from ebr.domain.recipe_versions import RecipeSignature
 from ebr.domain.signed_records import Manifestation
 from ebr.domain.subjects import Subject
@@ -26,11 +27,15 @@ __all__ = [
     "OperationHistory",
     "RecordLine",
     "REPORT_FORMAT",
+    "RedlineHistory",
     "ReviewLine",
     "SECTIONS",
     "StepHistory",
+    "StepVersions",
     "ValueLine",
+    "VersionLine",
     "display_value",
+    "limits_text",
 ]
 
 ATTACHMENTS = ("records.json", "audit.json", "certificates.pem")
@@ -45,6 +50,7 @@ SECTIONS = {
     "exceptions": "Summary of exceptions",
     "deviations": "Deviations and their dispositions",
     "holds": "Holds placed on the batch",
+    "redlines": "Redlines: changes to the master recipe",
     "timers": "Timer events",
     "materials": "Materials",
     "procedure": "Procedure",
@@ -171,6 +177,34 @@ class HoldHistory(_Frozen):
     decision: DecisionLine | None = None
 
 
+class VersionLine(_Frozen):
+    """One aspect of a step (its instructions, an input's limits, its time limits) in the
+    master's version and the batch's."""
+
+    aspect: str
+    master: str
+    batch: str
+
+
+class StepVersions(_Frozen):
+    """A step a redline adds or changes, side by side in the master and in the batch."""
+
+    step_id: str
+    title: str
+    lines: tuple[VersionLine, ...]
+
+
+class RedlineHistory(_Frozen):
+    """One redline: its changes in words, each step it touches in both versions, and its signed
+    records (the proposal with its reason, QA's approval or rejection)."""
+
+    redline_id: str
+    status: str
+    changes: tuple[str, ...]
+    steps: tuple[StepVersions, ...]
+    signatures: tuple[DecisionLine, ...]
+
+
 class ReviewLine(_Frozen):
     """An exception the review by exception lists, and QA's mark on it (if any)."""
 
@@ -211,6 +245,7 @@ class BatchHistory(_Frozen):
     reviews: tuple[ReviewLine, ...] = ()
     deviations: tuple[DeviationHistory, ...] = ()
     holds: tuple[HoldHistory, ...] = ()
+    redlines: tuple[RedlineHistory, ...] = ()
     timer_events: tuple[EventLine, ...] = ()
     materials: tuple[EventLine, ...] = ()
     # The machine-readable evidence embedded in the PDF (records.json, audit.json, PEM).
@@ -234,3 +269,19 @@ def display_value(value: RecordedValue) -> str:
     if value.value is None:
         return "-"
     return str(value.value)
+
+
+def limits_text(spec: object) -> str | None:
+    """An input's limits as the report prints them (a number's range, a check's expected
+    answer), or None when it has none."""
+    if isinstance(spec, NumberInput):
+        low, high, unit = spec.min, spec.max, spec.unit
+        if low is not None and high is not None:
+            return f"{low} to {high} {unit}"
+        if low is not None:
+            return f"at least {low} {unit}"
+        if high is not None:
+            return f"at most {high} {unit}"
+    if isinstance(spec, CheckInput) and spec.expected is not None:
+        return "expected Yes" if spec.expected else "expected No"
+    return None

@@ -8,7 +8,9 @@ from typing import Any
 from sqlmodel import Session
 
 from ebr.domain.meanings import Meaning
-from ebr.domain.recipe import CheckInput, NumberInput, Recipe, Step
+from ebr.domain.recipe import Recipe, Step
+from ebr.domain.redlines import Redline, effective, redlines_of
+from ebr.domain.refusals import Refusal
 from ebr.domain.signed_records import SignedRecord
 from ebr.domain.values import RecordedValue
 from ebr.report.decisions import batch_decision, decisions_of
@@ -22,7 +24,9 @@ from ebr.report.history import (
     StepHistory,
     ValueLine,
     display_value,
+    limits_text,
 )
+from ebr.report.redlines import redline_sections
 from ebr.store.batch_events import BatchEvents, load_batch_events
 from ebr.store.batches import BatchRow, get_batch
 from ebr.store.errors import NotFound, StoreError
@@ -37,9 +41,10 @@ __all__ = ["load_history"]
 def load_history(*, session: Session, batch_id: str, now: datetime | None = None) -> BatchHistory:
     """The batch's history as the report shows it, read from the store.
 
-    Steps show their own records; the signed decisions are shown where ``decisions.PLACES``
-    puts their subject's kind: the release or rejection on the cover, a disposition with its
-    deviation, a lift with its hold. The attached evidence carries every record of the batch's
+    Steps are the recipe the batch ran (its master with the redlines QA approved) and show their
+    own records; the signed decisions are shown where ``decisions.PLACES`` puts their subject's
+    kind: the release or rejection on the cover, a disposition with its deviation, a lift with
+    its hold, a redline's proposal and decision with the redline. The attached evidence carries every record of the batch's
     chain. ``now`` ends an active hold's duration.
 
     Raises:
@@ -52,9 +57,11 @@ def load_history(*, session: Session, batch_id: str, now: datetime | None = None
     recipe_row = get_recipe_by_hash(session=session, content_hash=row.recipe_hash)
     if recipe_row is None:
         raise StoreError(f"the recipe of batch {batch_id!r} is missing", {"batch_id": batch_id})
-    recipe = recipe_of(recipe_row)
+    master = recipe_of(recipe_row)
     rows = list_batch_records(session=session, batch_id=batch_id)
     records = [record_of(row) for row in rows]
+    redlines = _redlines(batch_id, records)
+    recipe = _ran(batch_id, master, redlines)
     operations = _operations(recipe, list(zip(rows, records, strict=True)))
     decisions = decisions_of(records)
     decision = batch_decision(decisions, batch_id)
@@ -63,7 +70,7 @@ def load_history(*, session: Session, batch_id: str, now: datetime | None = None
     steps = {s.step_id: f"{s.position}. {s.name}" for o in operations for s in o.steps}
     audit = audit_evidence(session=session, batch_id=batch_id)
     return BatchHistory(
-        **_cover(row, recipe),
+        **_cover(row, master),
         **_master(session, row),
         decision=decision.manifestation if decision else None,
         decision_reason=decision.reason if decision else None,
@@ -72,12 +79,28 @@ def load_history(*, session: Session, batch_id: str, now: datetime | None = None
         reviews=review_lines(records, events, names=names),
         deviations=deviation_sections(events.deviations, decisions, names=names, steps=steps),
         holds=hold_sections(events.holds, decisions, names=names, now=now or datetime.now(UTC)),
+        redlines=redline_sections(redlines, records, master=master, batch=recipe),
         timer_events=timer_lines(events, steps=steps),
         audit=tuple(audit_line(entry) for entry in audit),
         evidence_records=tuple(record_evidence(r) for r in rows),
         evidence_audit=tuple(audit),
         certificates_pem=certificates_of(session=session, rows=rows),
     )
+
+
+def _redlines(batch_id: str, records: list[SignedRecord]) -> list[Redline]:
+    try:
+        return redlines_of(records)
+    except ValueError as exc:  # pydantic's ValidationError: a proposal that is no redline
+        raise StoreError(f"a redline of batch {batch_id!r} cannot be read: {exc}") from exc
+
+
+def _ran(batch_id: str, master: Recipe, redlines: list[Redline]) -> Recipe:
+    """The recipe the batch ran: its master with the redlines QA approved, in order."""
+    try:
+        return effective(master, redlines)
+    except Refusal as exc:
+        raise StoreError(f"the redlines of batch {batch_id!r} do not apply: {exc}") from exc
 
 
 def _names(session: Session, records: list[SignedRecord], events: BatchEvents) -> dict[str, str]:
@@ -197,25 +220,11 @@ def _value(step: Step, value: RecordedValue) -> ValueLine:
         label=spec.label if spec is not None else value.name,
         display=display_value(value),
         unit=value.unit,
-        limits=_limits(spec) if spec is not None else None,
+        limits=limits_text(spec) if spec is not None else None,
         entered=value.entered,
         in_spec=value.in_spec,
         critical=value.critical,
     )
-
-
-def _limits(spec: object) -> str | None:
-    if isinstance(spec, NumberInput):
-        low, high, unit = spec.min, spec.max, spec.unit
-        if low is not None and high is not None:
-            return f"{low} to {high} {unit}"
-        if low is not None:
-            return f"at least {low} {unit}"
-        if high is not None:
-            return f"at most {high} {unit}"
-    if isinstance(spec, CheckInput) and spec.expected is not None:
-        return "expected Yes" if spec.expected else "expected No"
-    return None
 
 
 def _brief(instructions: str, limit: int = 240) -> str:

@@ -119,8 +119,11 @@ def update_batch_progress(
     completed_at: datetime | None,
     at: datetime,
     seq: int,
+    steps_total: int | None = None,
 ) -> BatchRow:
     """Set the batch's progress projection as of record ``seq``; an older or repeated write is a no-op.
+
+    ``steps_total`` changes the number of the batch's steps (a redline QA approved added some).
 
     The workflow holds the truth; this row lets lists and reports read progress without asking it.
     Ordering by ``seq`` means an activity attempt that Temporal gave up on, committing late, cannot
@@ -131,6 +134,8 @@ def update_batch_progress(
         raise NotFound(f"batch {batch_id!r} does not exist", {"batch_id": batch_id})
     if seq <= row.progress_seq:
         return row
+    if steps_total is not None:
+        row.steps_total = steps_total
     if not 0 <= steps_done <= row.steps_total:
         raise StoreError(
             f"batch {batch_id!r} has {row.steps_total} steps; {steps_done} cannot be done",

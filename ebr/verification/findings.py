@@ -48,6 +48,7 @@ class Summary:
     keys: int = 0
     records: int = 0
     chains: dict[ChainKind, ChainTally] = field(default_factory=dict)
+    redlines: int = 0  # approved redlines applied to their batch's master, in chain order
     audit_entries: int = 0
     recipe_revisions: int = 0
     batches: int = 0

@@ -20,6 +20,7 @@ def print_summary(console: Console, summary: Summary) -> None:
     table.add_row("signed records", str(summary.records))
     for kind in ChainKind:  # every kind, so a kind with no chain yet is seen to have none
         table.add_row(f"{kind.value} chains", _chains(summary.chains.get(kind, ChainTally())))
+    table.add_row("redlines applied to their master", str(summary.redlines))
     table.add_row("audit entries", str(summary.audit_entries))
     table.add_row(
         "recipe revisions (body, audited save, signatures)", str(summary.recipe_revisions)

@@ -13,14 +13,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from ebr.domain.recipe import Recipe
 from ebr.domain.subjects import ChainKind
 from ebr.store.audit import AuditRow
 from ebr.store.batches import BatchRow
 from ebr.store.checkpoints import CheckpointRow
 from ebr.store.db import make_engine
+from ebr.store.errors import StoreError
 from ebr.store.keys import UserKeyRow, all_certificates
 from ebr.store.recipe_versions import recipe_versions
-from ebr.store.recipes import RecipeRow
+from ebr.store.recipes import RecipeRow, get_recipe_by_hash, recipe_of
 from ebr.store.signed_records import SignedRecordRow
 from ebr.store.users import UserRow
 from ebr.verification.audit_log import (
@@ -32,7 +34,7 @@ from ebr.verification.audit_log import (
 from ebr.verification.certificates import check_site_certificate, check_user_keys
 from ebr.verification.checkpoints import check_checkpoints
 from ebr.verification.evidence import KeyEvidence, RecordEvidence
-from ebr.verification.findings import SetupProblem, Summary
+from ebr.verification.findings import Inconsistency, SetupProblem, Summary
 from ebr.verification.gc_pause import collection_paused
 from ebr.verification.projections import (
     BatchProjection,
@@ -48,6 +50,7 @@ from ebr.verification.recipes import (
     check_recipe_rows,
     check_signed_contents,
 )
+from ebr.verification.redlines import check_redlines, redlined_batches
 from ebr.verification.signed_records import RecipeHashes, RecordStats, check_signed_records
 from signatures.checkpoints import Checkpoint
 
@@ -90,7 +93,8 @@ def verify_store(
 
     Order: user certificates (``check_user_keys``); every signed record of every chain, their
     signatures, each chain's order and links, and the recipe hashes their owner rows hold
-    (``check_signed_records``); the audit
+    (``check_signed_records``); the steps of each batch with redlines, from its master recipe and
+    its signed redlines (``check_redlines``); the audit
     log's rows and tree (``check_audit_rows``); the checkpoints (``check_checkpoints``); the
     checkpoint ``since`` an auditor kept and every ``witnessed`` one (``check_since``: the log
     extends each, and is no shorter than the newest); last, that signed records and their audit
@@ -145,6 +149,7 @@ def _checked(
             summary.checkpoints = len(checkpoints)
             summary.latest = check_checkpoints(checkpoints, audit.tree, checkpoint_certificate, ca)
             summary.recipe_revisions, summary.batches = _check_recipes(session)
+            summary.redlines = check_redlines(records, _masters(session, records))
             _check_projections(session, records)
     except SQLAlchemyError as exc:
         raise SetupProblem(f"cannot read the record store (is it migrated?): {exc}") from None
@@ -203,6 +208,25 @@ def _saved(entry: AuditRow) -> SavedRevision:
         revision=int(value.get("revision", 0)),
         content_hash=str(value.get("content_hash", "")),
     )
+
+
+def _masters(session: Session, records: list[RecordEvidence]) -> dict[str, Recipe]:
+    """The master recipe of each batch with redlines (by its batch row's recipe hash)."""
+    found: dict[str, Recipe] = {}
+    for batch_id in sorted(redlined_batches(records)):
+        batch = session.get(BatchRow, batch_id)
+        row = get_recipe_by_hash(session=session, content_hash=batch.recipe_hash) if batch else None
+        if row is None:
+            raise Inconsistency(
+                table="recipes",
+                entry=batch_id,
+                problem="the recipe version of the batch, which its redlines change, is missing",
+            )
+        try:
+            found[batch_id] = recipe_of(row)
+        except StoreError as exc:
+            raise Inconsistency(table="recipes", entry=batch_id, problem=exc.message) from None
+    return found
 
 
 def _key(row: UserKeyRow) -> KeyEvidence:

@@ -52,6 +52,7 @@ def test_every_subject_kind_has_its_row_and_joins_a_chain_of_its_kind() -> None:
         SubjectKind.BATCH,
         SubjectKind.DEVIATION,
         SubjectKind.HOLD,
+        SubjectKind.REDLINE,
     }
     assert [k for k in SubjectKind if not k.is_decision] == [SubjectKind.BATCH_STEP]
     for kind in SubjectKind:

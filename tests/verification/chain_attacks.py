@@ -3,7 +3,8 @@
 
 The targets are batch B-A's weighing (a step, seq 2), QA's disposition of B-A-DEV-1 (seq 7),
 QA's lift of hold B-A-H1 (seq 8) and the release of the batch (seq 11, the chain's last); then
-the second record of lot LOT-7 and the account record of omar. Each is attacked the same ways:
+the second record of lot LOT-7 and the account record of omar; and QA's approval of redline
+B-RL-RL1 (seq 3 of batch B-RL). Each is attacked the same ways:
 a column edited (the payload intact), the record re-signed with another user's key, re-signed
 consistently as someone else, removed, swapped with the record before it, moved to another
 chain; a decision is also moved to another deviation or hold.
@@ -55,6 +56,7 @@ class Target:
 _CHECKED = [{"name": "clean", "type": "check", "value": True, "unit": None, "entered": None,
              "in_spec": None, "critical": False}]  # fmt: skip
 B_A = batch_chain("B-A")
+B_RL = batch_chain("B-RL")
 
 TARGETS = [
     Target(
@@ -158,6 +160,23 @@ TARGETS = [
             "reason": "promoted himself",
         },
         audited="account_approved",
+    ),
+    Target(
+        "redline",
+        "B-RL/redline:B-RL-RL1/approved",
+        "quinn",
+        B_RL,
+        3,
+        {
+            "subject_kind": "hold",
+            "subject_id": "B-RL-RL2",
+            "chain_id": "B-Z",
+            "meaning": "rejected",
+            "values": _CHECKED,
+            "detail": {"content_hash": "0" * 64},
+            "reason": "approved in a hurry",
+        },
+        after="B-RL/weigh-api/1/performed",
     ),
 ]
 
@@ -407,6 +426,7 @@ def _all() -> list[Attack]:
         _moved(TARGETS[4], Chain(kind=LOT.kind, id="LOT-8"), 1),
         _moved(TARGETS[4], ACCOUNT, 2),
         _moved(TARGETS[5], Chain(kind=ACCOUNT.kind, id="olga"), 1),
+        _moved(TARGETS[6], batch_chain("B-B"), 7),
         Attack(
             "lot: its first record removed",
             _first_lot_record_removed,

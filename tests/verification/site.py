@@ -7,6 +7,8 @@ signing activity stores them (``tests.chains``), and the log is checkpointed wit
 - batch B-A: six step records, then QA's signed dispositions of deviations B-A-DEV-1 and
   B-A-DEV-2, QA's lifts of holds B-A-H1 and B-A-H2, and the batch's release (11 records);
 - batch B-B: six step records;
+- batch B-RL: a step record, sam's redline B-RL-RL1 (adds step ``sample`` after ``clean-check``)
+  and quinn's approval of it, then four step records, the added step's last (7 records);
 - recipe version TEST-MIX/1, saved (audited) and signed before the batches start: authored by
   sam, reviewed by rita, approved by quinn, each binding its content hash;
 - lot LOT-7 (identity verified, then approved for use) and the account of omar (approved by the
@@ -26,6 +28,7 @@ from activities.audit_log import AuditLogActivities
 from ebr.audit import audit_recipe_loaded
 from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
+from ebr.domain.redline_changes import RedlineContent
 from ebr.domain.subjects import (
     Chain,
     ChainKind,
@@ -35,6 +38,7 @@ from ebr.domain.subjects import (
     batch_subject,
     deviation_subject,
     hold_subject,
+    redline_subject,
     step_subject,
 )
 from ebr.domain.values import RecordedValue
@@ -64,6 +68,23 @@ LOT = Chain(kind=ChainKind.LOT, id="LOT-7")
 ACCOUNT = Chain(kind=ChainKind.ACCOUNT, id="omar")
 RECIPE_VERSION = Chain(kind=ChainKind.RECIPE_VERSION, id=RECIPE)
 DISPOSITION = {"decision": "accept", "rework_steps": [], "capa_ref": "CAPA-7"}
+REDLINED = "B-RL"
+SAMPLING = RedlineContent.model_validate(
+    {
+        "changes": [
+            {
+                "kind": "add_step",
+                "after": "clean-check",
+                "step": {
+                    "id": "sample",
+                    "name": "Take a sample",
+                    "instructions": "Take a 5 g sample for the lab.",
+                    "kind": "instruction",
+                },
+            }
+        ]
+    }
+)
 
 
 @dataclass
@@ -108,7 +129,7 @@ def build_site(engine: Engine, trust: SiteTrust) -> Site:
     site = Site(trust=trust, users=chains.users, recipe_hash=recipe.content_hash())
     approve_recipe(chains, recipe)
     with session_scope(engine) as session:
-        for batch_id in ("B-A", "B-B"):
+        for batch_id in ("B-A", "B-B", REDLINED):
             header = header_for(recipe, batch_id).model_copy(
                 update={"created_at": datetime.now(UTC)}  # after the approval
             )
@@ -118,6 +139,7 @@ def build_site(engine: Engine, trust: SiteTrust) -> Site:
     decide_batch(chains, "B-A")
     first = checkpoints.write_checkpoint().tree_size
     sign_batch(chains, "B-B")
+    sign_redlined_batch(chains)
     sign_other_chains(chains)
     site.sizes = (first, checkpoints.write_checkpoint().tree_size)
     with session_scope(engine) as session:
@@ -166,6 +188,25 @@ def sign_batch(chains: Chains, batch_id: str) -> None:
             corrects=corrects,
             reason="typo on the scale printout" if corrects else None,
         )
+
+
+def sign_redlined_batch(chains: Chains) -> None:
+    """Batch B-RL: sam's redline, proposed once the first step is done, approved by quinn; the
+    batch then runs the step it added in its place."""
+    chain, redline = batch_chain(REDLINED), redline_subject(f"{REDLINED}-RL1")
+    chains.append(chain, step_subject("read-sop"), Meaning.PERFORMED, by="olga")
+    chains.append(chain, redline, Meaning.PROPOSED, by="sam", reason="the lab asks for a sample",
+                  detail=SAMPLING.detail())  # fmt: skip
+    chains.append(chain, redline, Meaning.APPROVED, by="quinn",
+                  detail={"content_hash": SAMPLING.content_hash()})  # fmt: skip
+    steps = [
+        ("olga", "weigh-api", Meaning.PERFORMED, (WEIGHT,)),
+        ("omar", "weigh-api", Meaning.VERIFIED, ()),
+        ("olga", "clean-check", Meaning.PERFORMED, (_check(),)),
+        ("olga", "sample", Meaning.PERFORMED, ()),
+    ]
+    for user_id, step_id, meaning, values in steps:
+        chains.append(chain, step_subject(step_id), meaning, by=user_id, values=values)
 
 
 def decide_batch(chains: Chains, batch_id: str) -> None:

@@ -25,15 +25,16 @@ def test_a_clean_store_verifies_and_says_what_it_covered(store: Store) -> None:
     for label, count in [
         ("users", "8"),
         ("keys (certificates)", "8"),
-        ("signed records", "23"),
-        ("batch chains", "2 (17 records)"),
+        ("signed records", "30"),
+        ("batch chains", "3 (24 records)"),
         ("recipe-version chains", "1 (3 records)"),
         ("lot chains", "1 (2 records)"),
         ("equipment chains", "0 (0 records)"),
         ("account chains", "1 (1 records)"),
+        ("redlines applied to their master", "1"),
         ("audit entries", str(store.site.latest)),
         ("recipe revisions (body, audited save, signatures)", "1"),
-        ("batches on a version effective at their start", "2"),
+        ("batches on a version effective at their start", "3"),
         ("checkpoints", "2"),
     ]:
         assert f"{label} │ {count} " in out, label

@@ -7,10 +7,11 @@ histories of every released version are kept and must keep replaying.
 
 Two batches are recorded, each with the histories of its deviations' workflows:
 
-- ``released-batch``: a critical value out of limits opens a deviation that holds the batch; it is
-  investigated, classified major and accepted (signed); the value is corrected (signed); a
-  person's hold is placed and lifted (signed); a step is refused on hold; QA marks every exception
-  and a second QA releases (signed).
+- ``released-batch``: a supervisor's redline adding a step is proposed and approved (signed); a
+  critical value out of limits opens a deviation that holds the batch; it is investigated,
+  classified major and accepted (signed); the value is corrected (signed); a person's hold is
+  placed and lifted (signed); a step is refused on hold; the added step is done in its place; QA
+  marks every exception and a second QA releases (signed).
 - ``timed-batch``: a step's maximum duration passes (a timer's deviation) and QA rejects the batch
   (signed).
 """
@@ -25,7 +26,8 @@ from pathlib import Path
 
 from ebr.domain.batch import Actor
 from ebr.domain.meanings import Meaning
-from ebr.domain.subjects import batch_subject, hold_subject
+from ebr.domain.redline_changes import RedlineContent
+from ebr.domain.subjects import batch_subject, hold_subject, redline_subject
 from ebr.store.db import make_engine, migrate
 from ebr.worker import build_worker
 from tests.factories import OPERATOR, QA, SUPERVISOR, small_recipe
@@ -77,8 +79,33 @@ async def record(label: str) -> list[Path]:
     return paths
 
 
+SAMPLING = RedlineContent.model_validate(
+    {
+        "changes": [
+            {
+                "kind": "add_step",
+                "after": "mixer",
+                "step": {
+                    "id": "sample",
+                    "name": "Take a sample",
+                    "instructions": "Take a 5 g sample for the lab.",
+                    "kind": "instruction",
+                },
+            }
+        ]
+    }
+)
+
+
 async def released(bench: Bench, releaser: Actor) -> None:
     await bench.sign("read-sop", OPERATOR)
+    redline = redline_subject(f"{bench.batch_id}-RL1")
+    await bench.decide(
+        redline, SUPERVISOR, Meaning.PROPOSED, reason="lab sample", detail=SAMPLING.detail()
+    )
+    await bench.decide(
+        redline, QA, Meaning.APPROVED, detail={"content_hash": SAMPLING.content_hash()}
+    )
     await bench.sign("weigh-api", OPERATOR, entered={"weight": "26.0"}, comment="reads high")
     dev_id = f"{bench.batch_id}-DEV-001"
     await bench.investigate(dev_id, SUPERVISOR, "weigh-api")
@@ -98,6 +125,7 @@ async def released(bench: Bench, releaser: Actor) -> None:
     )
     await bench.sign("clean-check", OPERATOR, entered={"clean": True})
     await bench.sign("mixer", SUPERVISOR, entered={"speed": "low"})
+    await bench.sign("sample", OPERATOR)
     await bench.sign("note", OPERATOR)
     await bench.mark_all(QA)
     await bench.release(releaser)
