@@ -128,7 +128,11 @@ class Plant:
     ) -> Recorded:
         """Complete ``step`` once its minimum duration has passed on the server's clock."""
         if step.min_duration_minutes is not None:
-            await self._wait_until(batch.ready_at + timedelta(minutes=step.min_duration_minutes))
+            # A second after the minimum, as a person would at the earliest: completing at the very
+            # instant a timer fires hangs the simulated run (seen with a minimum equal to the
+            # maximum; the static finding reports that step as unreachable anyway).
+            earliest = timedelta(minutes=step.min_duration_minutes, seconds=1)
+            await self._wait_until(batch.ready_at + earliest)
         performer = await self.signer(step.role)
         recorded = await self._sign(batch, step, performer, Meaning.PERFORMED, entered, comment)
         if not step.verify:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
 
@@ -17,10 +17,16 @@ with workflow.unsafe.imports_passed_through():
         recipe_chain,
         version_id,
     )
-    from ebr.domain.refusals import ChainMoved, PayloadMismatch, RecipeNotFound, Refusal
+    from ebr.domain.refusals import (
+        ChainMoved,
+        PayloadMismatch,
+        RecipeNotFound,
+        Refusal,
+    )
     from ebr.domain.subjects import SubjectKind
     from workflows.calls import STORE_RETRY, STORE_WRITE_GIVE_UP, STORE_WRITE_TIMEOUT, refusal
     from workflows.messages import PersistChainRecordInput, SignedAction, SignedStored
+    from workflows.recipe_dry_runs import check_dry_run
     from workflows.recipe_messages import (
         ChainHead,
         DraftSaved,
@@ -35,7 +41,6 @@ with workflow.unsafe.imports_passed_through():
 
 __all__ = ["RecipeWorkflow"]
 
-DRY_RUN_TIMEOUT = timedelta(minutes=5)
 
 MEANINGS = (
     Meaning.AUTHORED,
@@ -165,7 +170,7 @@ class RecipeWorkflow:
         self._busy = True
         try:
             if action.payload.meaning is Meaning.AUTHORED:
-                await self._check_dry_run(number)
+                await check_dry_run(self._state.versions[number])
             stored: SignedStored = await workflow.execute_local_activity_method(
                 SignedRecordActivities.persist_chain_record,
                 PersistChainRecordInput(
@@ -265,20 +270,6 @@ class RecipeWorkflow:
                 {"recipe_code": code, "recipe_version": number},
             )
         return number
-
-    async def _check_dry_run(self, number: int) -> None:
-        """A draft is submitted only when its dry run finds no problem."""
-        version = self._state.versions[number]
-        problems: int = await workflow.execute_activity_method(
-            RecipeActivities.count_dry_run_problems,
-            version.content_hash,
-            start_to_close_timeout=DRY_RUN_TIMEOUT,
-            retry_policy=STORE_RETRY,
-        )
-        try:
-            control.check_dry_run(version, problems=problems)
-        except Refusal as exc:
-            raise refusal(exc) from None
 
 
 def _parsed(subject_id: str) -> tuple[str, int]:
