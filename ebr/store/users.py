@@ -32,6 +32,10 @@ class UserRow(SQLModel, table=True):
     # Account controls (ebr.store.accounts); the defaults suit a new account.
     failed_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     locked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When a timed lockout ends (None with locked_at set: until an administrator unlocks it).
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # No password is tried for this account before this time (ebr.accounts.throttle).
+    throttled_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_signature_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
