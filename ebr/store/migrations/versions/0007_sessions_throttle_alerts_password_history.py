@@ -4,7 +4,8 @@
 change, disabling, a role change, a lockout or an idle lapse. ``throttle_sources``: failed
 sign-ins per network address. ``users`` gains ``locked_until`` (a timed lockout's end) and
 ``throttled_until`` (no password tried before it). ``alerts`` (lockouts, for administrators and
-QA) and ``password_history`` (Argon2 hashes of every password given) are append-only: triggers
+QA) and ``password_history`` (Argon2 hashes of every password given, starting with each user's
+current one) are append-only: triggers
 refuse UPDATE and DELETE on both backends, and TRUNCATE on PostgreSQL.
 
 The users columns are added with plain ALTER TABLE (no batch rebuild), so the triggers of
@@ -83,6 +84,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("entry_id"),
     )
     op.create_index("ix_password_history_user_id", "password_history", ["user_id"])
+    # Every user's current password starts their history (it is always in it from now on).
+    op.execute(
+        "INSERT INTO password_history (user_id, password_hash, set_at) "
+        "SELECT user_id, password_hash, coalesce(password_changed_at, created_at) FROM users"
+    )
     for table in APPEND_ONLY:
         _append_only(table)
 
