@@ -86,7 +86,14 @@ async def test_an_admin_set_password_must_be_changed_before_anything_else(
         unwrap_key(wrapped, INITIAL)
     unwrap_key(wrapped, CHOSEN)
 
-    # The same token now reaches everything, and the user signs with the password they chose.
+    # The change ended the session it was made in: the token opened with the administrator's
+    # password reaches nothing. Signed in again with the password they chose, the user reaches
+    # everything and signs with it.
+    ended = assert_error(await ebr.http.get("/api/batches", headers=headers), 401, "session_ended")
+    assert ended["details"] == {"reason": "password changed"}
+    relogin = await ebr.http.post("/api/auth/token", data={"username": user, "password": CHOSEN})
+    assert relogin.json()["password_change_required"] is False
+    headers = {"Authorization": f"Bearer {relogin.json()['access_token']}"}
     assert (await ebr.http.get("/api/batches", headers=headers)).status_code == 200
     signed = await ebr.http.post(
         f"/api/batches/{batch_id}/steps/line-clearance/complete",
@@ -99,8 +106,6 @@ async def test_an_admin_set_password_must_be_changed_before_anything_else(
     assert signed.status_code == 200, signed.text
     assert signed.json()["record"]["signed"]["key_id"] == key.key_id
 
-    relogin = await ebr.http.post("/api/auth/token", data={"username": user, "password": CHOSEN})
-    assert relogin.json()["password_change_required"] is False
     changed = [
         e for e in await audit_entries(ebr, entity_id=user) if e["action"] == "password_changed"
     ]
