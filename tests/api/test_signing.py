@@ -84,13 +84,13 @@ async def test_five_wrong_signature_passwords_lock_the_account_until_an_admin_un
     assert int(locked["details"]["retry_after"]) > 0
     assert user_row(ebr.engine, user).locked_at is not None
 
-    # Locked: neither the right password nor a new sign-in gets through.
+    # Locked: the session that guessed is over (whoever guessed may be at the user's unattended
+    # station), so not even the right password signs in it; nor does a new sign-in get through.
     right = sign(user, "performed", password=PASSWORD)
-    assert_error(await signed_clearance(ebr, user, batch_id, right), 423, "account_locked")
-    assert_error(await login(ebr, user, PASSWORD), 423, "account_locked")
-    # ...nor the bearer token issued before the lock: the lockout ended its session.
-    ended = assert_error(await ebr.get(user, "/api/batches"), 401, "session_ended")
+    ended = assert_error(await signed_clearance(ebr, user, batch_id, right), 401, "session_ended")
     assert ended["details"] == {"reason": "account locked"}
+    assert_error(await ebr.get(user, "/api/batches"), 401, "session_ended")
+    assert_error(await login(ebr, user, PASSWORD), 423, "account_locked")
     assert stored(ebr, batch_id) == []
     trail = await audit_entries(ebr, entity="user", entity_id=user)
     actions = [e["action"] for e in trail]

@@ -75,7 +75,9 @@ async def test_a_bad_password_shows_an_error(
 
 async def test_the_login_form_needs_its_own_token_and_redirects_only_here(site: Site) -> None:
     async with client(site) as http:
-        answer = await http.post("/login", data={"user_id": "sam", "password": "ebr-demo-lindqvist"})
+        answer = await http.post(
+            "/login", data={"user_id": "sam", "password": "ebr-demo-lindqvist"}
+        )
         assert answer.status_code == 403 and "ebr_session" not in answer.cookies
         login = await http.get("/login?next=//evil.example/x")
         token = HIDDEN_TOKEN.search(login.text)
