@@ -27,6 +27,11 @@ __all__ = ["Found", "find", "settle"]
 
 NO_TOKEN = "sign in first: the bearer token is missing, expired or invalid"
 
+# When this process last wrote each session's last-seen time (dict operations are atomic, and a
+# lost race costs one extra write, so no lock).
+_TOUCHED: dict[str, datetime] = {}
+_TOUCHED_SIZE = 65536
+
 
 @dataclass(frozen=True)
 class Found:
@@ -59,12 +64,20 @@ def find(context: ApiContext, token: str | None, *, now: datetime) -> Found:
 
 def settle(context: ApiContext, found: Found, *, station: str, now: datetime) -> None:
     """The write the request's session needs, if any: end it when idle (and refuse), else note
-    the request when the last-seen time is stale."""
+    the request when the last-seen time is stale. Of many requests of one session that find it
+    stale at once (a page and its API calls), this process writes for the first only."""
     if found.verdict is Verdict.IDLE:
         end_idle(context.engine, found.session, station=station, now=now)
         raise _ended(EndReason.IDLE.value, idle_minutes=context.settings.idle_minutes)
     if found.verdict is Verdict.STALE:
-        touch(context.engine, session_id=found.session.session_id, now=now)
+        session_id = found.session.session_id
+        touched = _TOUCHED.get(session_id)
+        if touched is not None and now - touched < Controls.of(context.settings).touch_every:
+            return
+        if len(_TOUCHED) > _TOUCHED_SIZE:
+            _TOUCHED.clear()  # a memo only: forgetting costs one write per session
+        _TOUCHED[session_id] = now
+        touch(context.engine, session_id=session_id, now=now)
 
 
 def _ended(reason: str | None, *, idle_minutes: float | None = None) -> SessionEnded:
