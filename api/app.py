@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from api import errors, web
 from api.context import ApiContext
 from api.routes import (
+    alerts,
     audit,
     auth,
     batches,
@@ -45,6 +46,7 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(audit.router)
     app.include_router(users.router)
+    app.include_router(alerts.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 

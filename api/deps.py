@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
@@ -14,15 +14,17 @@ from api.commands import Commands
 from api.context import ApiContext
 from api.deviation_views import DeviationPath
 from api.refusals import NotAuthenticated
-from api.tokens import subject
+from api.sessions import find, settle
 from ebr.accounts import Controls, needs_new_password
-from ebr.accounts.errors import AccountLocked, PasswordChangeRequired
+from ebr.accounts.errors import PasswordChangeRequired
+from ebr.accounts.sessions import Verdict
+from ebr.accounts.throttle import is_locked, locked_refusal
 from ebr.audit import audit
 from ebr.domain.batch import Actor
 from ebr.domain.refusals import RoleNotAllowed
 from ebr.domain.roles import Role
 from ebr.store.db import session_scope
-from ebr.store.users import UserRow, get_user, roles_of
+from ebr.store.users import UserRow, roles_of
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
@@ -64,27 +66,28 @@ DeviationAt = Annotated[DeviationPath, Depends()]
 
 
 # What a user whose password must be changed may still reach.
-_PASSWORD_CHANGE_PATHS = frozenset({"/api/me", "/api/me/password"})
+_PASSWORD_CHANGE_PATHS = frozenset({"/api/me", "/api/me/password", "/api/auth/logout"})
 
 
 async def get_current_user(
     request: Request, context: ContextDep, token: Annotated[str | None, Depends(oauth2)]
 ) -> UserRow:
-    """The active user named by a valid bearer token; 401 otherwise (the account is re-read, so a
-    disabled user is out at once).
+    """The active user whose live session a valid bearer token names; 401 otherwise (the
+    session and the account are re-read, so a session ended by logout, a password change, a
+    disabled account or a role change, or one idle too long, is out at once).
 
     The lookup is a short read on the lock-free reader, done inline: it cannot stall the event
-    loop behind a writer, and holds nothing that a workflow's activities need meanwhile.
+    loop behind a writer, and holds nothing that a workflow's activities need meanwhile. The rare
+    write (an idle session ended, a last-seen time moved) runs in a thread.
     """
-    user_id = subject(secret=context.token_secret, token=token) if token else None
-    user = None
-    if user_id:
-        with session_scope(context.reads) as session:
-            user = get_user(session=session, user_id=user_id)
-    if user is None or not user.active:
+    now = context.now()
+    found = find(context, token, now=now)
+    if found.verdict is not Verdict.LIVE:
+        await run_in_threadpool(settle, context, found, station=station_of(request), now=now)
+    user = found.user
+    if not user.active:
         raise NotAuthenticated("sign in first: the bearer token is missing, expired or invalid")
-    if user.locked_at is not None:
-        now = datetime.now(UTC)
+    if is_locked(user, now=now):
         with session_scope(context.engine) as session:
             audit(
                 session,
@@ -97,11 +100,9 @@ async def get_current_user(
                 entity_id=user.user_id,
                 reason="account locked",
             )
-        raise AccountLocked(
-            "the account is locked after too many failed attempts; an administrator must unlock it"
-        )
+        raise locked_refusal(user, now=now)
     if request.url.path not in _PASSWORD_CHANGE_PATHS and needs_new_password(
-        user, now=datetime.now(UTC), controls=Controls.of(context.settings)
+        user, now=now, controls=Controls.of(context.settings)
     ):
         raise PasswordChangeRequired(
             "set a new password first (POST /api/me/password): it was set by an administrator "
@@ -133,6 +134,12 @@ def station_of(request: Request) -> str:
     declared = request.headers.get("x-ebr-station", "").strip()
     host = request.client.host if request.client else "unknown"
     return f"{declared[:64]} ({host})" if declared else host
+
+
+def source_of(request: Request) -> str:
+    """The network address a sign-in comes from, as throttled (``ebr.accounts.throttle``): the
+    peer as the server sees it (behind a proxy, configure the server to take the client's)."""
+    return request.client.host if request.client else "unknown"
 
 
 async def get_actor(request: Request, user: CurrentUser) -> Actor:

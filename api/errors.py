@@ -25,9 +25,9 @@ STATUS_OF_KIND = {
     RefusalKind.NOT_FOUND: 404,
     RefusalKind.UNAUTHENTICATED: 401,
     RefusalKind.LOCKED: 423,
+    RefusalKind.THROTTLED: 429,
     RefusalKind.UNSUPPORTED: 415,
     RefusalKind.UNAVAILABLE: 503,
-    RefusalKind.UNSUPPORTED: 415,
     RefusalKind.DAMAGED: 500,
 }
 
@@ -37,6 +37,15 @@ def status_of(refusal: Refusal) -> int:
     return STATUS_OF_KIND[refusal.kind]
 
 
+def headers_of(refusal: Refusal) -> dict[str, str] | None:
+    """``Retry-After`` (whole seconds) when the refusal says when to try again (a throttled
+    sign-in, a timed lockout)."""
+    details = refusal.details
+    if isinstance(details, dict) and isinstance(details.get("retry_after"), int):
+        return {"Retry-After": str(details["retry_after"])}
+    return None
+
+
 def body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": code, "message": message, "details": jsonable_encoder(details)}
 
@@ -44,7 +53,11 @@ def body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refusal)
     async def _refused(_: Request, exc: Refusal) -> JSONResponse:
-        return JSONResponse(body(exc.code, exc.message, exc.details), status_code=status_of(exc))
+        return JSONResponse(
+            body(exc.code, exc.message, exc.details),
+            status_code=status_of(exc),
+            headers=headers_of(exc),
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,8 +1,15 @@
-"""Bearer tokens: short-lived HS256 JWTs naming the user, signed with the site's API secret."""
+"""Bearer tokens: short-lived HS256 JWTs naming the user and their session, signed with the
+site's API secret. The page cookie holds the same token.
+
+A token is only as good as its session: ``api.sessions`` checks on every request that the
+session it names (``sid``) is live and the user's, so a token stops working when its session
+ends, long before it expires. A token without a session id is refused.
+"""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +17,14 @@ import jwt
 
 ALGORITHM = "HS256"
 ISSUER = "ebr"
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a valid token says: whose it is and which session it belongs to."""
+
+    user_id: str
+    session_id: str
 
 
 def load_secret(configured: str | None, data_dir: Path) -> str:
@@ -24,10 +39,18 @@ def load_secret(configured: str | None, data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def issue(*, secret: str, user_id: str, minutes: int, now: datetime | None = None) -> str:
+def issue(
+    *,
+    secret: str,
+    user_id: str,
+    session_id: str,
+    minutes: int,
+    now: datetime | None = None,
+) -> str:
     issued = now or datetime.now(UTC)
     claims = {
         "sub": user_id,
+        "sid": session_id,
         "iss": ISSUER,
         "iat": issued,
         "exp": issued + timedelta(minutes=minutes),
@@ -35,17 +58,20 @@ def issue(*, secret: str, user_id: str, minutes: int, now: datetime | None = Non
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def subject(*, secret: str, token: str) -> str | None:
-    """The user id a valid token names; None for an expired, forged or malformed token."""
+def claims_of(*, secret: str, token: str) -> TokenClaims | None:
+    """What a valid token names; None for an expired, forged or malformed token, or one that
+    names no session."""
     try:
         claims = jwt.decode(
             token,
             secret,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
-            options={"require": ["exp", "sub"]},
+            options={"require": ["exp", "sub", "sid"]},
         )
     except jwt.PyJWTError:
         return None
-    sub = claims.get("sub")
-    return sub if isinstance(sub, str) else None
+    sub, sid = claims.get("sub"), claims.get("sid")
+    if not isinstance(sub, str) or not isinstance(sid, str):
+        return None
+    return TokenClaims(user_id=sub, session_id=sid)

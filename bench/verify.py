@@ -27,7 +27,7 @@ from ebr.domain.meanings import Meaning
 from ebr.domain.signed_records import GENESIS, RecordPayload, Signer
 from ebr.domain.subjects import ChainKind, batch_chain, step_subject
 from ebr.domain.values import RecordedValue
-from ebr.seed import DEMO_USERS, seed_demo
+from ebr.seed import DEMO_USERS, demo_password, seed_demo
 from ebr.store.audit import AuditRow, audit_size
 from ebr.store.batches import BatchRow
 from ebr.store.db import make_engine, migrate, session_scope
@@ -60,7 +60,7 @@ def build(engine: Engine, trust: SiteTrust, total: int) -> None:
         for user_id in SIGNERS:
             row = active_key(session=session, user_id=user_id)
             assert row is not None
-            keys[user_id] = unwrap_key(WrappedKey.from_json(row.wrapped), f"ebr-demo-{user_id}")
+            keys[user_id] = unwrap_key(WrappedKey.from_json(row.wrapped), demo_password(user_id))
             key_ids[user_id] = row.key_id
         next_idx = audit_size(session=session)
     begin = datetime.now(UTC)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import socket
 import sys
 from datetime import UTC, datetime
 from typing import Annotated
@@ -11,13 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from ebr import dry_run_command, recipe_commands, runtime
-from ebr.accounts import create_user
+from ebr.accounts import Controls, create_user, unlock
 from ebr.domain.refusals import Refusal
 from ebr.domain.roles import Role
 from ebr.report import commands as report_commands
 from ebr.settings import Settings
 from ebr.store.db import session_scope
-from ebr.store.errors import StoreError
 from ebr.store.users import list_users, roles_of
 from ebr.verification import commands as verification_commands
 from ebr.verification.ca_commands import ca_app
@@ -133,13 +134,41 @@ def user_add(
             admin="cli",
             station="cli",
             now=datetime.now(UTC),
+            controls=Controls.of(settings),
         )
-    except (StoreError, ValueError) as exc:
+    except (Refusal, ValueError) as exc:
         raise _fail(str(getattr(exc, "message", exc))) from None
     console.print(
         f"added {user_id} ({name}) with roles {', '.join(r.value for r in role)}; "
         "they must set their own password at first sign-in"
     )
+
+
+@user_app.command("unlock")
+def user_unlock(
+    user_id: str,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why (goes into the audit trail with who and where).")
+    ],
+) -> None:
+    """Lift a lockout from the server's shell (when no administrator can sign in, say the last
+    one is locked). Audited as an unlock by ``cli:<OS user>`` at ``cli@<host>``, with the reason;
+    the failure count restarts."""
+    engine = runtime.prepare_store(Settings())
+    try:
+        user = unlock(
+            engine,
+            user_id=user_id,
+            admin=f"cli:{_os_user()}",
+            reason=reason,
+            station=f"cli@{socket.gethostname()}",
+            now=datetime.now(UTC),
+        )
+    except Refusal as exc:
+        raise _fail(exc.message) from None
+    finally:
+        engine.dispose()
+    console.print(f"unlocked {user.user_id} ({user.full_name}); the reason is in the audit trail")
 
 
 @user_app.command("list")
@@ -154,6 +183,14 @@ def user_list() -> None:
     console.print(table)
 
 
+def _os_user() -> str:
+    """Who runs the command, as the operating system says (for the audit trail)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        return "unknown"
+
+
 def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -163,6 +200,6 @@ def _redacted(url: str) -> str:
 def main() -> None:
     try:
         app()
-    except (StoreError, Refusal) as exc:
+    except Refusal as exc:
         errors.print(f"[red]error:[/] {exc.message}")
         sys.exit(1)

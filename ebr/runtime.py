@@ -20,6 +20,7 @@ from api.app import create_app
 from api.context import ApiContext
 from api.tokens import load_secret
 from ebr import devserver
+from ebr.accounts import Controls
 from ebr.demo_recipes import approve_examples
 from ebr.report.signing_key import DocumentKey, load_or_create_document_key
 from ebr.seed import seed_demo, store_is_new
@@ -102,7 +103,7 @@ async def run_all(settings: Settings, *, demo: bool) -> None:
     trust = site_trust(settings)
     seeded = demo and store_is_new(engine)
     if seeded:
-        added = seed_demo(engine, trust)
+        added = seed_demo(engine, trust, Controls.of(settings))
         console.print(f"seeded the new store with demo users: {', '.join(added)}")
     server_process = None
     if settings.embedded_temporal:

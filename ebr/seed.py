@@ -13,10 +13,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from ebr.accounts import provision_key
+from ebr.accounts import Controls, provision_key
+from ebr.accounts.password_rules import check_password
 from ebr.audit import audit
 from ebr.domain.roles import Role
 from ebr.passwords import hash_password
+from ebr.settings import Settings
 from ebr.store.db import session_scope
 from ebr.store.users import add_user, get_user, list_users
 from ebr.trust import SiteTrust
@@ -33,10 +35,12 @@ class DemoUser:
 
     @property
     def password(self) -> str:
-        return f"ebr-demo-{self.user_id}"
+        """``ebr-demo-`` and the surname: it meets the password rules (which refuse a password
+        containing the user id, as the earlier ``ebr-demo-<user id>`` did)."""
+        return f"ebr-demo-{self.full_name.split()[-1].lower()}"
 
 
-DEMO_USERS = (
+DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("olga", "Olga Okafor", (Role.OPERATOR,)),
     DemoUser("omar", "Omar Haddad", (Role.OPERATOR,)),
     DemoUser("sam", "Sam Lindqvist", (Role.SUPERVISOR, Role.OPERATOR)),
@@ -55,12 +59,17 @@ def store_is_new(engine: Engine) -> bool:
         return not list_users(session=session)
 
 
-def seed_demo(engine: Engine, trust: SiteTrust) -> list[str]:
+def seed_demo(engine: Engine, trust: SiteTrust, controls: Controls | None = None) -> list[str]:
     """Add the demo users with their signing keys; idempotent.
 
     Demo users chose their (published) passwords, so their keys are made at once; a real user's
-    key is made when they set their own password (ebr.accounts.change_password).
+    key is made when they set their own password (ebr.accounts.change_password). The passwords
+    meet the same rules as every other (``controls``, by default those of the settings): a site
+    whose rules they break is refused (``password_rejected``) before anything is added.
     """
+    rules = controls or Controls.of(Settings())
+    for user in DEMO_USERS:
+        check_password(user.user_id, user.password, controls=rules, field="password")
     added: list[str] = []
     provisioned: list[DemoUser] = []
     now = datetime.now(UTC)
@@ -92,3 +101,8 @@ def seed_demo(engine: Engine, trust: SiteTrust) -> list[str]:
     for user in provisioned:
         provision_key(engine, trust.ca, user_id=user.user_id, password=user.password, now=now)
     return added
+
+
+def demo_password(user_id: str) -> str:
+    """The published password of a demo user (README), for the demo driver and tests."""
+    return next(u.password for u in DEMO_USERS if u.user_id == user_id)

@@ -34,6 +34,21 @@ class Settings(BaseSettings):
     password_max_age_days: int = Field(default=90, ge=1)
     password_min_length: int = Field(default=10, ge=8)
     signing_session_minutes: int = Field(default=15, ge=1)
+    # Sessions end after this long without a request (pages and API alike); a fraction is allowed.
+    idle_minutes: float = Field(default=15, gt=0)
+    # Lockout: after max_failed_attempts the account is locked this long; 0 locks it until an
+    # administrator unlocks it (the permanent lock of 21 CFR 11.300(d) practice).
+    lockout_minutes: int = Field(default=30, ge=0)
+    # Throttling failed sign-ins: the first delay after a failure, doubled with each further one
+    # up to the most; 0 turns the delays off (the lockout still holds).
+    throttle_seconds: float = Field(default=1, ge=0)
+    throttle_max_seconds: float = Field(default=300, ge=0)
+    # One network address may fail this many sign-ins (any accounts) before its delays begin; its
+    # failures are forgotten after source_memory_minutes without one.
+    source_free_failures: int = Field(default=10, ge=0)
+    source_memory_minutes: int = Field(default=30, ge=1)
+    # How many of a user's latest passwords may not be chosen again.
+    password_history: int = Field(default=5, ge=0)
     checkpoint_minutes: int = Field(default=10, ge=1)
     # Where every signed checkpoint is also kept, out of the database's reach (``ebr.witness``).
     witness_dir: Path | None = None

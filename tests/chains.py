@@ -24,7 +24,7 @@ from ebr.domain.roles import Role
 from ebr.domain.signed_records import GENESIS, RecordPayload, Signer
 from ebr.domain.subjects import Chain, ChainKind, Subject
 from ebr.domain.values import RecordedValue
-from ebr.seed import DEMO_USERS
+from ebr.seed import DEMO_USERS, demo_password
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
 from ebr.store.keys import active_key, add_user_key
@@ -106,7 +106,7 @@ class Chains:
             with session_scope(self.engine) as session:
                 row = active_key(session=session, user_id=user_id)
             assert row is not None, f"{user_id} has no key: seed the demo users first"
-            key = unwrap_key(WrappedKey.from_json(row.wrapped), f"ebr-demo-{user_id}")
+            key = unwrap_key(WrappedKey.from_json(row.wrapped), demo_password(user_id))
             self.users[user_id] = SigningUser(user_id, DEMO_NAMES[user_id], key, row.key_id)
 
     def enrol(self, user_id: str, full_name: str, *roles: Role) -> SigningUser:

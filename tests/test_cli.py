@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,11 @@ import yaml
 from temporalio.testing import WorkflowEnvironment
 
 from ebr.demo_recipes import approve_examples
+from ebr.seed import demo_password
+from ebr.store import make_engine, session_scope
+from ebr.store.accounts import record_failure
+from ebr.store.audit import list_audit
+from ebr.store.users import get_user
 from tests.api.harness import BIN, REPO, Ebr, running_ebr, seeded_store, site_trust
 from tests.factories import small_recipe
 
@@ -67,6 +73,54 @@ def test_adding_a_user_and_then_the_same_id_again(tmp_path: Path) -> None:
     listed = ebr_cli("user", "list", data_dir=tmp_path)
     assert "Ada Lovelace" in listed.stdout
     assert "operator, qa" in listed.stdout, "the first account is unchanged"
+
+
+def test_a_weak_initial_password_is_refused_by_the_command_line(tmp_path: Path) -> None:
+    args = ["user", "add", "bob", "--name", "Bob Weak", "--role", "admin"]
+    result = ebr_cli(*args, "--password", "abcdefgh", data_dir=tmp_path)
+    assert_clean_failure(result)
+    assert "at least 10 characters" in result.stderr
+    assert "Bob Weak" not in ebr_cli("user", "list", data_dir=tmp_path).stdout
+
+
+def test_unlocking_from_the_shell_needs_a_reason_and_is_audited(tmp_path: Path) -> None:
+    """The way back in when every administrator is locked out: on the server, with a reason."""
+    added = ebr_cli(
+        *("user", "add", "lena", "--name", "Lena Lock", "--role", "admin"),
+        *("--password", "Initial-pass-12"),
+        data_dir=tmp_path,
+    )
+    assert added.returncode == 0, added.stderr
+    engine = make_engine(f"sqlite:///{tmp_path / 'ebr.db'}")
+    try:
+        now = datetime.now(UTC)
+        with session_scope(engine) as session:
+            for _ in range(5):
+                record_failure(session=session, user_id="lena", at=now, limit=5)
+        missing = ebr_cli("user", "unlock", "lena", data_dir=tmp_path)
+        assert missing.returncode == 2 and "--reason" in missing.stderr
+        blank = ebr_cli("user", "unlock", "lena", "--reason", "  ", data_dir=tmp_path)
+        assert_clean_failure(blank)
+        assert "needs a reason" in blank.stderr
+        ghost = ebr_cli("user", "unlock", "ghost", "--reason", "why not", data_dir=tmp_path)
+        assert_clean_failure(ghost)
+        assert "ghost" in ghost.stderr
+        with session_scope(engine) as session:
+            assert get_user(session=session, user_id="lena").locked_at is not None  # type: ignore[union-attr]
+
+        reason = "identity checked in person, ticket 4242"
+        done = ebr_cli("user", "unlock", "lena", "--reason", reason, data_dir=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert "unlocked lena (Lena Lock)" in done.stdout
+        with session_scope(engine) as session:
+            user = get_user(session=session, user_id="lena")
+            trail = list_audit(session=session, entity_id="lena")
+        assert user is not None and (user.locked_at, user.failed_attempts) == (None, 0)
+        (unlocked,) = [e for e in trail if e.action == "user_unlocked"]
+        assert unlocked.reason == reason
+        assert unlocked.actor.startswith("cli:") and unlocked.station.startswith("cli@")
+    finally:
+        engine.dispose()
 
 
 def test_an_unknown_role_is_refused_by_the_command_line(tmp_path: Path) -> None:
@@ -202,7 +256,7 @@ async def test_demo_against_no_api_exits_1(demo_dir: Path) -> None:
 
 def as_author(api: Ebr, *args: str, user: str = "ada") -> subprocess.CompletedProcess[str]:
     """``ebr recipe ...`` against the running ebr, as ``user`` (their demo password)."""
-    env = {"EBR_DATABASE_URL": api.store_url, "EBR_PASSWORD": f"ebr-demo-{user}"}
+    env = {"EBR_DATABASE_URL": api.store_url, "EBR_PASSWORD": demo_password(user)}
     return ebr_cli("recipe", *args, "--url", api.base_url, "--user", user,
                    data_dir=api.data_dir, env_extra=env)  # fmt: skip
 

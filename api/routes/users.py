@@ -1,10 +1,10 @@
-"""User administration: accounts are created, unlocked and disabled here with reasons, never
-deleted; and a user rotates their own signing key."""
+"""User administration: accounts are created, unlocked, disabled and given other roles here with
+reasons, never deleted; and a user rotates their own signing key."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -15,7 +15,14 @@ from api.context import ApiContext
 from api.deps import ContextDep, CurrentUser, ReadSessionDep, RequireRole, station_of
 from api.routes.auth import user_public
 from api.schemas import Unlock, UserPublic
-from ebr.accounts import Controls, create_user, disable_user, rotate_key, unlock
+from ebr.accounts import (
+    Controls,
+    change_roles,
+    create_user,
+    disable_user,
+    rotate_key,
+    unlock,
+)
 from ebr.domain.roles import Role
 from ebr.store.users import UserRow, list_users
 
@@ -32,6 +39,11 @@ class UserCreate(BaseModel):
 
 
 class Reason(BaseModel):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class RolesChange(BaseModel):
+    roles: list[Role] = Field(min_length=1)
     reason: str = Field(min_length=1, max_length=4000)
 
 
@@ -52,7 +64,8 @@ def users(_: Admin, session: ReadSessionDep) -> list[UserPublic]:
 
 @router.post("/users", response_model=UserPublic, status_code=201)
 async def add(body: UserCreate, request: Request, admin: Admin, context: ContextDep) -> UserPublic:
-    """Create an account; its owner must set their own password at first sign-in."""
+    """Create an account; its owner must set their own password at first sign-in. The initial
+    password meets the password rules (422 ``password_rejected`` otherwise)."""
     user = await run_in_threadpool(
         create_user,
         context.engine,
@@ -62,7 +75,8 @@ async def add(body: UserCreate, request: Request, admin: Admin, context: Context
         initial_password=body.initial_password,
         admin=admin.user_id,
         station=station_of(request),
-        now=datetime.now(UTC),
+        now=context.now(),
+        controls=Controls.of(context.settings),
     )
     return user_public(user)
 
@@ -79,8 +93,28 @@ async def unlock_user(
 async def disable(
     user_id: str, body: Reason, request: Request, admin: Admin, context: ContextDep
 ) -> UserPublic:
-    """Disable an account (never deleted); the reason goes into the audit trail."""
+    """Disable an account (never deleted); the reason goes into the audit trail, and every
+    session of the person ends at once."""
     return await _administer(disable_user, user_id, body.reason, request, admin, context)
+
+
+@router.put("/users/{user_id}/roles", response_model=UserPublic)
+async def roles(
+    user_id: str, body: RolesChange, request: Request, admin: Admin, context: ContextDep
+) -> UserPublic:
+    """Give an account other roles, with a reason (audited); every session of the person ends
+    at once."""
+    user = await run_in_threadpool(
+        change_roles,
+        context.engine,
+        user_id=user_id,
+        roles=body.roles,
+        admin=admin.user_id,
+        reason=body.reason,
+        station=station_of(request),
+        now=context.now(),
+    )
+    return user_public(user)
 
 
 async def _administer(
@@ -99,7 +133,7 @@ async def _administer(
         admin=admin.user_id,
         reason=reason,
         station=station_of(request),
-        now=datetime.now(UTC),
+        now=context.now(),
     )
     return user_public(user)
 
@@ -116,7 +150,7 @@ async def rotate(
         user_id=user.user_id,
         password=body.password,
         station=station_of(request),
-        now=datetime.now(UTC),
+        now=context.now(),
         controls=Controls.of(context.settings),
     )
     return KeyPublic(

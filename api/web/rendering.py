@@ -132,7 +132,8 @@ class WebRoute(APIRoute):
                 return await handler(request)
             except SignInRequired as exc:
                 back = exc.next_path if request.method == "GET" else "/"
-                return RedirectResponse(f"/login?next={quote(back)}", status_code=303)
+                why = f"&why={exc.why}" if exc.why else ""
+                return RedirectResponse(f"/login?next={quote(back)}{why}", status_code=303)
             except PasswordChangeNeeded as exc:
                 back = exc.next_path if request.method == "GET" else "/"
                 return RedirectResponse(f"/password?next={quote(back)}", status_code=303)

@@ -1,6 +1,9 @@
 """Web sessions: the sign-in cookie, the person it names, and the CSRF token that guards forms.
 
-The cookie holds the same JWT the API issues (``api.tokens.issue``); it is HttpOnly, SameSite=Strict
+The cookie holds the same JWT the API issues (``api.tokens.issue``), naming a server-side session
+that every page checks (``api.sessions``): when the session ends (signing out, a password change,
+a disabled account, a role change, a lockout, or ``EBR_IDLE_MINUTES`` without a request) the
+cookie stops working, as a page cookie and as a bearer token alike. It is HttpOnly, SameSite=Strict
 and Secure over https. Because a cookie is sent by the browser on its own, every state-changing form
 also carries a CSRF token: an HMAC-SHA256 of that JWT under the API secret, so it is bound to one
 sign-in, needs no server state, and cannot be computed by a page that cannot read the cookie.
@@ -13,7 +16,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -21,12 +24,18 @@ from starlette.datastructures import FormData
 
 from api.context import ApiContext
 from api.deps import ContextDep, station_of
-from api.tokens import subject
+from api.refusals import NotAuthenticated
+from api.sessions import find, settle
 from ebr.accounts import Controls, needs_new_password
+from ebr.accounts.alerts import ALERTED
+from ebr.accounts.errors import SessionEnded
+from ebr.accounts.sessions import Verdict
+from ebr.accounts.throttle import is_locked
 from ebr.domain.batch import Actor
 from ebr.domain.roles import Role
+from ebr.store.alerts import count_alerts
 from ebr.store.db import session_scope
-from ebr.store.users import UserRow, get_user, roles_of
+from ebr.store.users import UserRow, roles_of
 
 __all__ = [
     "COOKIE",
@@ -43,17 +52,22 @@ __all__ = [
     "set_session_cookie",
 ]
 
+# Over how many days the header counts alerts for those who see them (``ALERTED``).
+ALERT_DAYS = 7
+
 COOKIE = "ebr_session"
 LOGIN_COOKIE = "ebr_login"
 CSRF_FIELD = "csrf_token"
 
 
 class SignInRequired(Exception):
-    """No valid session: the page answers with a redirect to /login."""
+    """No valid session: the page answers with a redirect to /login; ``why`` says, when known,
+    why the session ended (``idle``: the login page says so)."""
 
-    def __init__(self, next_path: str) -> None:
+    def __init__(self, next_path: str, why: str | None = None) -> None:
         super().__init__("sign in first")
         self.next_path = next_path
+        self.why = why
 
 
 class PasswordChangeNeeded(Exception):
@@ -78,6 +92,8 @@ class WebUser:
     csrf: str
     station: str
     must_change_password: bool = False
+    # Alerts of the last ALERT_DAYS, counted for the people who must see them (admin and QA).
+    alerts: int = 0
 
     def has(self, *roles: Role) -> bool:
         return bool(set(roles) & set(self.roles))
@@ -96,28 +112,44 @@ def csrf_token(*, secret: str, session_token: str) -> str:
 
 
 def _signed_in(request: Request, context: ApiContext) -> tuple[UserRow, str]:
-    """The user named by a valid session cookie, and the cookie; SignInRequired when there is none,
-    or when the account is disabled or locked (a lockout ends the session at once)."""
-    token = request.cookies.get(COOKIE, "")
-    user_id = subject(secret=context.token_secret, token=token) if token else None
-    user = None
-    if user_id:
-        with session_scope(context.reads) as session:
-            user = get_user(session=session, user_id=user_id)
-    if user is None or not user.active or user.locked_at is not None:
+    """The user whose live session the cookie names, and the cookie; SignInRequired when there is
+    none, when the session has ended (or ends now, idle too long), or when the account is
+    disabled or locked (a lockout ends the session at once)."""
+    token = request.cookies.get(COOKIE) or None
+    now = context.now()
+    try:
+        found = find(context, token, now=now)
+        if found.verdict is not Verdict.LIVE:
+            settle(context, found, station=station_of(request), now=now)
+    except (NotAuthenticated, SessionEnded) as exc:
+        why = "idle" if isinstance(exc, SessionEnded) and _was_idle(exc) else None
+        raise SignInRequired(request.url.path, why) from None
+    user = found.user
+    if not user.active or is_locked(user, now=now):
         raise SignInRequired(request.url.path)
-    return user, token
+    return user, found.token
+
+
+def _was_idle(exc: SessionEnded) -> bool:
+    return isinstance(exc.details, dict) and exc.details.get("reason") == "idle"
 
 
 def _web_user(request: Request, context: ApiContext, user: UserRow, token: str) -> WebUser:
     controls = Controls.of(context.settings)
+    roles = roles_of(user)
+    alerts = 0
+    if set(roles) & set(ALERTED):
+        with session_scope(context.reads) as session:
+            since = context.now() - timedelta(days=ALERT_DAYS)
+            alerts = count_alerts(session=session, since=since)
     return WebUser(
         user_id=user.user_id,
         full_name=user.full_name,
-        roles=roles_of(user),
+        roles=roles,
         csrf=csrf_token(secret=context.token_secret, session_token=token),
         station=station_of(request),
-        must_change_password=needs_new_password(user, now=datetime.now(UTC), controls=controls),
+        must_change_password=needs_new_password(user, now=context.now(), controls=controls),
+        alerts=alerts,
     )
 
 

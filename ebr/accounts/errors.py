@@ -10,7 +10,10 @@ __all__ = [
     "InvalidCredentials",
     "PasswordChangeRequired",
     "PasswordRejected",
+    "SessionEnded",
+    "SignInThrottled",
     "SignatureRefused",
+    "SignerNotSignedIn",
 ]
 
 
@@ -25,7 +28,19 @@ class InvalidCredentials(
 
 
 class AccountLocked(AccountError, code="account_locked", kind=RefusalKind.LOCKED):
-    """Too many failed attempts: an administrator must unlock the account."""
+    """Too many failed attempts: locked until the cooling period is over (details: ``locked_until``
+    and ``retry_after`` in seconds), or, when the lockout is permanent, until an administrator
+    unlocks it (``locked_until`` None)."""
+
+
+class SignInThrottled(AccountError, code="sign_in_throttled", kind=RefusalKind.THROTTLED):
+    """Failed sign-ins just now, for this account or from this address: no password is tried
+    until the delay is over (details: ``retry_after`` in seconds). Nothing is counted."""
+
+
+class SessionEnded(AccountError, code="session_ended", kind=RefusalKind.UNAUTHENTICATED):
+    """The session the token or cookie names is over: signed out, ended by a password change,
+    a disabled account, a role change or a lockout, or idle too long (details: ``reason``)."""
 
 
 class PasswordChangeRequired(
@@ -40,3 +55,8 @@ class PasswordRejected(AccountError, code="password_rejected", kind=RefusalKind.
 
 class SignatureRefused(AccountError, code="signature_refused", kind=RefusalKind.UNAUTHENTICATED):
     """The signature's password is wrong, or its user id is not the signed-in user's."""
+
+
+class SignerNotSignedIn(AccountError, code="signer_not_signed_in", kind=RefusalKind.FORBIDDEN):
+    """The signature names another user id than the session's owner: a session signs only as
+    the person who signed in. Nothing is tried, nothing is recorded."""

@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from ebr.accounts.controls import Controls
-from ebr.accounts.errors import PasswordRejected
+from ebr.accounts.password_rules import check_not_reused, check_password
+from ebr.accounts.sessions import EndReason, end_sessions
 from ebr.accounts.sign_in import sign_in
 from ebr.accounts.signing import open_signing_key
 from ebr.audit import audit
@@ -37,14 +38,18 @@ def change_password(
 ) -> UserKeyRow:
     """Set the user's own password and make their signing key open with it alone.
 
-    The key is re-wrapped when the old password opens it; otherwise (a first password, or one an
-    admin reset) a new key pair is made and certified, and the old key is retired: whoever knew
-    an admin-set password never held a key that signs as this user.
+    The new password must meet the rules (``ebr.accounts.password_rules``) and be none of the
+    user's last ``controls.password_history``. The key is re-wrapped when the old password opens
+    it; otherwise (a first password, or one an admin reset) a new key pair is made and certified,
+    and the old key is retired: whoever knew an admin-set password never held a key that signs as
+    this user. Every session of the user ends (whoever held one signed in with the old
+    password), the one that asked included.
     """
     user = sign_in(
         engine, user_id=user_id, password=old, station=station, now=now, controls=controls
     )
-    _check_rules(user, old=old, new=new, controls=controls)
+    check_password(user_id, new, controls=controls, old=old)
+    check_not_reused(engine, user, new, controls=controls, field="new_password")
     with session_scope(engine) as session:
         store_accounts.set_password(
             session=session,
@@ -64,6 +69,14 @@ def change_password(
             entity="user",
             entity_id=user_id,
             new_value={"key_id": key_row.key_id},
+        )
+        end_sessions(
+            session,
+            user_id=user_id,
+            reason=EndReason.PASSWORD_CHANGED,
+            actor=user_id,
+            station=station,
+            now=now,
         )
         return key_row
 
@@ -119,23 +132,6 @@ def rotate_key(
             new_value={"key_id": row.key_id},
         )
         return row
-
-
-def _check_rules(user: UserRow, *, old: str, new: str, controls: Controls) -> None:
-    problems = []
-    if len(new) < controls.password_min_length:
-        problems.append(f"at least {controls.password_min_length} characters")
-    if new == old:
-        problems.append("different from the current password")
-    if user.user_id.lower() in new.lower():
-        problems.append("not containing the user id")
-    if not (any(c.isalpha() for c in new) and any(not c.isalpha() for c in new)):
-        problems.append("letters and at least one digit or symbol")
-    if problems:
-        raise PasswordRejected(
-            f"the new password must be: {'; '.join(problems)}",
-            {"field": "new_password", "rules": problems},
-        )
 
 
 def _rewrap_or_rotate(

@@ -10,8 +10,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
 from ebr.accounts.controls import Controls
-from ebr.accounts.errors import SignatureRefused
+from ebr.accounts.errors import SignatureRefused, SignerNotSignedIn
 from ebr.accounts.refusals import refuse
+from ebr.accounts.throttle import is_locked
+from ebr.audit import audit
 from ebr.store import accounts as store_accounts
 from ebr.store.db import session_scope
 from ebr.store.keys import active_key
@@ -40,13 +42,20 @@ def open_signing_key(
     """The signing ceremony: the password opens the user's key, or the attempt is refused.
 
     The first signature of a continuous session (since sign-in, or after ``signing_session`` of
-    inactivity) needs both components, user id and password; later ones the password alone.
+    inactivity) needs both components, user id and password; later ones the password alone. A
+    ``claimed_user_id`` that is not ``user_id`` (the session's owner) is refused at once
+    (``signer_not_signed_in``, audited, not counted toward the lockout): a session signs only as
+    the person who signed in, and nothing is signed under another name.
     """
+    if claimed_user_id and claimed_user_id != user_id:
+        _refuse_other_signer(
+            engine, user_id=user_id, claimed=claimed_user_id, station=station, now=now
+        )
     with session_scope(engine) as session:
         user = get_user(session=session, user_id=user_id)
         assert user is not None
         row = active_key(session=session, user_id=user_id)
-    if user.locked_at is not None or not user.active:
+    if is_locked(user, now=now) or not user.active:
         refuse(
             engine,
             user=user,
@@ -84,6 +93,29 @@ def open_signing_key(
     # The signing session's clock (last_signature_at) is set when the signed record is stored,
     # in the same transaction (activities.signed_records): a refused action does not extend it.
     return SigningKey(key=key, key_id=row.key_id)
+
+
+def _refuse_other_signer(
+    engine: Engine, *, user_id: str, claimed: str, station: str, now: datetime
+) -> None:
+    with session_scope(engine) as session:
+        audit(
+            session,
+            event_key=f"signature_refused/{user_id}/{now.isoformat()}",
+            at=now,
+            actor=user_id,
+            station=station,
+            action="signature_refused",
+            entity="user",
+            entity_id=user_id,
+            new_value={"claimed_user_id": claimed[:64]},
+            reason="the signature names another user than the one signed in",
+        )
+    raise SignerNotSignedIn(
+        f"the signature names user {claimed[:64]!r}, but this session is {user_id!r}'s: a "
+        "session signs only as the person signed in. Nothing was signed or recorded",
+        {"field": "signature.user_id", "session_user_id": user_id},
+    )
 
 
 def _session_lapsed(user: UserRow, *, now: datetime, controls: Controls) -> bool:

@@ -3,7 +3,8 @@
 The kind says what went wrong without knowing every code: ``invalid`` is bad input, ``conflict`` a
 request that does not fit the current state, ``forbidden`` the wrong person, ``not_found`` a thing
 that does not exist, ``unauthenticated`` a wrong password or user id, ``locked`` a locked account,
-``unavailable`` a part of the system that does not answer now, ``unsupported`` a request in a
+``throttled`` too many failed attempts just now (try again after a delay), ``unavailable`` a part
+of the system that does not answer now, ``unsupported`` a request in a
 form the system does not take, and ``damaged`` stored data that fails its own checks (an
 incident, never the user's fault). The domain, the store, the account
 controls and the API raise subclasses of ``Refusal``; only ``api/errors.py`` turns a kind into an
@@ -26,6 +27,7 @@ class RefusalKind(StrEnum):
     NOT_FOUND = "not_found"
     UNAUTHENTICATED = "unauthenticated"
     LOCKED = "locked"
+    THROTTLED = "throttled"
     UNAVAILABLE = "unavailable"
     UNSUPPORTED = "unsupported"
     DAMAGED = "damaged"

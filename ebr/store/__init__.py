@@ -1,4 +1,5 @@
-"""The record store: users, recipes, batches, signed records, keys, reports and the audit log."""
+"""The record store: users (with their sessions, password history and sign-in throttling), alerts,
+recipes, batches, signed records, keys, reports and the audit log."""
 
 from ebr.store.accounts import (
     record_failure,
@@ -8,6 +9,7 @@ from ebr.store.accounts import (
     touch_signature,
     unlock,
 )
+from ebr.store.alerts import AlertRow
 from ebr.store.audit import (
     AuditEntryIn,
     AuditRow,
@@ -44,6 +46,7 @@ from ebr.store.keys import (
     replace_wrapped,
     retire_key,
 )
+from ebr.store.password_history import PasswordHistoryRow
 from ebr.store.recipes import (
     RecipeRow,
     get_recipe,
@@ -52,6 +55,7 @@ from ebr.store.recipes import (
     recipe_of,
     save_recipe,
 )
+from ebr.store.sessions import SessionRow
 from ebr.store.signed_records import (
     SignedEvidence,
     SignedRecordRow,
@@ -61,9 +65,11 @@ from ebr.store.signed_records import (
     list_chain,
     record_of,
 )
+from ebr.store.throttle import ThrottleSourceRow
 from ebr.store.users import UserRow, add_user, get_user, list_users, roles_of
 
 __all__ = [
+    "AlertRow",
     "AlreadyExists",
     "AuditEntryIn",
     "AuditRow",
@@ -71,10 +77,13 @@ __all__ = [
     "CheckpointRow",
     "Conflict",
     "NotFound",
+    "PasswordHistoryRow",
     "RecipeRow",
+    "SessionRow",
     "SignedEvidence",
     "SignedRecordRow",
     "StoreError",
+    "ThrottleSourceRow",
     "UserKeyRow",
     "UserRow",
     "active_key",

@@ -1,4 +1,5 @@
-"""The users table: who may sign in, with which roles; users are disabled, never deleted."""
+"""The users table: who may sign in, with which roles; users are disabled, never deleted. A user's
+password joins their password history when the account is made, as every later one does."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from ebr.domain.roles import Role
 from ebr.store.columns import UTCDateTime, as_utc
 from ebr.store.errors import AlreadyExists, StoreError
+from ebr.store.password_history import add_password
 
 __all__ = ["UserRow", "add_user", "get_user", "list_users", "roles_of"]
 
@@ -32,6 +34,10 @@ class UserRow(SQLModel, table=True):
     # Account controls (ebr.store.accounts); the defaults suit a new account.
     failed_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     locked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When a timed lockout ends (None with locked_at set: until an administrator unlocks it).
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # No password is tried for this account before this time (ebr.accounts.throttle).
+    throttled_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_signature_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -63,6 +69,7 @@ def add_user(
             session.add(row)
     except IntegrityError:
         raise AlreadyExists(f"user id {user_id!r} is already taken", {"user_id": user_id}) from None
+    add_password(session=session, user_id=user_id, password_hash=password_hash, at=at)
     return row
 
 

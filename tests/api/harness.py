@@ -27,7 +27,7 @@ from temporalio.client import Client
 
 from api.app import create_app
 from api.context import ApiContext
-from ebr.seed import seed_demo
+from ebr.seed import demo_password, seed_demo
 from ebr.settings import Settings
 from ebr.store.db import make_engine, migrate
 from ebr.trust import SiteTrust, load_or_create_trust
@@ -42,8 +42,16 @@ STATION = "line-7 terminal"
 SITE_NAME = "ebr api tests"
 
 
+# The shared API of a whole test run: demo users' tokens are signed in once and reused for the
+# run (longer than the 15-minute idle lapse), and many tests fail sign-ins from 127.0.0.1 on
+# purpose (which would throttle each other). The idle lapse and the throttle are tested on an
+# API of their own, with a clock the test moves (``tests.api.clocked``).
+SHARED_SITE: dict[str, float] = {"idle_minutes": 24 * 60, "throttle_seconds": 0}
+
+
 def password_of(user_id: str) -> str:
-    return f"ebr-demo-{user_id}"
+    """The published password of a demo user (``ebr.seed``)."""
+    return demo_password(user_id)
 
 
 def sign(user_id: str, meaning: str, *, password: str | None = None) -> dict[str, str]:
@@ -104,6 +112,10 @@ class Ebr:
             self._tokens[user_id] = answer.json()["access_token"]
         return self._tokens[user_id]
 
+    def forget_token(self, user_id: str) -> None:
+        """Sign in afresh at the next ``token`` (the cached token's session has ended)."""
+        self._tokens.pop(user_id, None)
+
     async def headers(self, user_id: str, station: str | None = STATION) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {await self.token(user_id)}"}
         if station is not None:
@@ -129,6 +141,7 @@ async def serve_api(
         temporal_namespace=temporal.namespace,
         task_queue=task_queue,
         jwt_secret=TOKEN_SECRET,
+        **SHARED_SITE,
     )
     engine = make_engine(store_url)
     reader = make_engine(store_url, read_only=True)  # as ebr.runtime wires it

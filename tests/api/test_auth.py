@@ -13,7 +13,7 @@ from ebr.domain.roles import Role
 from ebr.passwords import hash_password
 from ebr.store.db import session_scope
 from ebr.store.users import UserRow, add_user
-from tests.api.harness import TOKEN_SECRET, Ebr
+from tests.api.harness import TOKEN_SECRET, Ebr, password_of
 from tests.api.steps import assert_error, batch_number
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +49,7 @@ def set_active(engine: Engine, user_id: str, *, active: bool) -> None:
 
 async def test_login_gives_a_token_that_names_the_user(ebr: Ebr) -> None:
     answer = await ebr.http.post(
-        "/api/auth/token", data={"username": "sam", "password": "ebr-demo-sam"}
+        "/api/auth/token", data={"username": "sam", "password": "ebr-demo-lindqvist"}
     )
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -68,7 +68,7 @@ async def test_login_gives_a_token_that_names_the_user(ebr: Ebr) -> None:
 
 @pytest.mark.parametrize(
     ("username", "password"),
-    [("sam", "ebr-demo-olga"), ("nobody", "ebr-demo-nobody"), ("SAM", "ebr-demo-sam")],
+    [("sam", "ebr-demo-okafor"), ("nobody", "ebr-demo-nobody"), ("SAM", "ebr-demo-lindqvist")],
     ids=["wrong-password", "unknown-user", "user-id-is-case-sensitive"],
 )
 async def test_a_bad_login_is_401_with_one_message_for_every_cause(
@@ -110,42 +110,55 @@ async def test_changing_needs_a_token(ebr: Ebr) -> None:
 YAML = {"Content-Type": "application/yaml"}
 
 
-def claims(user_id: str = "sam", minutes: int = 30) -> dict[str, object]:
+def claims(
+    user_id: str = "sam", minutes: int = 30, sid: str = "no-such-session"
+) -> dict[str, object]:
     now = datetime.now(UTC)
-    return {"sub": user_id, "iss": ISSUER, "iat": now, "exp": now + timedelta(minutes=minutes)}
+    return {
+        "sub": user_id,
+        "sid": sid,
+        "iss": ISSUER,
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+    }
+
+
+def token(user_id: str, minutes: int = 30, sid: str = "no-such-session") -> str:
+    return issue(secret=TOKEN_SECRET, user_id=user_id, session_id=sid, minutes=minutes)
 
 
 def forged_tokens() -> dict[str, str]:
-    valid = issue(secret=TOKEN_SECRET, user_id="olga", minutes=30)
+    valid = token("olga")
     head, payload, signature = valid.split(".")
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
     return {
         "another-secret": jwt.encode(
             claims(), "not-the-site-secret-but-just-as-long-xx", ALGORITHM
         ),
-        "expired": issue(secret=TOKEN_SECRET, user_id="sam", minutes=-1),
+        "expired": token("sam", minutes=-1),
         "alg-none": jwt.encode(claims(), "", algorithm="none"),
         "signature-flipped": f"{head}.{payload}.{flipped}",
-        "olga-payload-on-sams-signature": ".".join(
-            [head, payload, issue(secret=TOKEN_SECRET, user_id="sam", minutes=30).split(".")[2]]
-        ),
+        "olga-payload-on-sams-signature": ".".join([head, payload, token("sam").split(".")[2]]),
         "wrong-issuer": jwt.encode({**claims(), "iss": "elsewhere"}, TOKEN_SECRET, ALGORITHM),
-        "no-expiry": jwt.encode({"sub": "sam", "iss": ISSUER}, TOKEN_SECRET, ALGORITHM),
-        "unknown-user": issue(secret=TOKEN_SECRET, user_id="mallory", minutes=30),
+        "no-expiry": jwt.encode({"sub": "sam", "sid": "x", "iss": ISSUER}, TOKEN_SECRET, ALGORITHM),
+        "unknown-user": token("mallory"),
+        # Properly signed, but naming no session: a session is what a token is good for.
+        "no-session-id": jwt.encode(
+            {k: v for k, v in claims().items() if k != "sid"}, TOKEN_SECRET, ALGORITHM
+        ),
         "garbage": "not.a.token",
     }
 
 
 @pytest.mark.parametrize("kind", list(forged_tokens()))
 async def test_a_forged_expired_or_malformed_token_is_refused(ebr: Ebr, kind: str) -> None:
-    token = forged_tokens()[kind]
-    body = assert_error(
-        await ebr.http.get("/api/me", headers=bearer(token)), 401, "not_authenticated"
-    )
-    assert body["details"] is None
+    forged = forged_tokens()[kind]
+    answer = await ebr.http.get("/api/me", headers=bearer(forged))
+    assert answer.status_code == 401
+    assert answer.json()["error"] in ("not_authenticated", "session_ended")
     start = await ebr.http.post(
         "/api/batches",
-        headers=bearer(token),
+        headers=bearer(forged),
         json={
             "recipe_code": "DEMO-SHORT",
             "recipe_version": 1,
@@ -153,15 +166,24 @@ async def test_a_forged_expired_or_malformed_token_is_refused(ebr: Ebr, kind: st
             "planned_quantity": {"value": "10", "unit": "kg"},
         },
     )
-    assert_error(start, 401, "not_authenticated")
+    assert start.status_code == 401
 
 
-async def test_a_token_signed_with_the_site_secret_is_accepted(ebr: Ebr) -> None:
-    """The control for the forgeries above: the same claims, properly signed, pass."""
-    token = jwt.encode(claims("quinn"), TOKEN_SECRET, ALGORITHM)
-    answer = await ebr.http.get("/api/me", headers=bearer(token))
-    assert answer.status_code == 200
-    assert answer.json()["user_id"] == "quinn"
+async def test_a_token_signed_with_the_site_secret_on_a_live_session_is_accepted(
+    ebr: Ebr,
+) -> None:
+    """The control for the forgeries above: the claims of a real sign-in (its session id),
+    signed with the site secret, pass; the same session id under another user id does not."""
+    answer = await ebr.http.post(
+        "/api/auth/token", data={"username": "quinn", "password": password_of("quinn")}
+    )
+    sid = jwt.decode(answer.json()["access_token"], options={"verify_signature": False})["sid"]
+    token_ = jwt.encode(claims("quinn", sid=sid), TOKEN_SECRET, ALGORITHM)
+    me = await ebr.http.get("/api/me", headers=bearer(token_))
+    assert me.status_code == 200
+    assert me.json()["user_id"] == "quinn"
+    borrowed = jwt.encode(claims("sam", sid=sid), TOKEN_SECRET, ALGORITHM)
+    assert_error(await ebr.http.get("/api/me", headers=bearer(borrowed)), 401, "session_ended")
 
 
 async def test_a_disabled_user_cannot_sign_in_and_their_tokens_stop_working(ebr: Ebr) -> None:

@@ -71,7 +71,11 @@ async def test_a_critical_value_out_of_limits_holds_the_batch(ebr: Ebr) -> None:
             "sam",
             f"/api/batches/{batch_id}/steps/{step_id}/verify",
             json={
-                "signature": {"meaning": "verified", "user_id": "sam", "password": "ebr-demo-sam"}
+                "signature": {
+                    "meaning": "verified",
+                    "user_id": "sam",
+                    "password": "ebr-demo-lindqvist",
+                }
             },
         ),
         409,

@@ -38,6 +38,9 @@ ROUTES = {
     ("post", "/api/batches/{batch_id}/reject"),
     ("post", "/api/me/password"),
     ("post", "/api/users/{user_id}/unlock"),
+    ("put", "/api/users/{user_id}/roles"),
+    ("post", "/api/auth/logout"),
+    ("get", "/api/alerts"),
     ("get", "/api/audit"),
 }
 

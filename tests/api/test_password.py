@@ -12,7 +12,7 @@ from signatures.keys import unwrap_key
 from signatures.wrapped import WrappedKey
 from tests.api.harness import Ebr
 from tests.api.people import audit_entries, key_row, user_row
-from tests.api.steps import assert_error, started
+from tests.api.steps import assert_error, batch_number, started
 from tests.people import new_user
 
 pytestmark = pytest.mark.e2e
@@ -86,7 +86,14 @@ async def test_an_admin_set_password_must_be_changed_before_anything_else(
         unwrap_key(wrapped, INITIAL)
     unwrap_key(wrapped, CHOSEN)
 
-    # The same token now reaches everything, and the user signs with the password they chose.
+    # The change ended the session it was made in: the token opened with the administrator's
+    # password reaches nothing. Signed in again with the password they chose, the user reaches
+    # everything and signs with it.
+    ended = assert_error(await ebr.http.get("/api/batches", headers=headers), 401, "session_ended")
+    assert ended["details"] == {"reason": "password changed"}
+    relogin = await ebr.http.post("/api/auth/token", data={"username": user, "password": CHOSEN})
+    assert relogin.json()["password_change_required"] is False
+    headers = {"Authorization": f"Bearer {relogin.json()['access_token']}"}
     assert (await ebr.http.get("/api/batches", headers=headers)).status_code == 200
     signed = await ebr.http.post(
         f"/api/batches/{batch_id}/steps/line-clearance/complete",
@@ -99,8 +106,6 @@ async def test_an_admin_set_password_must_be_changed_before_anything_else(
     assert signed.status_code == 200, signed.text
     assert signed.json()["record"]["signed"]["key_id"] == key.key_id
 
-    relogin = await ebr.http.post("/api/auth/token", data={"username": user, "password": CHOSEN})
-    assert relogin.json()["password_change_required"] is False
     changed = [
         e for e in await audit_entries(ebr, entity_id=user) if e["action"] == "password_changed"
     ]
@@ -126,3 +131,42 @@ async def test_a_password_change_rewraps_the_key_it_does_not_replace_it(
     with pytest.raises(WrongPassword):
         unwrap_key(WrappedKey.from_json(after.wrapped), INITIAL)
     unwrap_key(WrappedKey.from_json(after.wrapped), CHOSEN)
+
+
+async def test_a_password_changed_back_is_refused(ebr: Ebr, trust: SiteTrust) -> None:
+    """A to B to A: the history keeps the last five, so a forced change cannot be undone."""
+    user = new_user(ebr.engine, trust, password=INITIAL, prefix="back")
+    token = await ebr.http.post("/api/auth/token", data={"username": user, "password": INITIAL})
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    change = "/api/me/password"
+    done = await ebr.http.post(
+        change, headers=headers, json={"old_password": INITIAL, "new_password": CHOSEN}
+    )
+    assert done.status_code == 204, done.text
+    token = await ebr.http.post("/api/auth/token", data={"username": user, "password": CHOSEN})
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    back = await ebr.http.post(
+        change, headers=headers, json={"old_password": CHOSEN, "new_password": INITIAL}
+    )
+    error = assert_error(back, 422, "password_rejected")
+    assert error["details"] == {
+        "field": "new_password",
+        "rules": ["not one of your last 5 passwords"],
+    }
+    assert (await ebr.http.get("/api/me", headers=headers)).status_code == 200, (
+        "a refused change ends no session"
+    )
+
+
+async def test_an_administrator_cannot_set_a_weak_initial_password(ebr: Ebr) -> None:
+    user_id = f"weak-{batch_number('x').lower()}"
+    body = {"user_id": user_id, "full_name": "Wendy Weak", "roles": ["admin"]}
+    answer = await ebr.post("adam", "/api/users", json={**body, "initial_password": "abcdefgh"})
+    error = assert_error(answer, 422, "password_rejected")
+    assert error["details"]["field"] == "initial_password"
+    assert "at least 10 characters" in error["details"]["rules"]
+    assert "letters and at least one digit or symbol" in error["details"]["rules"]
+    created = await ebr.post(
+        "adam", "/api/users", json={**body, "initial_password": "Wendy-starts-42"}
+    )
+    assert created.status_code == 201, created.text

@@ -295,7 +295,7 @@ def test_nothing_the_server_keeps_opens_a_users_signing_key(ebr: Ebr) -> None:
             continue
         with pytest.raises(WrongPassword):
             unwrap_key(wrapped, candidate)
-    assert unwrap_key(wrapped, "ebr-demo-olga").public_key().public_bytes_raw() == (
+    assert unwrap_key(wrapped, "ebr-demo-okafor").public_key().public_bytes_raw() == (
         wrapped.public_key
     ), "the control: olga's password opens it"
 
@@ -330,7 +330,7 @@ async def test_a_step_signed_elsewhere_moves_the_chain_and_the_api_follows(ebr: 
         station=STATION,
         signed_at=datetime.now(UTC),
     )
-    key = unwrap_key(WrappedKey.from_json(wrapped), "ebr-demo-olga")
+    key = unwrap_key(WrappedKey.from_json(wrapped), "ebr-demo-okafor")
     _, signature = sign_payload(key, payload.signable())
     commands = Commands(client=ebr.temporal, engine=ebr.engine, task_queue=ebr.task_queue)
     elsewhere = await commands.update(

@@ -137,7 +137,7 @@ async def test_every_decision_is_a_signed_record_and_in_the_audit_trail(ebr: Ebr
         f"/api/batches/{batch_id}/hold/lift",
         json={
             "reason": "cleaned",
-            "signature": {"meaning": "approved", "user_id": "quinn", "password": "ebr-demo-quinn"},
+            "signature": {"meaning": "approved", "user_id": "quinn", "password": "ebr-demo-moreau"},
         },
     )
     assert lifted.status_code == 200, lifted.text

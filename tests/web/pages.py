@@ -11,6 +11,7 @@ import httpx
 from playwright.async_api import Browser, Locator, Page, Response, ViewportSize
 
 from ebr.domain.roles import Role
+from ebr.seed import demo_password
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
 from ebr.store.signed_records import list_batch_records
@@ -28,7 +29,7 @@ def batch_number() -> str:
 
 def password_of(user_id: str) -> str:
     """The published demo password (ebr.seed); people made by ``new_person`` have their own."""
-    return f"ebr-demo-{user_id}"
+    return demo_password(user_id)
 
 
 def new_person(
@@ -152,7 +153,7 @@ async def http_sign_in(client: httpx.AsyncClient, user_id: str) -> str:
     assert token
     answer = await client.post(
         "/login",
-        data={"csrf_token": token[1], "user_id": user_id, "password": f"ebr-demo-{user_id}"},
+        data={"csrf_token": token[1], "user_id": user_id, "password": password_of(user_id)},
     )
     assert answer.status_code == 303, answer.text
     home = await client.get("/")

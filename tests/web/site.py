@@ -23,6 +23,7 @@ from ebr.settings import Settings
 from ebr.store.db import make_engine, migrate
 from ebr.trust import SiteTrust, load_or_create_trust
 from ebr.worker import build_worker
+from tests.api.harness import SHARED_SITE
 from tests.temporal_envs import client_for
 
 SECRET = "web-test-secret-" + "0123456789abcdef" * 3
@@ -52,6 +53,7 @@ async def running_site(client: Client, data_dir: Path) -> AsyncIterator[Site]:
         task_queue=f"web-{uuid.uuid4().hex[:8]}",
         temporal_namespace=client.namespace,
         jwt_secret=SECRET,
+        **SHARED_SITE,
     )
     context = ApiContext(
         settings=settings,

@@ -112,6 +112,6 @@ async def test_the_password_page_needs_a_session_and_its_token(site: Site) -> No
         csrf = await http_sign_in(http, "omar")
         page = await http.get("/password")
         assert page.status_code == 200 and HIDDEN_TOKEN.search(page.text)
-        form = {"old_password": "ebr-demo-omar", "new_password": "x", "repeat_password": "x"}
+        form = {"old_password": "ebr-demo-haddad", "new_password": "x", "repeat_password": "x"}
         assert (await http.post("/password", data=form)).status_code == 403
         assert (await http.post("/password", data={**form, "csrf_token": csrf})).status_code == 422

@@ -97,7 +97,7 @@ async def test_batch_through_the_pages(browser: Browser, site: Site, screenshots
     await expect(weigh.get_by_label("Password")).to_have_value("")
     await shot(olga, screenshots, "batch-invalid-value")
     await weigh.get_by_label("Net mass of powder").fill("10.02")
-    await weigh.get_by_label("Password").fill("ebr-demo-olga")
+    await weigh.get_by_label("Password").fill("ebr-demo-okafor")
     assert (await post(olga, f"{step('weigh-powder')} button[type=submit]")).status == 303
     weighed = olga.locator(step("weigh-powder"))
     await expect(weighed.locator(".ok")).to_have_text("in spec")

@@ -93,7 +93,7 @@ async def test_a_too_long_hold_reason_is_refused_as_the_json_api_refuses_it(site
             f"/batches/{number}/hold", data={"csrf_token": csrf, "reason": TOO_LONG}
         )
         token = await sam.post(
-            "/api/auth/token", data={"username": "sam", "password": "ebr-demo-sam"}
+            "/api/auth/token", data={"username": "sam", "password": "ebr-demo-lindqvist"}
         )
         api = await sam.post(
             f"/api/batches/{number}/hold",

@@ -145,7 +145,7 @@ async def test_deviation_review_and_release_through_the_pages(
     answer = await post(quinn, ".release-form button")
     assert answer.status == 403
     await expect(quinn.locator("#refusal")).to_contain_text("performed or verified")
-    await never_echoed(quinn, answer, "ebr-demo-quinn")
+    await never_echoed(quinn, answer, "ebr-demo-moreau")
     assert status_of(site, number) == "awaiting_review"
     await shot(quinn, screenshots, "quality-release-segregation")
 

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ebr.seed import demo_password
 from tests.web.pages import http_sign_in, signature
 from tests.web.prepared import started
 from tests.web.site import Site
@@ -35,13 +36,17 @@ CHANGES: list[dict[str, Any]] = [
 async def proposed(site: Site, number: str) -> dict[str, Any]:
     """sam's redline of ``number``, proposed through the JSON API; the redline as listed."""
     async with httpx.AsyncClient(base_url=site.base_url, timeout=60) as api:
-        login = {"username": "sam", "password": "ebr-demo-sam"}
+        login = {"username": "sam", "password": demo_password("sam")}
         token = (await api.post("/api/auth/token", data=login)).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         body = {
             "changes": CHANGES,
             "reason": "sieving validated for this product",
-            "signature": {"meaning": "proposed", "user_id": "sam", "password": "ebr-demo-sam"},
+            "signature": {
+                "meaning": "proposed",
+                "user_id": "sam",
+                "password": demo_password("sam"),
+            },
         }
         answer = await api.post(f"/api/batches/{number}/redlines", json=body, headers=headers)
         assert answer.status_code == 201, answer.text

@@ -41,7 +41,9 @@ async def start(http: httpx.AsyncClient, csrf: str, number: str) -> httpx.Respon
 
 
 async def test_pages_without_a_session_redirect_to_login(site: Site) -> None:
-    forged = issue(secret="another-site-secret-" + "x" * 32, user_id="adam", minutes=5)
+    forged = issue(
+        secret="another-site-secret-" + "x" * 32, user_id="adam", session_id="s", minutes=5
+    )
     for cookies in ({}, {"ebr_session": forged}, {"ebr_session": "not-a-jwt"}):
         async with client(site) as http:
             http.cookies.update(cookies)
@@ -62,7 +64,7 @@ async def test_a_bad_password_shows_an_error(
     page = await context.new_page()
     await page.goto("/login")
     await page.fill("#user_id", "olga")
-    await page.fill("#password", "ebr-demo-omar")
+    await page.fill("#password", "ebr-demo-haddad")
     assert (await post(page, "form[action='/login'] button")).status == 401
     await expect(page.locator(".alert.error")).to_contain_text("password is not correct")
     await expect(page.locator("#user_id")).to_have_value("olga")
@@ -73,12 +75,14 @@ async def test_a_bad_password_shows_an_error(
 
 async def test_the_login_form_needs_its_own_token_and_redirects_only_here(site: Site) -> None:
     async with client(site) as http:
-        answer = await http.post("/login", data={"user_id": "sam", "password": "ebr-demo-sam"})
+        answer = await http.post(
+            "/login", data={"user_id": "sam", "password": "ebr-demo-lindqvist"}
+        )
         assert answer.status_code == 403 and "ebr_session" not in answer.cookies
         login = await http.get("/login?next=//evil.example/x")
         token = HIDDEN_TOKEN.search(login.text)
         assert token and 'value="/"' in login.text
-        fields = {"csrf_token": token[1], "user_id": "sam", "password": "ebr-demo-sam"}
+        fields = {"csrf_token": token[1], "user_id": "sam", "password": "ebr-demo-lindqvist"}
         answer = await http.post("/login", data={**fields, "next": "https://evil.example"})
         assert answer.status_code == 303 and answer.headers["location"] == "/"
 
@@ -91,7 +95,7 @@ async def test_the_session_cookie_is_httponly_strict_and_secure_over_https(site:
             assert token
             answer = await http.post(
                 "/login",
-                data={"csrf_token": token[1], "user_id": "olga", "password": "ebr-demo-olga"},
+                data={"csrf_token": token[1], "user_id": "olga", "password": "ebr-demo-okafor"},
                 headers={"x-forwarded-proto": scheme},
             )
             cookie = next(
@@ -176,7 +180,7 @@ async def test_html_typed_by_people_is_shown_as_text(browser: Browser, site: Sit
         '"><script>alert(2)</script>'
     )
     await weigh.get_by_label("Net mass of powder").fill("10.00")
-    await weigh.get_by_label("Password").fill("ebr-demo-olga")
+    await weigh.get_by_label("Password").fill("ebr-demo-okafor")
     assert (await post(olga, f"{step('weigh-powder')} button[type=submit]")).status == 303
     shown = await olga.goto(f"/batches/{number}")
     assert shown is not None

@@ -57,7 +57,7 @@ async def test_a_wrong_signing_password_is_refused_in_words_and_records_nothing(
     answer = await post(olga, f"{CLEARANCE} button[type=submit]")
     assert answer.status == 401
     await expect(olga.locator("#refusal")).to_contain_text("is not the one signed in here (olga)")
-    await never_echoed(olga, answer, "ebr-demo-omar")
+    await never_echoed(olga, answer, "ebr-demo-haddad")
     assert records_of(site, number) == 0
 
     await fill_signature(form, "olga")  # the right one: recorded, and the failure count restarts
@@ -72,10 +72,10 @@ async def test_a_form_without_the_signature_records_nothing(site: Site) -> None:
     async with httpx.AsyncClient(base_url=site.base_url, timeout=60) as olga:
         csrf = await http_sign_in(olga, "olga")
         base = {"csrf_token": csrf, "v-area-clear": "yes"}
-        for fields in ({}, {"sign_user_id": "olga"}, {"sign_password": "ebr-demo-olga"}):
+        for fields in ({}, {"sign_user_id": "olga"}, {"sign_password": "ebr-demo-okafor"}):
             answer = await olga.post(action, data={**base, **fields})
             assert answer.status_code == 422 and "nothing was signed" in answer.text
-            assert "ebr-demo-olga" not in answer.text
+            assert "ebr-demo-okafor" not in answer.text
         wrong = await olga.post(action, data={**base, **signature("olga", WRONG)})
         assert wrong.status_code == 401 and WRONG not in wrong.text
         assert 'autocomplete="current-password"' in wrong.text
@@ -115,7 +115,7 @@ async def test_a_correction_with_its_reason_shows_both_values(
 
     reason = "Transcription error: the scale showed 10.02 kg"
     await fix.locator("textarea[name=reason]").fill(reason)
-    await fix.get_by_label("Password").fill("ebr-demo-olga")
+    await fix.get_by_label("Password").fill("ebr-demo-okafor")
     assert (await post(olga, fix_button)).status == 303
     weighed = olga.locator(step("weigh-powder"))
     original = weighed.locator(".record.superseded")

@@ -1,13 +1,14 @@
 """Changing one's own password: required after an administrator set it, or when it is too old.
 
 The change goes through ``ebr.accounts.change_password``: the current password is checked (a wrong
-one is audited and counts toward the lockout), the new one must meet the rules, and the person's
-signing key is re-wrapped under it, or made anew when the old password was not their own.
+one is audited and counts toward the lockout), the new one must meet the rules and be none of the
+last few, and the person's signing key is re-wrapped under it, or made anew when the old password
+was not their own. Every session of the person ends; this browser, which has just shown both
+passwords, gets a new one.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
@@ -19,7 +20,7 @@ from api.deps import ContextDep, station_of
 from api.errors import status_of
 from api.web.forms import text
 from api.web.rendering import WebRoute, page
-from api.web.routes.auth import LOCKED, safe_next
+from api.web.routes.auth import LOCKED, safe_next, start_session
 from api.web.session import PasswordUserDep, WebUser, require_csrf
 from ebr.accounts import Controls, change_password
 from ebr.accounts.errors import AccountError, AccountLocked, InvalidCredentials
@@ -84,7 +85,7 @@ async def new_password(request: Request, context: ContextDep, user: PasswordUser
             old=text(form, "old_password"),
             new=new,
             station=station_of(request),
-            now=datetime.now(UTC),
+            now=context.now(),
             controls=Controls.of(context.settings),
         )
     except AccountError as exc:
@@ -103,7 +104,9 @@ async def new_password(request: Request, context: ContextDep, user: PasswordUser
             field=field,
             status=status_of(exc),
         )
-    return RedirectResponse(f"/password/changed?next={quote(next_path)}", status_code=303)
+    response = RedirectResponse(f"/password/changed?next={quote(next_path)}", status_code=303)
+    await start_session(response, request, context, user_id=user.user_id)
+    return response
 
 
 @router.get("/password/changed", response_class=HTMLResponse)
