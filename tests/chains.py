@@ -18,8 +18,10 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
-from ebr.audit import audit
+from ebr.audit import audit, audit_recipe_loaded
 from ebr.domain.meanings import Meaning
+from ebr.domain.recipe import Recipe
+from ebr.domain.recipe_versions import recipe_chain, recipe_subject
 from ebr.domain.roles import Role
 from ebr.domain.signed_records import GENESIS, RecordPayload, Signer
 from ebr.domain.subjects import Chain, ChainKind, Subject
@@ -28,6 +30,7 @@ from ebr.seed import DEMO_USERS, demo_password
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
 from ebr.store.keys import active_key, add_user_key
+from ebr.store.recipes import get_revision, save_recipe
 from ebr.store.signed_records import (
     SignedEvidence,
     chain_head,
@@ -221,3 +224,31 @@ class Chains:
                 reason=payload.reason,
             )
         return Appended(record.record_id, evidence.record_hash, payload)
+
+
+def approve_recipe(
+    chains: Chains,
+    recipe: Recipe,
+    signers: tuple[str, str, str],
+    *,
+    at: datetime | None = None,
+) -> None:
+    """The recipe version saved as a draft (audited, as its workflow saves it), then authored,
+    reviewed and approved by ``signers`` at ``at`` (now): effective from then, so a batch
+    started after it verifies. A version saved already is left as it is."""
+    with session_scope(chains.engine) as session:
+        if get_revision(session=session, code=recipe.code, version=recipe.version,
+                        content_hash=recipe.content_hash()) is not None:  # fmt: skip
+            return
+        row, _ = save_recipe(session=session, recipe=recipe, source=recipe.canonical_json().decode(),
+                             loaded_by=signers[0], at=at or datetime.now(UTC))  # fmt: skip
+        audit_recipe_loaded(session, row=row, actor=signers[0], station="office")
+    chain, subject = (
+        recipe_chain(recipe.code, recipe.version),
+        recipe_subject(recipe.code, recipe.version),
+    )
+    for user_id, meaning in zip(
+        signers, (Meaning.AUTHORED, Meaning.REVIEWED, Meaning.APPROVED), strict=True
+    ):
+        chains.append(chain, subject, meaning, by=user_id, at=at,
+                      recipe_hash=recipe.content_hash(), reason="validated")  # fmt: skip

@@ -25,9 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from activities.audit_log import AuditLogActivities
-from ebr.audit import audit_recipe_loaded
 from ebr.domain.meanings import Meaning
-from ebr.domain.recipe import Recipe
 from ebr.domain.redline_changes import RedlineContent
 from ebr.domain.subjects import (
     Chain,
@@ -46,10 +44,9 @@ from ebr.seed import DEMO_USERS, seed_demo
 from ebr.store.audit import AuditRow
 from ebr.store.batches import insert_batch
 from ebr.store.db import session_scope
-from ebr.store.recipes import save_recipe
 from ebr.trust import SiteTrust, load_or_create_trust
-from tests.chains import Chains, SigningUser
-from tests.factories import header_for, recipe_yaml, small_recipe
+from tests.chains import Chains, SigningUser, approve_recipe
+from tests.factories import header_for, small_recipe
 
 SITE_NAME = "Verification Test Site"
 NAMES = {user.user_id: user.full_name for user in DEMO_USERS}
@@ -127,7 +124,7 @@ def build_site(engine: Engine, trust: SiteTrust) -> Site:
     chains = Chains(engine, trust)
     chains.open_demo(SIGNERS)
     site = Site(trust=trust, users=chains.users, recipe_hash=recipe.content_hash())
-    approve_recipe(chains, recipe)
+    approve_recipe(chains, recipe, ("sam", "rita", "quinn"))  # before the batches start
     with session_scope(engine) as session:
         for batch_id in ("B-A", "B-B", REDLINED):
             header = header_for(recipe, batch_id).model_copy(
@@ -146,25 +143,6 @@ def build_site(engine: Engine, trust: SiteTrust) -> Site:
         rows = session.exec(select(AuditRow).where(AuditRow.entity == "signed_record")).all()
         site.entry_of = {row.entity_id: row.idx for row in rows}
     return site
-
-
-def approve_recipe(chains: Chains, recipe: Recipe) -> None:
-    """Save the recipe's draft as its author would (audited), then sign its life up to
-    approval, all before the batches start."""
-    with session_scope(chains.engine) as session:
-        row, _ = save_recipe(
-            session=session,
-            recipe=recipe,
-            source=recipe_yaml(recipe),
-            loaded_by="sam",
-            at=datetime.now(UTC),
-        )
-        audit_recipe_loaded(session, row=row, actor="sam", station="office")
-    version = Subject(kind=SubjectKind.RECIPE_VERSION, id=RECIPE)
-    for user_id, meaning in [("sam", Meaning.AUTHORED), ("rita", Meaning.REVIEWED),
-                             ("quinn", Meaning.APPROVED)]:  # fmt: skip
-        chains.append(RECIPE_VERSION, version, meaning, by=user_id,
-                      recipe_hash=recipe.content_hash(), reason="validated")  # fmt: skip
 
 
 def sign_batch(chains: Chains, batch_id: str) -> None:

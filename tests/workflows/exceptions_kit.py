@@ -23,8 +23,10 @@ from ebr.domain.roles import Role
 from ebr.domain.subjects import Subject, batch_subject, deviation_subject
 from ebr.store.batch_events import BatchEvents, load_batch_events
 from ebr.store.db import session_scope
-from ebr.store.recipes import save_recipe
+from ebr.store.keys import active_key
 from ebr.store.signed_records import list_batch_records, record_of
+from signatures.keys import WrappedKey, unwrap_key
+from tests.chains import Chains, SigningUser, approve_recipe
 from tests.factories import header_for
 from tests.signing import Desk
 from tests.temporal_envs import start_time_skipping
@@ -174,9 +176,9 @@ async def open_bench(
     """A signed batch whose start (and so its clocks) is the test server's present."""
     number = f"{prefix}-{uuid.uuid4().hex[:6]}"
     plant.started.append(number)
-    now = await env.get_current_time()
-    with session_scope(plant.engine) as session:  # the report reads the recipe from the store
-        save_recipe(session=session, recipe=recipe, source="test", loaded_by="test", at=now)
+    # Never before the wall clock: the recipe's approvers are certified from now.
+    now = max(await env.get_current_time(), datetime.now(UTC))
+    approved(plant, desk, recipe, now)
     header = header_for(recipe, number).model_copy(update={"created_at": now})
     handle: Handle = await plant.client.start_workflow(
         BatchWorkflow.run,
@@ -198,6 +200,22 @@ async def refused(call: Any) -> ApplicationError:
 
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
+
+
+def approved(plant: Plant, desk: Desk, recipe: Recipe, at: datetime) -> None:
+    """The recipe approved as change control approves it (the report reads it from the store,
+    and ``ebr verify`` holds each batch to a version effective at its start)."""
+    chains = Chains(plant.engine, desk.trust)
+    signers = ("rx-author", "rx-reviewer", "rx-approver")
+    for user_id in signers:
+        with session_scope(plant.engine) as session:
+            row = active_key(session=session, user_id=user_id)
+        if row is None:
+            chains.enrol(user_id, user_id.replace("-", " ").title())
+        else:  # enrolled for an earlier bench of this store: ``enrol`` wrapped it so
+            key = unwrap_key(WrappedKey.from_json(row.wrapped), f"pw-{user_id}")
+            chains.users[user_id] = SigningUser(user_id, user_id, key, row.key_id)
+    approve_recipe(chains, recipe, signers, at=at)
 
 
 async def fresh_clock() -> AsyncIterator[WorkflowEnvironment]:
