@@ -21,6 +21,7 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from ebr.report.coverage import covering_checkpoint
 from ebr.report.history import BatchHistory
 from ebr.report.loading import load_history
 from ebr.report.signing_key import DocumentKey, transient_document_key
@@ -138,7 +139,13 @@ class ReportActivities:
     def _load(self, batch_id: str) -> BatchHistory:
         try:
             with Session(self._engine) as session:
-                return load_history(session=session, batch_id=batch_id)
+                history = load_history(session=session, batch_id=batch_id)
+                covered = covering_checkpoint(
+                    session=session,
+                    entries=history.evidence_audit,
+                    certificate=self._trust.checkpoint_certificate,
+                )
+                return history.model_copy(update={"evidence_checkpoint": covered})
         except NotFound as exc:
             raise ApplicationError(exc.message, type="batch_not_found", non_retryable=True) from exc
         except StoreError as exc:

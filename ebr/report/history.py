@@ -252,6 +252,8 @@ class BatchHistory(_Frozen):
     evidence_records: tuple[dict[str, Any], ...] = Field(default=(), repr=False)
     evidence_audit: tuple[dict[str, Any], ...] = Field(default=(), repr=False)
     certificates_pem: str = Field(default="", repr=False)
+    # The audit checkpoint covering ``evidence_audit``, with inclusion proofs (``coverage``).
+    evidence_checkpoint: dict[str, Any] | None = Field(default=None, repr=False)
 
     @property
     def final(self) -> bool:

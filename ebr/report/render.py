@@ -89,7 +89,8 @@ def render_html(
 
 
 def attachments_of(history: BatchHistory, *, ca_certificate: x509.Certificate) -> dict[str, bytes]:
-    """The files embedded in the PDF, by name: records.json, audit.json, certificates.pem."""
+    """The files embedded in the PDF, by name: records.json, audit.json, certificates.pem, and
+    checkpoint.json when a checkpoint covers the audit entries (``ebr.report.coverage``)."""
     records = {
         "format": REPORT_FORMAT,
         "batch_id": history.batch_id,
@@ -102,11 +103,14 @@ def attachments_of(history: BatchHistory, *, ca_certificate: x509.Certificate) -
         "batch_id": history.batch_id,
         "entries": list(history.evidence_audit),
     }
-    return {
+    files = {
         "records.json": _json(records),
         "audit.json": _json(audit),
         "certificates.pem": (history.certificates_pem + certificate_pem(ca_certificate)).encode(),
     }
+    if history.evidence_checkpoint is not None:
+        files["checkpoint.json"] = _json(history.evidence_checkpoint)
+    return files
 
 
 def render_pdf(

@@ -13,6 +13,7 @@ disposition under its deviation, a hold's lift under its hold, each with its rea
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pypdf.errors import PyPdfError
 
 from ebr.domain.meanings import Meaning
 from ebr.domain.values import RecordedValue
+from ebr.report.coverage import CoverageRefused, check_coverage
 from ebr.report.decisions import PLACES, caption
 from ebr.report.evidence_check import (
     EvidenceRefused,
@@ -61,6 +63,7 @@ class PdfVerification:
     records_signed: int
     decisions: int
     audit_entries: int
+    checkpoint_size: int | None = None  # the covering checkpoint's, when the report has one
 
 
 def verify_report_pdf(
@@ -92,6 +95,7 @@ def verify_report_pdf(
         keys = check_certificates(files["certificates.pem"], ca_cert)
         records = check_records_file(files["records.json"], keys)
         audit_entries = check_audit(files["audit.json"], records)
+        covered = _covered(files, ca_cert)
         text = _text(reader)
     except EvidenceRefused as exc:
         raise PdfRefused(exc.where, exc.reason) from None
@@ -123,7 +127,19 @@ def verify_report_pdf(
         records_signed=len(records.records),
         decisions=decisions,
         audit_entries=audit_entries,
+        checkpoint_size=covered,
     )
+
+
+def _covered(files: dict[str, bytes], ca_cert: x509.Certificate) -> int | None:
+    """The covering checkpoint's size, its proofs checked, or None when the report has none."""
+    if "checkpoint.json" not in files:
+        return None
+    try:
+        entries = json.loads(files["audit.json"])["entries"]
+        return check_coverage(files["checkpoint.json"], entries, ca_cert)
+    except CoverageRefused as exc:
+        raise EvidenceRefused("checkpoint.json", str(exc)) from None
 
 
 def _attachments(reader: PdfReader) -> dict[str, bytes]:
@@ -135,6 +151,11 @@ def _attachments(reader: PdfReader) -> dict[str, bytes]:
             what = "missing" if not contents else f"attached {len(contents)} times"
             raise PdfRefused("attachments", f"{name} is {what}")
         files[name] = contents[0]
+    covering = found.get("checkpoint.json", [])
+    if len(covering) > 1:
+        raise PdfRefused("attachments", f"checkpoint.json is attached {len(covering)} times")
+    if covering:
+        files["checkpoint.json"] = covering[0]
     return files
 
 

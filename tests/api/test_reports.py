@@ -63,6 +63,7 @@ async def test_a_released_batch_has_one_final_report_served_as_stored(ebr: Ebr) 
     # pyHanko validates with asyncio.run: off this test's event loop.
     result = await asyncio.to_thread(verify_report_pdf, first.content, ebr.trust.ca.certificate)
     assert result.batch_number == batch_id
+    assert result.checkpoint_size is not None, "the checkpoint signed at the decision covers it"
 
     again = await _report(ebr, "aude", batch_id)
     assert again.content == first.content and again.headers["x-report-kind"] == "final"
