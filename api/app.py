@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, web
 from api.context import ApiContext
+from api.readiness import readiness
 from api.routes import (
     alerts,
     audit,
@@ -52,6 +54,20 @@ def create_app(context: ApiContext) -> FastAPI:
 
     @app.get("/api/health", tags=["health"])
     def health() -> dict[str, str]:
+        """The process lives (a liveness probe): nothing else is asked."""
         return {"status": "ok"}
+
+    @app.get("/api/ready", tags=["health"])
+    async def ready() -> JSONResponse:
+        """The API can do its work (a readiness probe): the record store answers, Temporal
+        answers, and a worker polls the task queue; 503 naming what does not."""
+        found = await readiness(context.reader, context.temporal, context.settings.task_queue)
+        checks = {"store": found.store, "temporal": found.temporal, "worker": found.worker}
+        answer = {
+            "status": "ready" if found.ready else "not_ready",
+            "checks": {name: problem or "ok" for name, problem in checks.items()},
+        }
+        headers = None if found.ready else {"Retry-After": "5"}
+        return JSONResponse(answer, status_code=200 if found.ready else 503, headers=headers)
 
     return app

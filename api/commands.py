@@ -29,6 +29,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 from api.batch_views import stored_batch
 from api.context import ApiContext
 from api.deviation_views import stored_deviation
+from api.readiness import ensure_temporal
 from api.refusals import InvalidRequest, RecipeMissing, UpdateFailed, WorkflowUnavailable
 from ebr.domain.batch import Actor, BatchHeader, BatchStatus
 from ebr.domain.deviations import Deviation
@@ -94,6 +95,7 @@ class Commands:
         """Start the batch's workflow on the recipe version effective now (refused, saying why,
         on any other) and wait until its record exists; return the batch id. The batch binds the
         content its approval signed."""
+        await ensure_temporal(self.client)
         with session_scope(self.engine) as session:
             version = recipe_version_of(session=session, code=recipe_code, version=recipe_version)
             if get_recipe(session=session, code=recipe_code, version=recipe_version) is None:
@@ -155,6 +157,7 @@ class Commands:
         self, batch_id: str, update: UpdateMethodMultiParam[[BatchWorkflow, P], R], arg: P
     ) -> R:
         """Send ``update`` with ``arg`` to the batch's workflow and return what it answers."""
+        await ensure_temporal(self.client)
         handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = self.client.get_workflow_handle(
             batch_id
         )
@@ -175,6 +178,7 @@ class Commands:
         to this batch (a deviation of another batch is not reachable through this one); a
         deviation whose workflow has ended (dispositioned, or its batch ended) is
         ``deviation_state``."""
+        await ensure_temporal(self.client)
         stored_deviation(engine=self.engine, batch_id=batch_id, deviation_id=deviation_id)
         handle: WorkflowHandle[DeviationWorkflow, Deviation] = self.client.get_workflow_handle(
             deviation_id
@@ -191,6 +195,7 @@ class Commands:
     ) -> R:
         """Send ``update`` to the workflow of the recipe ``code`` (started on first use: it
         keeps every version of the code) and return what it answers."""
+        await ensure_temporal(self.client)
         workflow_id = recipe_workflow_id(code)
         try:
             await self.client.start_workflow(

@@ -13,9 +13,12 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError
 
 import api.refusals  # noqa: F401  (the API's own refusals join Refusal.by_code)
+from api.refusals import StoreUnavailable, TemporalUnavailable
 from ebr.domain.refusals import Refusal, RefusalKind
 
 STATUS_OF_KIND = {
@@ -78,4 +81,24 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             body("invalid_request", f"the request is not valid ({fields})", problems),
             status_code=422,
+        )
+
+    @app.exception_handler(RPCError)
+    async def _temporal_down(_: Request, exc: RPCError) -> JSONResponse:
+        """A call to Temporal that failed outside a command's own handling: the service is
+        unreachable or refused the call. A 503 the client may retry, never a 500."""
+        down = TemporalUnavailable(
+            f"the workflow service did not answer ({exc.status.name if exc.status else 'error'}); "
+            "nothing was recorded unless a read shows it: try again",
+            {"retry_after": 5},
+        )
+        return JSONResponse(
+            body(down.code, down.message, down.details), status_code=503, headers=headers_of(down)
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _store_down(_: Request, exc: OperationalError) -> JSONResponse:
+        down = StoreUnavailable("the record store does not answer; try again", {"retry_after": 5})
+        return JSONResponse(
+            body(down.code, down.message, down.details), status_code=503, headers=headers_of(down)
         )

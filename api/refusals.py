@@ -54,6 +54,14 @@ class WorkflowUnavailable(Refusal, code="workflow_unavailable", kind=RefusalKind
     unless the batch shows it."""
 
 
+class TemporalUnavailable(Refusal, code="temporal_unavailable", kind=RefusalKind.UNAVAILABLE):
+    """The workflow service does not answer: nothing was sent, nothing recorded."""
+
+
+class StoreUnavailable(Refusal, code="store_unavailable", kind=RefusalKind.UNAVAILABLE):
+    """The record store does not answer."""
+
+
 class ReportUnavailable(Refusal, code="report_unavailable", kind=RefusalKind.UNAVAILABLE):
     """The report was not issued in time (no worker running?)."""
 
