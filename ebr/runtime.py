@@ -139,7 +139,7 @@ async def run_all(settings: Settings, *, demo: bool) -> None:
     finally:
         checkpoint_at_stop(engine, trust, settings)
         if server_process is not None:
-            devserver.stop(server_process)
+            devserver.stop(server_process, settings)
         engine.dispose()
         console.print("ebr stopped")
 
@@ -186,6 +186,9 @@ async def _until_signalled() -> None:
 
 
 def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run a coroutine function, treating Ctrl-C as the way to stop."""
+    """Run a coroutine function, treating Ctrl-C and SIGTERM (what a service manager sends) as
+    the way to stop: both unwind it, so whatever it started (the dev server) is stopped. Without
+    this, the API server's re-raised SIGTERM would end the process before any cleanup."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
