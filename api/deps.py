@@ -26,6 +26,9 @@ from ebr.domain.roles import Role
 from ebr.store.db import session_scope
 from ebr.store.users import UserRow, roles_of
 
+ZONED = "a time with its zone, for instance 2026-11-30T00:00:00Z or 2026-11-30T01:00:00+01:00"
+"""How a query's time is described: a time without a zone is refused (422), never guessed."""
+
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
-from api.deps import ReadSessionDep, RequireRole
+from api.deps import ZONED, ReadSessionDep, RequireRole
 from ebr.accounts.alerts import ALERTED
 from ebr.store.alerts import list_alerts
 from ebr.store.users import UserRow
@@ -31,7 +31,7 @@ class AlertPublic(BaseModel):
 def alerts(
     _: Alerted,
     session: ReadSessionDep,
-    since: datetime | None = None,
+    since: Annotated[AwareDatetime | None, Query(description=ZONED)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AlertPublic]:
     """The alerts raised (``since``: at or after that time), newest first; admin and QA only."""

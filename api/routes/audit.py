@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
 
-from api.deps import ReadSessionDep, RequireRole
+from api.deps import ZONED, ReadSessionDep, RequireRole
 from api.schemas import AuditEntryView
 from ebr.domain.roles import Role
 from ebr.store.audit import list_audit
@@ -26,10 +26,10 @@ def audit_trail(
     user: Annotated[str | None, Query(description="who acted")] = None,
     entity: str | None = None,
     entity_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[AwareDatetime | None, Query(description=ZONED)] = None,
+    until: Annotated[AwareDatetime | None, Query(description=ZONED)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[AuditEntryView]:
     rows = list_audit(
         session=session,

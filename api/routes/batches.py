@@ -42,7 +42,7 @@ def batches(
     status: BatchStatus | None = None,
     recipe_code: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[BatchSummary]:
     rows = list_batches(
         session=session, status=status, recipe_code=recipe_code, limit=limit, offset=offset
