@@ -49,7 +49,16 @@ def headers_of(refusal: Refusal) -> dict[str, str] | None:
     return None
 
 
+MAX_DETAILS = 100
+"""At most this many problems are listed in an answer: a body of 10,000 bad fields is refused in
+a few kilobytes, not echoed back whole."""
+
+
 def body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    if isinstance(details, list) and len(details) > MAX_DETAILS:
+        more = len(details) - MAX_DETAILS
+        note = {"field": None, "reason": f"{more} more problems not listed"}
+        details = [*details[:MAX_DETAILS], note]
     return {"error": code, "message": message, "details": jsonable_encoder(details)}
 
 
@@ -77,7 +86,8 @@ def install(app: FastAPI) -> None:
             {"field": ".".join(str(p) for p in e["loc"][1:]) or e["loc"][0], "reason": e["msg"]}
             for e in exc.errors()
         ]
-        fields = ", ".join(str(p["field"]) for p in problems)
+        named = [str(p["field"]) for p in problems]
+        fields = ", ".join(named[:10]) + (f" and {len(named) - 10} more" if len(named) > 10 else "")
         return JSONResponse(
             body("invalid_request", f"the request is not valid ({fields})", problems),
             status_code=422,

@@ -40,12 +40,20 @@ class RecordedValue(BaseModel):
     critical: bool = False
 
 
+_NAMED = 10
+"""At most this many unknown inputs are named back (a body of 10,000 is refused in a few lines)."""
+
+
 def validate_values(step: Step, raw: dict[str, Any]) -> tuple[RecordedValue, ...]:
     """Return the step's values checked and typed, or raise InvalidValues naming every bad field."""
     problems: list[dict[str, str]] = []
     unknown = sorted(set(raw) - {spec.name for spec in step.inputs})
-    for name in unknown:
+    for name in (n[:64] for n in unknown[:_NAMED]):  # the rest counted, none echoed whole
         problems.append({"field": name, "reason": f"step {step.id!r} has no input {name!r}"})
+    if len(unknown) > _NAMED:
+        problems.append(
+            {"field": "values", "reason": f"{len(unknown) - _NAMED} more unknown inputs"}
+        )
     recorded: list[RecordedValue] = []
     for spec in step.inputs:
         entered = raw.get(spec.name)
@@ -59,7 +67,7 @@ def validate_values(step: Step, raw: dict[str, Any]) -> tuple[RecordedValue, ...
             reason = exc.message if isinstance(exc, UnitMismatch) else str(exc)
             problems.append({"field": spec.name, "reason": reason})
     if problems:
-        fields = ", ".join(p["field"] for p in problems)
+        fields = ", ".join(p["field"] for p in problems[:_NAMED])
         raise InvalidValues(f"values for step {step.id!r} are not valid ({fields})", problems)
     return tuple(recorded)
 

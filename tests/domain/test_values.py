@@ -304,3 +304,16 @@ def test_a_required_text_cannot_be_blank() -> None:
     assert caught.value.details == [
         {"field": "note", "reason": "Note is required and cannot be blank"}
     ]
+
+
+def test_ten_thousand_unknown_inputs_are_counted_not_echoed() -> None:
+    raw = {f"field-{n:05d}-" + "x" * 200: "1" for n in range(10_000)}
+    with pytest.raises(InvalidValues) as caught:
+        validate_values(_step(MASS), {"mass": "10", **raw})
+    details = caught.value.details
+    assert len(details) == 11 and details[-1] == {
+        "field": "values",
+        "reason": "9990 more unknown inputs",
+    }
+    assert all(len(d["field"]) <= 64 for d in details)
+    assert len(caught.value.message) < 1000
