@@ -17,6 +17,8 @@ from ebr.store import accounts as store_accounts
 from ebr.store.db import session_scope
 from ebr.store.users import UserRow, get_user
 
+LONGEST_ID_KEPT = 64
+
 
 def sign_in(
     engine: Engine,
@@ -36,6 +38,9 @@ def sign_in(
     (``ebr.accounts.throttle.admit``), ``invalid_credentials`` for a wrong password, an unknown
     user id or a disabled account (one message for all three).
     """
+    # No user id is longer than 32 characters: a longer one is cut before it is throttled or
+    # audited, so a 200,000-character name is not written for ever into the audit trail.
+    user_id = user_id[:LONGEST_ID_KEPT]
     admit(engine, user_id=user_id, source=source, station=station, now=now, controls=controls)
     with session_scope(engine) as session:
         user = get_user(session=session, user_id=user_id)

@@ -163,3 +163,12 @@ def test_one_address_spraying_user_ids_is_slowed_and_no_one_else_is(
     assert attempt(engine, user, PASSWORD, later, controls, desk).user_id == user
     with pytest.raises(InvalidCredentials):  # after the delay, the address may try again
         attempt(engine, "nobody-y", "guess", later + timedelta(seconds=1), controls, attacker)
+
+
+def test_a_huge_user_id_is_cut_before_it_is_audited(engine: Engine, controls: Controls) -> None:
+    huge = "z" + "x" * 200_000
+    with pytest.raises(InvalidCredentials):
+        attempt(engine, huge, PASSWORD, T0 + timedelta(days=40), controls, source="192.0.2.99")
+    with session_scope(engine) as session:
+        entries = list_audit(session=session, actor=huge[:64])
+    assert entries and all(len(e.canonical) < 2_000 for e in entries)
