@@ -34,6 +34,7 @@ from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
 from ebr.domain.refusals import InvalidValues, Refusal, UnknownStep
 from ebr.domain.signed_records import RecordPayload, Signer, step_record_id
+from ebr.domain.step_verification import VerificationDetail
 from ebr.domain.subjects import Chain, Subject, SubjectKind, batch_chain, step_subject
 from ebr.domain.values import RecordedValue, validate_values
 from signatures.signing import sign_payload
@@ -94,9 +95,11 @@ async def sign_step(
 
     Checked here, before the password is tried: the signature's meaning is the action's, and the
     entered values fit the recipe the batch runs, its recipe version as its approved redlines
-    change it (a value error on a step that may not be done now reports why it may not). The record is signed for the step's current execution: this process's last
-    knowledge of it, or for a correction the store's (a correction names the record it corrects);
-    an ``execution_moved`` refusal (a rework opened the step again) names the execution to sign.
+    change it (a value error on a step that may not be done now reports why it may not). The
+    record is signed for the step's current execution: this process's last knowledge of it, or
+    for a correction or a verification the store's (a correction names the record it corrects; a
+    verification of corrected values names the latest correction, whose values it verifies); an
+    ``execution_moved`` refusal (a rework opened the step again) names the execution to sign.
 
     Raises a Refusal: wrong meaning, unknown batch or step, values, the workflow's refusals, and
     the account controls' (wrong password, locked account, expired signing session).
@@ -109,18 +112,24 @@ async def sign_step(
     except InvalidValues:
         await _refuse_by_rules_first(context, actor, batch_id, recipe, step_id, meaning)
         raise
+    detail = None
+    if meaning is Meaning.CORRECTED:
+        execution = hints.stored_execution(context.reads, batch_id, step_id)
+    elif meaning is Meaning.VERIFIED:
+        # Signed on the values the store shows: a correction since is refused in words.
+        execution, corrected = hints.stored_verification(context.reads, batch_id, step_id)
+        detail = VerificationDetail(verifies=corrected).detail() if corrected else None
+    else:
+        execution = hints.EXECUTIONS.get(f"{batch_id}\n{step_id}") or 1
     content = Content(
         subject=step_subject(step_id),
         meaning=meaning,
         values=values,
         comment=comment,
         reason=reason,
+        detail=detail,
         entered=entered or {},
     )
-    if meaning is Meaning.CORRECTED:
-        execution = hints.stored_execution(context.reads, batch_id, step_id)
-    else:
-        execution = hints.EXECUTIONS.get(f"{batch_id}\n{step_id}") or 1
     signed = await sign_on_head(
         context, actor, _batch(context, batch_id, recipe_hash), content, signature, execution
     )

@@ -27,7 +27,8 @@ from ebr.domain.dry_run_values import Variant
 from ebr.domain.execution import verifiers_of
 from ebr.domain.recipe import CompleteWithin, Recipe
 from ebr.domain.roles import Role
-from ebr.domain.timing import TimerKind, step_started_at
+from ebr.domain.step_verification import needs_verification, verification_reason
+from ebr.domain.timing import TimerKind, done_at, step_started_at
 
 __all__ = [
     "DryRun",
@@ -97,7 +98,8 @@ class StepPlan(_Frozen):
     unit_procedure: str
     operation: str
     role: Role
-    verify: bool
+    verify: bool  # a second person verifies it (``step_verification.needs_verification``)
+    verify_reason: str | None = None
     verified_by: tuple[Role, ...]
     min_duration_minutes: int | None
     max_duration_minutes: int | None
@@ -223,21 +225,22 @@ def _plans(recipe: Recipe, run: Run) -> Iterable[StepPlan]:
                 progress = batch.progress(step.id)
                 started = step_started_at(batch, step.id, not_before=start)
                 performed = progress.performed_at if progress else None
-                verified = progress.verified_at if progress else None
+                verified = needs_verification(step)
                 yield StepPlan(
                     step_id=step.id,
                     name=step.name,
                     unit_procedure=unit.id,
                     operation=operation.id,
                     role=step.role,
-                    verify=step.verify,
-                    verified_by=_ordered(verifiers_of(step.role)) if step.verify else (),
+                    verify=verified,
+                    verify_reason=verification_reason(step),
+                    verified_by=_ordered(verifiers_of(step.role)) if verified else (),
                     min_duration_minutes=step.min_duration_minutes,
                     max_duration_minutes=step.max_duration_minutes,
                     complete_within=step.complete_within,
                     started_minute=_since(start, started),
                     completed_minute=_since(start, performed),
-                    done_minute=_since(start, verified if step.verify else performed),
+                    done_minute=_since(start, done_at(progress) if progress else None),
                 )
 
 

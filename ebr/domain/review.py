@@ -104,9 +104,13 @@ def exception_report(
     its records."""
     steps = [r for r in records if r.step_id is not None]
     performed = {(r.step_id, r.execution): r for r in steps if r.meaning is Meaning.PERFORMED}
+    by_id = {r.record_id: r for r in steps}
     found: list[ReviewException] = []
     for r in steps:
-        done = performed.get((r.step_id, r.execution))
+        # A verification is late after the values it verifies: a correction's, if it names one.
+        named = (r.detail or {}).get("verifies") if r.meaning is Meaning.VERIFIED else None
+        done = by_id.get(named) if isinstance(named, str) else None
+        done = done or performed.get((r.step_id, r.execution))
         found += record_exceptions(
             r,
             performed_at=done.recorded_at if done else None,

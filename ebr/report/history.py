@@ -99,7 +99,8 @@ class StepHistory(_Frozen):
     name: str
     kind: str
     instructions: str
-    verify: bool
+    verify: bool  # verified by a second person (``step_verification.needs_verification``)
+    verify_reason: str | None = None  # why, in words
     status: str
     records: tuple[RecordLine, ...] = ()
 
