@@ -16,7 +16,8 @@ from api.schemas import (
     StepView,
 )
 from ebr.domain.batch import BatchHeader, BatchState, BatchStatus, StepStatus
-from ebr.domain.deviations import Decision, Deviation
+from ebr.domain.deviation_decisions import Decision
+from ebr.domain.deviations import Deviation
 from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Quantity, Recipe
 from ebr.domain.refusals import BatchNotFound

@@ -93,12 +93,13 @@ class Desk:
         comment: str | None = None,
         at: datetime | None = None,
         detail: dict[str, Any] | None = None,
+        unread: bool = False,
     ) -> SignedAction:
         """A signed action on the batch's current head (or ``head``), as the API would send it: a
         verification names the step's latest correction in the store, as the API's does (unless
-        ``detail`` is given)."""
+        ``detail`` is given, or ``unread``: signed as if the values were never corrected)."""
         self.enrol(actor)
-        if meaning is Meaning.VERIFIED and detail is None:
+        if meaning is Meaning.VERIFIED and detail is None and not unread:
             detail = self.verifies(batch_id, step_id, execution)
         entered = entered or {}
         step = recipe.step(step_id)
@@ -151,8 +152,10 @@ class Desk:
         detail: dict[str, Any] | None = None,
         head: tuple[int, str] | None = None,
         at: datetime | None = None,
+        payload_changes: dict[str, Any] | None = None,
     ) -> SignedAction:
-        """A signed decision on ``subject`` (``ebr.domain.subjects``: the batch, a deviation, a hold)."""
+        """A signed decision on ``subject`` (``ebr.domain.subjects``: the batch, a deviation, a
+        hold); ``payload_changes`` tampers with the payload after it was signed."""
         self.enrol(actor)
         seq, prev = head or self.head(batch_id)
         payload = RecordPayload(
@@ -169,7 +172,7 @@ class Desk:
             station=actor.station,
             signed_at=at or datetime.now(UTC),
         )
-        return self._signed(actor, payload, {}, None)
+        return self._signed(actor, payload, {}, payload_changes)
 
     def _signed(
         self,

@@ -51,6 +51,7 @@ class ExceptionKind(StrEnum):
     TIMER_BREACH = "timer_breach"
     LATE_VERIFICATION = "late_verification"
     REDLINE = "redline"
+    CLASSIFICATION = "classification"
 
 
 class _Frozen(BaseModel):
@@ -143,6 +144,15 @@ def report_of(
         found.append(
             _exc(ExceptionKind.DEVIATION, dev.id, dev.opened_at, text, dev.step_id, dev.execution)
         )
+        if dev.below_rules and dev.classification and dev.rules_class and dev.classified_at:
+            text = (
+                f"deviation {dev.id} classified {dev.classification.value} by {dev.classified_by}, "
+                f"below the class the rules gave it ({dev.rules_class.value}): "
+                f"{dev.classification_reason}"
+            )
+            found.append(
+                _exc(ExceptionKind.CLASSIFICATION, dev.id, dev.classified_at, text, dev.step_id)
+            )
     for hold in holds:
         until, length = "still active", ""
         if hold.lifted_at is not None:

@@ -9,11 +9,9 @@ from typing import Any
 import pytest
 
 from ebr.domain.batch import Actor, BatchState, BatchStatus, StepStatus
+from ebr.domain.deviation_decisions import Classification, Decision, Disposition
 from ebr.domain.deviations import (
-    Classification,
-    Decision,
     Deviation,
-    Disposition,
     Investigation,
     Origin,
     Stage,
