@@ -25,6 +25,7 @@ from ebr.domain.redline_changes import started_steps
 from ebr.domain.refusals import (
     NotAwaitingVerification,
     PayloadMismatch,
+    Refusal,
     SameUserVerification,
     StepOutOfOrder,
     VerificationNotRequired,
@@ -105,7 +106,7 @@ class Run:
         assert progress is not None
         return progress.status
 
-    def refused(self, error: type[Exception], step_id: str, actor: Actor) -> Exception:
+    def refused(self, error: type[Refusal], step_id: str, actor: Actor) -> Refusal:
         before = self.state.model_dump()
         with pytest.raises(error) as caught:
             check_verify(self.state, self.recipe, step_id=step_id, actor=actor)
@@ -215,6 +216,7 @@ def test_a_correction_of_a_step_nobody_verifies_changes_nothing_of_its_progress(
 def test_the_clock_of_the_next_step_keeps_running_while_a_correction_awaits_verification() -> None:
     run = weighed(recipe(mix_max=30))
     started = step_started_at(run.state, "mix", not_before=T0)
+    assert started is not None
     assert [d.step_id for d in deadlines(run.recipe, run.state, not_before=T0)] == ["mix"]
     run.correct("weigh-api", SUPERVISOR_2, {"lot": "L-001", "mass": "10.03"})
     assert step_started_at(run.state, "mix", not_before=T0) == started
