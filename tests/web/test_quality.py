@@ -91,8 +91,16 @@ async def test_deviation_review_and_release_through_the_pages(
     )
     await expect(classify.locator(".signing-as")).to_contain_text("meaning: classified")
     await classify.get_by_label("minor").check()
+    await classify.locator("textarea[name=reason]").fill("   ")
+    await fill_signature(classify, "quinn")
+    assert (await post(quinn, f"{dev} .classify-form button")).status == 422  # a blank reason
+    await expect(quinn.locator(f"{dev} .alert.error")).to_contain_text("The reason is required")
+    await expect(classify.get_by_label("minor")).to_be_checked()
+    assert events(site, number)[1] == ["investigated"], "nothing was signed"
     await classify.locator("textarea[name=reason]").fill("Calibration offset only; blend in range.")
     await fill_signature(classify, "quinn")
+    await classify.scroll_into_view_if_needed()
+    await shot(quinn, screenshots, "quality-classification")
     assert (await post(quinn, f"{dev} .classify-form button")).status == 303
     await expect(quinn.locator("#done")).to_have_text("Classification signed and recorded.")
     shown = quinn.locator(f"{dev} .classification")

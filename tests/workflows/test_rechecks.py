@@ -115,6 +115,12 @@ async def test_a_correction_of_a_verified_step_needs_a_third_persons_verificatio
         "step_id": "weigh",
         "verifies": corrected.record.record_id,
     }
+    # Signed unread, then made to name the correction: the signature does not cover it.
+    named = {"detail": {"verifies": corrected.record.record_id}}
+    forged = await refused(
+        bench.sign("weigh", QA, Meaning.VERIFIED, unread=True, payload_changes=named)
+    )
+    assert forged.type == "bad_signature"
     assert [m for s, _, m in bench.records() if s == "weigh"] == [
         "performed",
         "verified",
