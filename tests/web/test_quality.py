@@ -52,6 +52,12 @@ async def test_deviation_review_and_release_through_the_pages(
     # An operator records an out-of-limit value on a critical input, with her comment.
     olga = await sign_in(browser, site, "olga")
     await olga.goto(f"/batches/{number}")
+    # A critical input is verified by a second person, though the recipe's step says no verify.
+    moisture = olga.locator(f"{step('blend-moisture')} .tag.verify")
+    await expect(moisture).to_have_text(
+        "second-person verification (critical input: Loss on drying)"
+    )
+    await expect(olga.locator(f"{step('mix')} .tag.verify")).to_have_count(0)
     weigh = olga.locator(f"{step('weigh-powder')} .complete-form")
     await weigh.get_by_label("Powder lot number").fill("PL-7730")
     await weigh.get_by_label("Net mass of powder").fill("10.20")
