@@ -1,7 +1,7 @@
 """Review by exception: from a batch's record, only what QA must look at, each with a stable id.
 
 Each exception's id is ``<kind>:<ref>``, built from ids that never change (a record id and input
-name, a deviation, hold or timer id), so QA's mark survives replays; docs/batch-status.md lists
+name, a deviation, hold, timer or redline id), so QA's mark survives replays; docs/batch-status.md lists
 them. An out-of-limit value always carries its comment (``execution.out_of_limit_policy``), which
 is shown in the value's exception rather than listed again as a comment.
 """
@@ -129,7 +129,8 @@ def report_of(
 ) -> ExceptionReport:
     """The report from the exceptions already found in the records (``record_exceptions``, as
     the workflow collects them one record at a time) and the batch's other events. Each
-    approved redline is one: the batch ran steps other than its master's."""
+    approved redline is one: the batch ran steps other than its master's; so is each deviation
+    QA classified below the class the rules gave it (``Deviation.below_rules``)."""
     found = list(from_records)
     for redline in redlines:
         if redline.approved and redline.decided_at is not None:
@@ -176,8 +177,9 @@ def record_exceptions(
     performed_at: datetime | None,
     late_after_minutes: int = LATE_VERIFICATION_MINUTES,
 ) -> list[ReviewException]:
-    """The exceptions one step record raises; ``performed_at`` is when the step (in the same
-    execution) was completed, for a verification's lateness. Decisions raise none."""
+    """The exceptions one step record raises; ``performed_at`` is when the values a verification
+    verifies were entered (the step's completion in the same execution, or the correction it
+    names), for its lateness. Decisions raise none."""
     if r.step_id is None:
         return []
     found: list[ReviewException] = []
@@ -202,7 +204,8 @@ def record_exceptions(
     late = timedelta(minutes=late_after_minutes)
     if r.meaning is Meaning.VERIFIED and performed_at and r.recorded_at - performed_at > late:
         after = _minutes(r.recorded_at - performed_at)
-        text = f"step {r.step_id!r} verified by {r.user_id} {after} min after its completion"
+        what = "the correction it verifies" if r.detail else "its completion"
+        text = f"step {r.step_id!r} verified by {r.user_id} {after} min after {what}"
         add(ExceptionKind.LATE_VERIFICATION, r.record_id, text)
     return found
 

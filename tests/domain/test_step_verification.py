@@ -31,6 +31,7 @@ from ebr.domain.refusals import (
     VerificationNotRequired,
     VerifierCorrected,
 )
+from ebr.domain.review import ExceptionKind, exception_report
 from ebr.domain.step_verification import (
     VerificationDetail,
     needs_verification,
@@ -255,3 +256,29 @@ def test_a_verifications_detail_names_only_the_correction() -> None:
     for bad in ({}, {"verifies": "x", "also": 1}, {"decision": "accept"}):
         with pytest.raises(PayloadMismatch):
             VerificationDetail.of(bad)
+
+
+def test_a_verification_of_a_correction_is_late_after_the_correction_not_the_completion() -> None:
+    def at(minutes: int) -> datetime:
+        return T0 + timedelta(minutes=minutes)
+
+    performed = step_record("B-1", "weigh-api", Meaning.PERFORMED, at(0), seq=1)
+    verified = step_record("B-1", "weigh-api", Meaning.VERIFIED, at(5), seq=2, user="sam")
+    corrected = step_record("B-1", "weigh-api", Meaning.CORRECTED, at(120), seq=3, user="sue")
+
+    def again(minutes: int) -> Any:
+        first = step_record("B-1", "weigh-api", Meaning.VERIFIED, at(minutes), seq=4, user="quinn")
+        return first.model_copy(
+            update={
+                "record_id": f"{first.record_id}/4",
+                "detail": {"verifies": corrected.record_id},
+            }
+        )
+
+    on_time = exception_report([performed, verified, corrected, again(130)])
+    assert [e.kind for e in on_time.exceptions] == [ExceptionKind.CORRECTION]
+    late = exception_report([performed, verified, corrected, again(200)])
+    (exception,) = [e for e in late.exceptions if e.kind is ExceptionKind.LATE_VERIFICATION]
+    assert exception.summary == (
+        "step 'weigh-api' verified by quinn 80 min after the correction it verifies"
+    )
