@@ -16,11 +16,13 @@ from api.schemas import (
     StepView,
 )
 from ebr.domain.batch import BatchHeader, BatchState, BatchStatus, StepStatus
-from ebr.domain.deviations import Decision, Deviation
+from ebr.domain.deviation_decisions import Decision
+from ebr.domain.deviations import Deviation
 from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Quantity, Recipe
 from ebr.domain.refusals import BatchNotFound
 from ebr.domain.signed_records import RecordPayload, SignedRecord
+from ebr.domain.step_verification import needs_verification, step_status, verification_reason
 from ebr.domain.subjects import Subject, SubjectKind
 from ebr.store.batch_events import load_batch_events
 from ebr.store.batches import BatchRow, get_batch, header_of
@@ -158,7 +160,8 @@ def progress_of(
 
     A step's current execution is 1 plus the rework dispositions that named it (each opens the
     step again as the next execution, ``status.apply_reopen``); its status comes from that
-    execution's records alone, so a step opened again is pending until it is done again.
+    execution's records alone (``step_verification.step_status``), so a step opened again is
+    pending until it is done again, and a corrected one awaits its verification again.
     """
     state = BatchState.start(header, recipe)
     for dev in deviations:
@@ -175,11 +178,11 @@ def progress_of(
         step = recipe.step(progress.step_id)
         assert step is not None
         mine = by_execution.get((progress.step_id, progress.execution), [])
-        progress.status = _status(step.verify, mine)
+        progress.status = step_status(step, mine)
         for r in mine:
             if r.meaning is Meaning.PERFORMED:
                 progress.performed_by, progress.performed_at = r.user_id, r.recorded_at
-            elif r.meaning is Meaning.VERIFIED:
+            elif r.meaning is Meaning.VERIFIED and progress.status is StepStatus.DONE:
                 progress.verified_by, progress.verified_at = r.user_id, r.recorded_at
     return state
 
@@ -198,7 +201,8 @@ def _step_views(recipe: Recipe, state: BatchState, views_of: list[RecordView]) -
                         name=step.name,
                         kind=step.kind.value,
                         role=step.role,
-                        verify=step.verify,
+                        verify=needs_verification(step),
+                        verify_reason=verification_reason(step),
                         unit_procedure=unit.name,
                         operation=operation.name,
                         instructions=step.instructions,
@@ -219,13 +223,3 @@ def _current_status(state: BatchState, step_id: str) -> StepStatus:
 def records_of_batch(*, session: Session, batch_id: str) -> list[RecordView]:
     stored_batch(session=session, batch_id=batch_id)
     return [row_view(r) for r in list_batch_records(session=session, batch_id=batch_id)]
-
-
-def _status(needs_verification: bool, records: Sequence[SignedRecord]) -> StepStatus:
-    """A step's status as its records show it; the workflow writes records before it moves on."""
-    meanings = {r.meaning for r in records}
-    if Meaning.PERFORMED not in meanings:
-        return StepStatus.PENDING
-    if needs_verification and Meaning.VERIFIED not in meanings:
-        return StepStatus.AWAITING_VERIFICATION
-    return StepStatus.DONE

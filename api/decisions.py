@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel
 
 from api.context import ApiContext
-from api.deviation_schemas import DeviationDisposition
+from api.deviation_schemas import DeviationClassification, DeviationDisposition
 from api.hold_schemas import HoldLift
 from api.redline_schemas import RedlineApproval, RedlineRejection
 from api.review_schemas import BatchRejection, BatchRelease, DecisionResult
@@ -70,6 +70,12 @@ DECISIONS: dict[str, DecisionKind] = {
         "Batch rejected: signed and recorded.",
         "decision",
         on_review=True,
+    ),
+    "classify": DecisionKind(
+        DeviationClassification,
+        lambda _, deviation: deviation_subject(deviation),
+        "Classification signed and recorded.",
+        "dev-{id}",
     ),
     "disposition": DecisionKind(
         DeviationDisposition,

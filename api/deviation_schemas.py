@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from api.schemas import Comment, SignatureBody, Text
-from ebr.domain.deviations import Classification, Decision
+from ebr.domain.deviation_decisions import Classification, ClassificationDetail, Decision
 from ebr.domain.meanings import Meaning
 
 
@@ -30,8 +30,20 @@ class DeviationInvestigation(BaseModel):
 
 
 class DeviationClassification(BaseModel):
+    """QA's signed classification (meaning ``classified``): minor, major or critical, with a
+    reason. One below the class the rules gave the deviation (a critical parameter's: critical)
+    is an exception of the review by exception."""
+
+    meaning: ClassVar[Meaning] = Meaning.CLASSIFIED
+
     classification: Classification
+    reason: Text
     comment: Comment = None
+    signature: SignatureBody
+
+    def detail(self) -> dict[str, Any]:
+        """What the signed record carries beside the reason: the class."""
+        return ClassificationDetail(classification=self.classification).detail()
 
 
 class CapaReference(BaseModel):

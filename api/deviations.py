@@ -1,7 +1,7 @@
-"""Changing a deviation from its request: its own workflow's stages, and its signed disposition.
+"""Changing a deviation from its request: its own workflow's stages, and QA's signed decisions.
 
-Investigation, classification and CAPA go to the deviation's own workflow; the disposition is QA's
-signed decision of the batch.
+Investigation and CAPA go to the deviation's own workflow; the classification and the disposition
+are QA's signed decisions, recorded by the batch.
 """
 
 from __future__ import annotations
@@ -28,15 +28,14 @@ from ebr.domain.subjects import deviation_subject
 from workflows.deviation_workflow import DeviationWorkflow
 from workflows.messages import (
     CapaInput,
-    ClassifyInput,
     DeviationChanged,
     InvestigateInput,
     Recorded,
 )
 
-__all__ = ["Change", "change", "dispose"]
+__all__ = ["Change", "change", "decide_on"]
 
-Change = DeviationInvestigation | DeviationClassification | CapaReference
+Change = DeviationInvestigation | CapaReference
 
 # Each request to the deviation's workflow: the update that takes it, and that update's input
 # (the request's fields and who asks).
@@ -45,13 +44,12 @@ _UPDATES: dict[
     tuple[UpdateMethodMultiParam[[DeviationWorkflow, Any], DeviationChanged], type[BaseModel]],
 ] = {
     DeviationInvestigation: (DeviationWorkflow.investigate, InvestigateInput),
-    DeviationClassification: (DeviationWorkflow.classify, ClassifyInput),
     CapaReference: (DeviationWorkflow.attach_capa, CapaInput),
 }
 
 
 async def change(commands: Commands, actor: Actor, at: DeviationPath, body: Change) -> Deviation:
-    """Send ``body`` (an investigation, a classification or a CAPA reference) to the deviation's
+    """Send ``body`` (an investigation or a CAPA reference) to the deviation's
     workflow as ``actor``'s; the deviation's new version. Who may do it, and at which stage, is
     the workflow's to say."""
     update, message = _UPDATES[type(body)]
@@ -60,11 +58,14 @@ async def change(commands: Commands, actor: Actor, at: DeviationPath, body: Chan
     return changed.deviation
 
 
-async def dispose(
-    context: ApiContext, actor: Actor, at: DeviationPath, body: DeviationDisposition
+async def decide_on(
+    context: ApiContext,
+    actor: Actor,
+    at: DeviationPath,
+    body: DeviationClassification | DeviationDisposition,
 ) -> Signed[Recorded]:
-    """QA's signed disposition of a deviation (meaning ``approved``), once the store says it
-    belongs to this batch."""
+    """QA's signed classification (meaning ``classified``) or disposition (meaning ``approved``)
+    of a deviation, once the store says it belongs to this batch."""
     stored_deviation(engine=context.reads, batch_id=at.batch_id, deviation_id=at.deviation_id)
     subject = deviation_subject(at.deviation_id)
     return await decide(context, actor, body, batch_id=at.batch_id, subject=subject)

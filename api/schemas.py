@@ -123,7 +123,10 @@ class StepView(BaseModel):
     name: str
     kind: str
     role: Role
+    # Whether a second person verifies the step (``step_verification.needs_verification``: the
+    # recipe asks for it, or it records a critical input), and why, in words.
     verify: bool
+    verify_reason: str | None = None
     unit_procedure: str
     operation: str
     instructions: str

@@ -2,10 +2,11 @@
 record is signed on its chain's current head, and the workflow that owns the chain records it as
 signed.
 
-Step records (``sign_step``) and decisions on a batch's subjects (``sign_decision``: release,
-rejection, a deviation's disposition, a hold's lift, a redline's proposal or decision) go through
-the one loop, ``sign_on_head``, which signs a record of any subject on any chain (``Target``): the
-subject is typed, and the chain is the one its kind joins."""
+Step records (``api.steps.sign_step``) and decisions on a batch's subjects (``sign_decision``:
+release, rejection, a deviation's classification or disposition, a hold's lift, a redline's
+proposal or decision) go through the one loop, ``sign_on_head``, which signs a record of any
+subject on any chain (``Target``): the subject is typed, and the chain is the one its kind joins.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +19,6 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from fastapi.concurrency import run_in_threadpool
-from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
-from temporalio.service import RPCError
 
 from api import signing_hints as hints
 from api.batch_views import signed_view
@@ -29,16 +28,14 @@ from api.refusals import WrongMeaning
 from api.schemas import RecordView, SignatureBody
 from ebr.accounts import Controls, open_signing_key
 from ebr.domain.batch import Actor
-from ebr.domain.execution import check_complete, check_correct
 from ebr.domain.meanings import Meaning
-from ebr.domain.recipe import Recipe
-from ebr.domain.refusals import InvalidValues, Refusal, UnknownStep
+from ebr.domain.refusals import Refusal
 from ebr.domain.signed_records import RecordPayload, Signer, step_record_id
-from ebr.domain.subjects import Chain, Subject, SubjectKind, batch_chain, step_subject
-from ebr.domain.values import RecordedValue, validate_values
+from ebr.domain.subjects import Chain, Subject, SubjectKind, batch_chain
+from ebr.domain.values import RecordedValue
 from signatures.signing import sign_payload
 from workflows.batch_workflow import BatchWorkflow
-from workflows.messages import BatchOutcome, Recorded, SignedAction
+from workflows.messages import Recorded, SignedAction
 
 A = TypeVar("A")
 
@@ -78,56 +75,6 @@ class Content:
     entered: dict[str, Any] = field(default_factory=dict)
 
 
-async def sign_step(
-    *,
-    context: ApiContext,
-    actor: Actor,
-    batch_id: str,
-    step_id: str,
-    meaning: Meaning,
-    signature: SignatureBody,
-    entered: dict[str, Any] | None = None,
-    comment: str | None = None,
-    reason: str | None = None,
-) -> Signed[Recorded]:
-    """Sign a step record (performed, verified or corrected) as ``actor`` and have it recorded.
-
-    Checked here, before the password is tried: the signature's meaning is the action's, and the
-    entered values fit the recipe the batch runs, its recipe version as its approved redlines
-    change it (a value error on a step that may not be done now reports why it may not). The record is signed for the step's current execution: this process's last
-    knowledge of it, or for a correction the store's (a correction names the record it corrects);
-    an ``execution_moved`` refusal (a rework opened the step again) names the execution to sign.
-
-    Raises a Refusal: wrong meaning, unknown batch or step, values, the workflow's refusals, and
-    the account controls' (wrong password, locked account, expired signing session).
-    """
-    _check_meaning(signature, meaning)
-    recipe_hash = hints.recipe_hash(context.reads, batch_id)
-    recipe = hints.batch_recipe(context.reads, batch_id, recipe_hash)
-    try:
-        values = _typed_values(recipe, step_id, meaning, entered or {})
-    except InvalidValues:
-        await _refuse_by_rules_first(context, actor, batch_id, recipe, step_id, meaning)
-        raise
-    content = Content(
-        subject=step_subject(step_id),
-        meaning=meaning,
-        values=values,
-        comment=comment,
-        reason=reason,
-        entered=entered or {},
-    )
-    if meaning is Meaning.CORRECTED:
-        execution = hints.stored_execution(context.reads, batch_id, step_id)
-    else:
-        execution = hints.EXECUTIONS.get(f"{batch_id}\n{step_id}") or 1
-    signed = await sign_on_head(
-        context, actor, _batch(context, batch_id, recipe_hash), content, signature, execution
-    )
-    hints.EXECUTIONS.put(f"{batch_id}\n{step_id}", signed.recorded.record.execution)
-    return signed
-
-
 async def sign_decision(
     *,
     context: ApiContext,
@@ -153,18 +100,20 @@ async def sign_decision(
         subject=subject, meaning=meaning, comment=comment, reason=reason, detail=detail
     )
     return await sign_on_head(
-        context, actor, _batch(context, batch_id, recipe_hash), content, signature
+        context, actor, batch_target(context, batch_id, recipe_hash), content, signature
     )
 
 
-def _batch(context: ApiContext, batch_id: str, recipe_hash: str) -> Target[Recorded]:
+def batch_target(context: ApiContext, batch_id: str, recipe_hash: str) -> Target[Recorded]:
+    """A batch's chain, its recipe hash, and the workflow update that records a signed record."""
+
     async def send(action: SignedAction) -> Recorded:
         return await Commands.of(context).update(batch_id, BatchWorkflow.sign, action)
 
     return Target(chain=batch_chain(batch_id), recipe_hash=recipe_hash, send=send)
 
 
-def _check_meaning(signature: SignatureBody, meaning: Meaning) -> None:
+def check_meaning(signature: SignatureBody, meaning: Meaning) -> None:
     if signature.meaning is not meaning:
         raise WrongMeaning(
             f"this action is signed as {meaning.value!r}, not {signature.meaning.value!r}",
@@ -184,7 +133,7 @@ async def sign_on_head(
     chain's head, send it; when the workflow answers ``chain_moved`` (another record came first)
     or ``execution_moved`` (the step was opened again), sign again where it says. The signature
     must be given for the content's meaning (``wrong_meaning``) before the password is tried."""
-    _check_meaning(signature, content.meaning)
+    check_meaning(signature, content.meaning)
     now = datetime.now(UTC)
     key = await run_in_threadpool(
         open_signing_key,
@@ -259,43 +208,3 @@ def _names_step(details: Any, subject: Subject) -> bool:
         and details.get("step_id") == subject.id
         and "execution" in details
     )
-
-
-async def _refuse_by_rules_first(
-    context: ApiContext,
-    actor: Actor,
-    batch_id: str,
-    recipe: Recipe,
-    step_id: str,
-    meaning: Meaning,
-) -> None:
-    """Bad values on a step that may not be done now: say why it may not (order, role, state),
-    as the workflow would, rather than what is wrong with the values. Only on this error path
-    is the batch's state asked for."""
-    handle: WorkflowHandle[BatchWorkflow, BatchOutcome] = context.temporal.get_workflow_handle(
-        batch_id
-    )
-    try:
-        state = await handle.query(BatchWorkflow.state)
-    except (RPCError, WorkflowQueryFailedError):
-        return
-    try:
-        if meaning is Meaning.CORRECTED:
-            check_correct(state, recipe, step_id=step_id, actor=actor, values={}, reason="-")
-        else:
-            check_complete(state, recipe, step_id=step_id, actor=actor, values={})
-    except InvalidValues:
-        return  # the rules allow the action: the caller reports its own value errors
-
-
-def _typed_values(
-    recipe: Recipe, step_id: str, meaning: Meaning, entered: dict[str, Any]
-) -> tuple[RecordedValue, ...]:
-    step = recipe.step(step_id)
-    if step is None:
-        raise UnknownStep(
-            f"recipe {recipe.code} v{recipe.version} has no step {step_id!r}", {"step_id": step_id}
-        )
-    if meaning is Meaning.VERIFIED:
-        return ()
-    return validate_values(step, entered)

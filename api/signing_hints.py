@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Generic, TypeVar
 
 from sqlalchemy import Engine, func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from api.batch_views import stored_batch
 from api.refusals import RecipeMissing
@@ -76,6 +76,27 @@ def stored_execution(engine: Engine, batch_id: str, step_id: str) -> int:
     with session_scope(engine) as session:
         latest = session.exec(query).one()
     return int(latest) if latest else 1
+
+
+def stored_verification(engine: Engine, batch_id: str, step_id: str) -> tuple[int, str | None]:
+    """What a verification of the step verifies, as the store shows it: the execution of its
+    latest completion, and the latest correction of that execution (its record id), if any."""
+    execution = stored_execution(engine, batch_id, step_id)
+    query = (
+        select(SignedRecordRow.record_id)
+        .where(
+            SignedRecordRow.batch_id == batch_id,
+            SignedRecordRow.subject_kind == SubjectKind.BATCH_STEP.value,
+            SignedRecordRow.subject_id == step_id,
+            SignedRecordRow.execution == execution,
+            SignedRecordRow.meaning == Meaning.CORRECTED.value,
+        )
+        .order_by(col(SignedRecordRow.seq).desc())
+        .limit(1)
+    )
+    with session_scope(engine) as session:
+        latest = session.exec(query).first()
+    return execution, latest
 
 
 def recipe_hash(engine: Engine, batch_id: str) -> str:

@@ -26,11 +26,9 @@ from sqlmodel import Session
 from bench.report_batch import VALUES, enrol, fill, recipe, store_signed
 from ebr.audit import audit
 from ebr.domain.batch import BatchStatus
+from ebr.domain.deviation_decisions import Classification, Decision, Disposition
 from ebr.domain.deviations import (
-    Classification,
-    Decision,
     Deviation,
-    Disposition,
     Investigation,
     Origin,
     Stage,

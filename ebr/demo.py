@@ -207,9 +207,13 @@ def _handle_deviation(session: Session, batch_id: str, target: _Target, console:
         "quinn",
         "POST",
         f"{path}/{dev['id']}/classify",
-        json={"classification": "minor", "comment": "no effect on product quality"},
+        json={
+            "classification": "minor",
+            "reason": "no effect on product quality",
+            "signature": _signature("quinn", "classified"),
+        },
     )
-    console.print("  quinn (QA) classified it minor")
+    console.print("  quinn (QA) classified it minor (signed)")
     decided = session.call(
         "quinn",
         "POST",

@@ -34,6 +34,7 @@ from ebr.domain.recipe import Recipe, Step
 from ebr.domain.refusals import ChainMoved, Refusal
 from ebr.domain.roles import Role
 from ebr.domain.signed_records import GENESIS, RecordPayload, Signer
+from ebr.domain.step_verification import needs_verification
 from ebr.domain.subjects import batch_chain, step_subject
 from ebr.domain.values import validate_values
 from ebr.store.batch_events import load_batch_events
@@ -135,7 +136,7 @@ class Plant:
             await self._wait_until(batch.ready_at + earliest)
         performer = await self.signer(step.role)
         recorded = await self._sign(batch, step, performer, Meaning.PERFORMED, entered, comment)
-        if not step.verify:
+        if not needs_verification(step):
             batch.ready_at = recorded.record.recorded_at
         return recorded
 
@@ -145,9 +146,10 @@ class Plant:
         return recorded
 
     async def execute(self, batch: SimulatedBatch, step: Step) -> None:
-        """Complete ``step`` with values in their limits and, if it asks for it, verify it."""
+        """Complete ``step`` with values in their limits and, if it needs it (the recipe asks for
+        it, or it records a critical input), verify it."""
         await self.perform(batch, step, in_limit_values(step))
-        if step.verify:
+        if needs_verification(step):
             await self.verify(batch, step)
 
     async def signer(self, role: Role, person: int = 1) -> SimulatedSigner:

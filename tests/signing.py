@@ -16,11 +16,12 @@ from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe, Step
 from ebr.domain.refusals import InvalidValues, UnitMismatch
 from ebr.domain.signed_records import GENESIS, RecordPayload, Signer, step_record_id
+from ebr.domain.step_verification import VerificationDetail, latest_correction
 from ebr.domain.subjects import Subject, batch_chain, step_subject
 from ebr.domain.values import RecordedValue, validate_values
 from ebr.store.db import session_scope
 from ebr.store.keys import add_user_key
-from ebr.store.signed_records import chain_head
+from ebr.store.signed_records import chain_head, list_batch_records, record_of
 from ebr.store.users import add_user, get_user
 from ebr.trust import SiteTrust, load_or_create_trust
 from signatures.ca import certificate_pem, issue_user_certificate
@@ -91,9 +92,15 @@ class Desk:
         execution: int = 1,
         comment: str | None = None,
         at: datetime | None = None,
+        detail: dict[str, Any] | None = None,
+        unread: bool = False,
     ) -> SignedAction:
-        """A signed action on the batch's current head (or ``head``), as the API would send it."""
+        """A signed action on the batch's current head (or ``head``), as the API would send it: a
+        verification names the step's latest correction in the store, as the API's does (unless
+        ``detail`` is given, or ``unread``: signed as if the values were never corrected)."""
         self.enrol(actor)
+        if meaning is Meaning.VERIFIED and detail is None and not unread:
+            detail = self.verifies(batch_id, step_id, execution)
         entered = entered or {}
         step = recipe.step(step_id)
         if values is None:
@@ -120,8 +127,17 @@ class Desk:
             signer=Signer(user_id=actor.user_id, full_name=actor.full_name),
             station=actor.station,
             signed_at=at or datetime.now(UTC),
+            detail=detail,
         )
         return self._signed(actor, payload, entered, payload_changes)
+
+    def verifies(self, batch_id: str, step_id: str, execution: int) -> dict[str, Any] | None:
+        """A verification's detail: the latest correction of the step's execution, if any."""
+        with session_scope(self.engine) as session:
+            records = [record_of(r) for r in list_batch_records(session=session, batch_id=batch_id)]
+        mine = [r for r in records if (r.step_id, r.execution) == (step_id, execution)]
+        latest = latest_correction(mine)
+        return VerificationDetail(verifies=latest.record_id).detail() if latest else None
 
     def decision(
         self,
@@ -136,8 +152,10 @@ class Desk:
         detail: dict[str, Any] | None = None,
         head: tuple[int, str] | None = None,
         at: datetime | None = None,
+        payload_changes: dict[str, Any] | None = None,
     ) -> SignedAction:
-        """A signed decision on ``subject`` (``ebr.domain.subjects``: the batch, a deviation, a hold)."""
+        """A signed decision on ``subject`` (``ebr.domain.subjects``: the batch, a deviation, a
+        hold); ``payload_changes`` tampers with the payload after it was signed."""
         self.enrol(actor)
         seq, prev = head or self.head(batch_id)
         payload = RecordPayload(
@@ -154,7 +172,7 @@ class Desk:
             station=actor.station,
             signed_at=at or datetime.now(UTC),
         )
-        return self._signed(actor, payload, {}, None)
+        return self._signed(actor, payload, {}, payload_changes)
 
     def _signed(
         self,

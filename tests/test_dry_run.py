@@ -14,6 +14,7 @@ from ebr.domain.dry_run import DryRun
 from ebr.domain.dry_run_findings import FindingKind
 from ebr.domain.recipe_loading import parse_recipe
 from ebr.domain.refusals import RecipeInvalid
+from ebr.domain.roles import Role
 from ebr.dry_run import dry_run, dry_run_on
 from ebr.time_skipping import start_time_skipping
 from tests.domain.builders import EXAMPLES
@@ -47,6 +48,18 @@ async def test_the_in_limit_run_waits_out_each_minimum_duration_on_the_workflow_
     steps = {s.step_id: s for s in timed_run.steps}
     assert steps["mix"].completed_minute is not None and steps["mix"].completed_minute >= 30
     assert steps["qa-check"].done_minute == timed_run.elapsed_minutes
+
+
+async def test_a_critical_input_the_recipe_does_not_ask_to_verify_is_verified_in_the_run(
+    timed_run: DryRun,
+) -> None:
+    dry = next(s for s in timed_run.steps if s.step_id == "dry")  # verify: false, lod critical
+    assert (dry.verify, dry.verify_reason) == (True, "critical input: Loss on drying")
+    assert dry.verified_by == (Role.OPERATOR, Role.SUPERVISOR, Role.QA)
+    assert dry.completed_minute is not None and dry.done_minute is not None
+    assert dry.done_minute >= dry.completed_minute, "done once a second person verified it"
+    mix = next(s for s in timed_run.steps if s.step_id == "mix")
+    assert (mix.verify, mix.verify_reason, mix.verified_by) == (False, None, ())
 
 
 async def test_the_timers_fall_due_where_the_plant_time_puts_them(timed_run: DryRun) -> None:

@@ -231,7 +231,7 @@ class BatchWorkflow:
 
     @workflow.signal
     async def deviation_changed(self, changed: DeviationChanged) -> None:
-        """The deviation's workflow changed it (investigation, classification, CAPA)."""
+        """The deviation's workflow changed it (investigation, CAPA)."""
         await self._deviations.changed(changed)
 
     @workflow.update

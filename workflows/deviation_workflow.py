@@ -1,12 +1,14 @@
 """DeviationWorkflow: one deviation's life, from opening to QA's disposition, as a child of its batch.
 
 The batch opens it (workflow id = deviation id) and keeps a copy of it; this workflow takes the
-investigation (a supervisor), the classification (QA) and CAPA references, audits each new version,
-and tells the batch (signal ``deviation_changed``), which decides what the deviation does to the
-batch (a hold for a major or critical one) and says when it has (signal ``batch_applied``): only
-then does the update answer, so the caller's next read shows the batch as the change left it. The
-disposition is a signature in the batch's record chain, so the batch records it and closes this
-workflow (signal ``closed``) with the final version; a batch that ends first closes it too.
+investigation (a supervisor) and CAPA references, audits each new version, and tells the batch
+(signal ``deviation_changed``), which decides what the deviation does to the batch (a hold for a
+major or critical one) and says when it has (signal ``batch_applied``): only then does the update
+answer, so the caller's next read shows the batch as the change left it. QA's classification and
+disposition are signatures in the batch's record chain, so the batch records them: it tells this
+workflow of the classification (signal ``decided``) and closes it with the disposition (signal
+``closed``, the final version); a batch that ends first closes it too. A change made here while
+the batch recorded a decision never undoes the decision (``deviations.with_decisions``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.calls import STORE_RETRY, STORE_WRITE_GIVE_UP, STORE_WRITE_TIMEOUT, refusal
     from workflows.messages import (
         CapaInput,
-        ClassifyInput,
         DeviationApplied,
         DeviationChanged,
         DeviationStart,
@@ -39,9 +40,9 @@ BATCH_ANSWER = timedelta(minutes=1)
 @workflow.defn
 class DeviationWorkflow:
     """Guarantees: stages go open → investigated → classified → closed, each by its role
-    (``ebr.domain.deviations``); a refused request writes nothing; each accepted change is
-    audited before the batch is told, and the caller hears of it once the batch has applied it;
-    one change at a time."""
+    (``ebr.domain.deviations``; the last two are signed decisions the batch records); a refused
+    request writes nothing; each accepted change is audited before the batch is told, and the
+    caller hears of it once the batch has applied it; one change at a time."""
 
     @workflow.init
     def __init__(self, start: DeviationStart) -> None:
@@ -69,6 +70,12 @@ class DeviationWorkflow:
         """The batch recorded the disposition (or ended): this is the deviation's last version."""
         self._dev = changed.deviation
         self._over = True
+
+    @workflow.signal
+    def decided(self, changed: DeviationChanged) -> None:
+        """The batch recorded QA's signed classification: adopt it, keeping this workflow's own
+        changes (a CAPA being attached)."""
+        self._dev = deviations.with_decisions(self._dev, changed.deviation)
 
     @workflow.signal
     def batch_applied(self, applied: DeviationApplied) -> None:
@@ -101,27 +108,6 @@ class DeviationWorkflow:
         except Refusal as exc:
             raise refusal(exc) from None
         return found
-
-    @workflow.update
-    async def classify(self, request: ClassifyInput) -> DeviationChanged:
-        self._check_classify(request)
-        changed = deviations.apply_classify(
-            self._dev, actor=request.actor, classification=request.classification, at=workflow.now()
-        )
-        return await self._change(
-            changed, "deviation_classified", request.actor, reason=request.comment
-        )
-
-    @classify.validator
-    def _validate_classify(self, request: ClassifyInput) -> None:
-        self._check_classify(request)
-
-    def _check_classify(self, request: ClassifyInput) -> None:
-        self._check_free()
-        try:
-            deviations.check_classify(self._dev, actor=request.actor)
-        except Refusal as exc:
-            raise refusal(exc) from None
 
     @workflow.update
     async def attach_capa(self, request: CapaInput) -> DeviationChanged:
@@ -182,6 +168,7 @@ class DeviationWorkflow:
         self._changing = True
         try:
             await persist_deviation(changed, action, actor, reason)
+            changed = deviations.with_decisions(changed, self._dev)  # one decided meanwhile
             self._dev = changed
             self._sent += 1
             change = self._sent

@@ -1,13 +1,16 @@
 """The batch workflow's deviations: opened by hand, by a value out of limits or by a timer, each
-with its own child workflow (``DeviationWorkflow``); the holds they put on the batch; and QA's
-signed disposition, which closes one. Owns the ``deviations`` slice of the batch's state.
+with its own child workflow (``DeviationWorkflow``); the holds they put on the batch; and QA's two
+signed decisions on one: its classification (which places or lifts its hold) and its disposition
+(which closes it). Owns the ``deviations`` slice of the batch's state.
 
 A deviation is stored (audit ``deviation_opened``) before its child workflow starts, and its number
 is taken before anything is awaited, so two deviations opened at once never share one. While
 ``deviations.holds_batch`` is true for a deviation the batch carries a hold for it, placed and
-lifted by the rules, never by hand. When the child changes the deviation (investigation,
-classification, CAPA), the batch applies the change (its holds included) and then tells the child,
-which answers its caller only then: whoever changed a deviation reads the batch as it left it.
+lifted by the rules, never by hand. When the child changes the deviation (investigation, CAPA),
+the batch applies the change (its holds included, and keeping the decisions it recorded meanwhile:
+``deviations.with_decisions``) and then tells the child, which answers its caller only then:
+whoever changed a deviation reads the batch as it left it. The batch tells the child of each
+signed decision (signal ``decided``, or ``closed`` for the disposition).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ with workflow.unsafe.imports_passed_through():
     from ebr.domain import deviations
     from ebr.domain.batch import Actor
     from ebr.domain.batch_records import check_chain, check_signed_decision
-    from ebr.domain.deviations import Deviation, DispositionDetail, Origin, Stage
+    from ebr.domain.deviation_decisions import ClassificationDetail, Disposition, DispositionDetail
+    from ebr.domain.deviations import Deviation, Origin, Stage
     from ebr.domain.meanings import Meaning
     from ebr.domain.refusals import PayloadMismatch
     from ebr.domain.status import TERMINAL
@@ -43,8 +47,8 @@ __all__ = ["Deviations"]
 
 
 class Deviations:
-    """Open deviations and keep the batch's copy of each; the signed rule for a disposition
-    (subject ``deviation``, meaning ``approved``)."""
+    """Open deviations and keep the batch's copy of each; the signed rules for a classification
+    (subject ``deviation``, meaning ``classified``) and a disposition (meaning ``approved``)."""
 
     signs: ClassVar[tuple[SubjectKind, ...]] = (SubjectKind.DEVIATION,)
     """The subject kinds whose signed records this part checks and applies."""
@@ -119,7 +123,7 @@ class Deviations:
         dev = message.deviation
         index = next((i for i, d in enumerate(self.all) if d.id == dev.id), None)
         if index is not None and self.all[index].stage is not Stage.CLOSED:
-            self.all[index] = dev
+            self.all[index] = deviations.with_decisions(dev, self.all[index])
             self._c.changed()
             await self.sync_holds()
         applied = DeviationApplied(change=message.change, batch_status=self._c.batch.status)
@@ -143,28 +147,46 @@ class Deviations:
             if dev.stage is not Stage.CLOSED:
                 await _signal(dev.id, "closed", DeviationChanged(deviation=dev))
 
-    # The signed rule: QA's disposition of a classified deviation.
+    # The signed rules: QA's classification of an investigated deviation, with a reason (one
+    # below the rules' class is an exception of the review), and QA's disposition of a
+    # classified one.
 
     def check(self, action: SignedAction) -> None:
         payload, actor = action.payload, action.actor
         check_signed_decision(self._c.batch, actor=actor, payload=payload)
-        if payload.meaning is not Meaning.APPROVED:
-            raise PayloadMismatch("a disposition is signed with the meaning approved")
+        if payload.meaning not in (Meaning.CLASSIFIED, Meaning.APPROVED):
+            raise PayloadMismatch(
+                "a deviation's classification is signed with the meaning classified, its "
+                "disposition with the meaning approved"
+            )
         dev = deviations.find_deviation(self.all, payload.subject.id)
         self._c.require_undecided()
-        ruling = self._ruling(action)
-        deviations.check_disposition(dev, self._c.batch, self._c.recipe, actor=actor, ruling=ruling)
+        if payload.meaning is Meaning.CLASSIFIED:
+            signed = ClassificationDetail.of(payload.detail)
+            deviations.check_classify(
+                dev, actor=actor, classification=signed.classification, reason=payload.reason
+            )
+        else:
+            ruling = self._ruling(action)
+            deviations.check_disposition(
+                dev, self._c.batch, self._c.recipe, actor=actor, ruling=ruling
+            )
         check_chain(self._c.batch, payload, last_seq=self._c.state.last_seq)
 
     def leaves(self, action: SignedAction) -> BatchProgress:
+        """A classification leaves the status as it is (its hold follows once it is stored); a
+        disposition, as its outcome makes it."""
         after = self._c.batch.model_copy(deep=True)
-        dev = deviations.find_deviation(self.all, action.payload.subject.id)
-        deviations.apply_outcome(after, deviations.apply_disposition(dev, self._ruling(action)))
+        if action.payload.meaning is Meaning.APPROVED:
+            dev = deviations.find_deviation(self.all, action.payload.subject.id)
+            deviations.apply_outcome(after, deviations.apply_disposition(dev, self._ruling(action)))
         return BatchProgress.of(after)
 
     async def apply(self, action: SignedAction) -> Recorded:
         payload = action.payload
         dev = deviations.find_deviation(self.all, payload.subject.id)
+        if payload.meaning is Meaning.CLASSIFIED:
+            return await self._classify(action, dev)
         closed = deviations.apply_disposition(dev, self._ruling(action))
         capa_ref = DispositionDetail.of(payload.detail).capa_ref
         if capa_ref and capa_ref.strip():
@@ -183,8 +205,26 @@ class Deviations:
             action, deviation=closed, reopened=tuple(p.step_id for p in reopened)
         )
 
+    async def _classify(self, action: SignedAction, dev: Deviation) -> Recorded:
+        """Adopt the signed classification, audit it (with its reason), tell the deviation's
+        workflow, and place or lift the deviation's hold (a minor one lifts it)."""
+        payload = action.payload
+        classified = deviations.apply_classify(
+            dev,
+            actor=action.actor,
+            classification=ClassificationDetail.of(payload.detail).classification,
+            reason=payload.reason or "",
+            at=payload.signed_at,
+        )
+        self.all[self.all.index(dev)] = classified
+        self._c.changed()
+        await persist_deviation(classified, "deviation_classified", action.actor, payload.reason)
+        await _signal(classified.id, "decided", DeviationChanged(deviation=classified))
+        await self.sync_holds()
+        return self._c.recorded(action, deviation=classified)
+
     @staticmethod
-    def _ruling(action: SignedAction) -> deviations.Disposition:
+    def _ruling(action: SignedAction) -> Disposition:
         payload = action.payload
         detail = DispositionDetail.of(payload.detail)
         return detail.ruling(reason=payload.reason, by=action.actor.user_id, at=payload.signed_at)

@@ -121,10 +121,11 @@ class Holds:
         held = self.of_deviation(dev)
         if held is None:
             return
+        cls = dev.classification.value if dev.classification else ""
         why = (
             f"deviation {dev.id} closed: {dev.disposition.decision.value}"
             if dev.disposition
-            else f"deviation {dev.id} classified {dev.classification.value if dev.classification else ''}"
+            else f"deviation {dev.id} classified {cls} (signed): {dev.classification_reason or '-'}"
         )
         by = (dev.disposition.by if dev.disposition else dev.classified_by) or holds.BY_THE_RULES
         lifted = holds.lift_for_deviation(held, by=by, reason=why, at=workflow.now())

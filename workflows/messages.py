@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ebr.domain.batch import Actor, BatchHeader, BatchStatus, StepProgress
-from ebr.domain.deviations import Classification, Deviation
+from ebr.domain.deviations import Deviation
 from ebr.domain.holds import Hold
 from ebr.domain.recipe import Recipe
 from ebr.domain.redlines import Redline
@@ -156,12 +156,6 @@ class InvestigateInput(_Message):
     root_cause: str = Field(max_length=4000)
     impact: str = Field(max_length=4000)
     affected_steps: tuple[str, ...] = ()
-
-
-class ClassifyInput(_Message):
-    actor: Actor
-    classification: Classification
-    comment: str | None = Field(default=None, max_length=4000)
 
 
 class CapaInput(_Message):

@@ -2,8 +2,10 @@
 (each step's progress), ``record_exceptions`` and ``executors`` slices of the batch's state.
 
 Steps are completed strictly in the order of the recipe the batch runs (its master, as changed by
-its approved redlines), each by a person holding the step's role; a step that calls for
-verification is verified by a second, qualified person before the next can start.
+its approved redlines), each by a person holding the step's role; a step that needs verification
+(the recipe asks for it, or it records a critical input) is verified by a second, qualified person
+before the next can start. A correction of such a step returns it to awaiting verification, by
+someone who entered none of its values; the steps after it wait for that verification.
 A value out of limits is recorded as entered, with the person's comment, and opens a deviation
 (on a critical parameter it holds the batch). A completion after a deadline is a breach, found
 before the completion is applied.
@@ -17,11 +19,12 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from ebr.domain import execution, holds, review, timing
-    from ebr.domain.batch import BatchStatus, StepProgress
+    from ebr.domain.batch import BatchStatus, StepProgress, StepStatus
     from ebr.domain.batch_records import check_signed_step
     from ebr.domain.deviations import Origin
     from ebr.domain.meanings import Meaning
     from ebr.domain.signed_records import RecordPayload
+    from ebr.domain.step_verification import needs_verification
     from ebr.domain.subjects import SubjectKind
     from workflows.batch_context import BatchContext, BatchProgress
     from workflows.deviations import Deviations
@@ -106,15 +109,17 @@ class Steps:
             )
         if payload.meaning is Meaning.VERIFIED:
             return execution.apply_verify(batch, recipe, step_id=step_id, actor=action.actor, at=at)
-        progress = batch.progress(step_id)
-        assert progress is not None
-        return progress
+        return execution.apply_correct(
+            batch, recipe, step_id=step_id, actor=action.actor, record_id=payload.record_id(), at=at
+        )
 
     def _note(self, action: SignedAction, progress: StepProgress) -> None:
-        """Remember what the record means for the review and for segregation of duties."""
+        """Remember what the record means for the review and for segregation of duties. A
+        verification is late after the values it verifies: the completion's, or a correction's."""
         payload = action.payload
         state = self._c.state
-        performed_at = progress.performed_at if payload.meaning is Meaning.VERIFIED else None
+        entered_at = progress.corrected_at or progress.performed_at
+        performed_at = entered_at if payload.meaning is Meaning.VERIFIED else None
         state.record_exceptions += review.record_exceptions(
             payload.to_record(), performed_at=performed_at
         )
@@ -150,8 +155,13 @@ class Steps:
 
     def _steps_done_after(self, payload: RecordPayload) -> int:
         step = self._c.recipe.step(payload.subject.id)
-        assert step is not None
+        progress = self._c.batch.progress(payload.subject.id)
+        assert step is not None and progress is not None
         done = self._c.batch.steps_done()
+        verified = needs_verification(step)
         if payload.meaning is Meaning.PERFORMED:
-            return done + (0 if step.verify else 1)
-        return done + 1 if payload.meaning is Meaning.VERIFIED else done
+            return done + (0 if verified else 1)
+        if payload.meaning is Meaning.VERIFIED:
+            return done + 1
+        # A correction: a step that needs verification and was done awaits it again.
+        return done - 1 if verified and progress.status is StepStatus.DONE else done

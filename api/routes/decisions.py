@@ -38,7 +38,7 @@ async def decision(
     actor: ActorDep,
     context: ContextDep,
 ) -> DecisionResult:
-    """Take the decision ``kind`` (one of ``release``, ``reject``, ``disposition``, ``lift``,
+    """Take the decision ``kind`` (one of ``release``, ``reject``, ``classify``, ``disposition``, ``lift``,
     ``approve-redline``, ``reject-redline``) on the subject ``subject_id`` (the batch's id, a
     deviation's, a hold's, a redline's), signed as its request says. Whether it may be taken is the batch's workflow's to say."""
     known = DECISIONS.get(kind)

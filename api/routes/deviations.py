@@ -1,4 +1,4 @@
-"""Deviation routes: list, read, open, investigate, classify, CAPA, signed disposition.
+"""Deviation routes: list, read, open, investigate, CAPA, signed classification and disposition.
 
 Who may do what is the workflows' to check.
 """
@@ -17,7 +17,7 @@ from api.deviation_schemas import (
     DeviationOpening,
 )
 from api.deviation_views import batch_deviations, stored_deviation
-from api.deviations import change, dispose
+from api.deviations import change, decide_on
 from api.review_schemas import DecisionResult
 from ebr.domain.deviations import Deviation
 from workflows.batch_workflow import BatchWorkflow
@@ -55,12 +55,15 @@ async def investigate(
     return await change(commands, actor, at, body)
 
 
-@router.post("/{deviation_id}/classify", response_model=Deviation)
+@router.post("/{deviation_id}/classify", response_model=DecisionResult)
 async def classify(
-    at: DeviationAt, body: DeviationClassification, actor: ActorDep, commands: CommandsDep
-) -> Deviation:
-    """QA classifies an investigated deviation: minor, major or critical."""
-    return await change(commands, actor, at, body)
+    at: DeviationAt, body: DeviationClassification, actor: ActorDep, context: ContextDep
+) -> DecisionResult:
+    """QA classifies an investigated deviation with a signature (meaning ``classified``) and a
+    reason: ``minor`` (lifts the hold a critical parameter placed), ``major`` or ``critical``
+    (hold the batch until the disposition). A class below the one the rules gave it (critical, for
+    a critical parameter) is an exception of the review by exception."""
+    return decision_result(await decide_on(context, actor, at, body))
 
 
 @router.post("/{deviation_id}/disposition", response_model=DecisionResult)
@@ -70,7 +73,7 @@ async def disposition(
     """QA closes a classified deviation with a signature (meaning ``approved``): ``accept``,
     ``rework`` (the named steps are opened again as new executions) or ``reject`` (the batch
     ends rejected). The signed record carries the decision, the steps and the CAPA reference."""
-    return decision_result(await dispose(context, actor, at, body))
+    return decision_result(await decide_on(context, actor, at, body))
 
 
 @router.post("/{deviation_id}/capa", response_model=Deviation)

@@ -1,4 +1,5 @@
-"""The deviation forms: open by hand, investigate, classify, and the signed disposition.
+"""The deviation forms: open by hand and investigate (the signed classification and disposition
+are decisions: ``api.web.routes.decisions``).
 
 Each is the JSON deviation route's request and command.
 """
@@ -11,11 +12,7 @@ from starlette.datastructures import FormData
 
 from api import deviations
 from api.commands import Commands
-from api.deviation_schemas import (
-    DeviationClassification,
-    DeviationInvestigation,
-    DeviationOpening,
-)
+from api.deviation_schemas import DeviationInvestigation, DeviationOpening
 from api.deviation_views import DeviationPath
 from api.web.forms import shown_again, submit, update_sender
 from api.web.session import WebUser
@@ -26,10 +23,7 @@ from workflows.messages import OpenDeviationInput
 __all__ = ["STAGES", "change", "open_deviation"]
 
 # The forms sent to the deviation's own workflow, by their action.
-STAGES: dict[str, type[DeviationInvestigation | DeviationClassification]] = {
-    "investigate": DeviationInvestigation,
-    "classify": DeviationClassification,
-}
+STAGES: dict[str, type[DeviationInvestigation]] = {"investigate": DeviationInvestigation}
 
 
 async def open_deviation(
@@ -45,8 +39,8 @@ async def open_deviation(
 async def change(
     form: FormData, commands: Commands, user: WebUser, at: DeviationPath, action: str
 ) -> FormState | None:
-    """A supervisor's investigation (root cause, impact, the steps affected) or QA's
-    classification (minor, major or critical), as ``action`` (one of ``STAGES``) says."""
+    """A supervisor's investigation (root cause, impact, the steps affected), as ``action`` (one
+    of ``STAGES``) says."""
     model, send = STAGES[action], partial(deviations.change, commands, user.actor, at)
     shown = shown_again(model, form, action=action, target=at.deviation_id)
     return await submit(model, form, send, user=user, shown=shown)

@@ -43,7 +43,6 @@ STARTING_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 DONE = {
     "deviation_opened": "Deviation opened.",
     "investigated": "Investigation recorded.",
-    "classified": "Classification recorded.",
     "hold_placed": "The batch is on hold.",
     "marked": "Exception marked reviewed.",
     **{name: kind.done for name, kind in DECISIONS.items()},

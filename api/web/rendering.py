@@ -26,7 +26,9 @@ from api.web.session import (
     SignInRequired,
     WebUser,
 )
+from ebr.domain.recipe import Step
 from ebr.domain.refusals import Refusal
+from ebr.domain.step_verification import verification_reason
 
 __all__ = [
     "STATIC_DIR",
@@ -88,7 +90,16 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + end
 
 
+def verification(step: object) -> str | None:
+    """Why a second person verifies a step (``step_verification.verification_reason``), for a
+    recipe's step or a batch's (``StepView`` carries it); None when none does."""
+    if isinstance(step, Step):
+        return verification_reason(step)
+    return getattr(step, "verify_reason", None)
+
+
 environment.filters["utc"] = utc
+environment.filters["verification"] = verification
 environment.filters["local"] = local
 environment.filters["sentence"] = sentence
 environment.filters["words"] = status_words

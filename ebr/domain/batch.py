@@ -50,6 +50,8 @@ class Actor(BaseModel):
 
 
 class StepProgress(BaseModel):
+    """One step's progress in its current execution (a rework starts the next one afresh)."""
+
     step_id: str
     status: StepStatus = StepStatus.PENDING
     execution: int = 1
@@ -57,6 +59,15 @@ class StepProgress(BaseModel):
     performed_at: datetime | None = None
     verified_by: str | None = None
     verified_at: datetime | None = None
+    # When the step first became done in this execution. A correction that calls for a new
+    # verification leaves it: the clocks of the steps after it keep running (``timing``).
+    done_at: datetime | None = None
+    # The latest correction of this execution's values (its record id and time): a verification
+    # verifies its values and names it (``ebr.domain.step_verification``).
+    corrected: str | None = None
+    corrected_at: datetime | None = None
+    # Everyone who corrected this execution's values: none of them may verify it.
+    corrected_by: list[str] = Field(default_factory=list)
 
 
 class BatchHeader(BaseModel):

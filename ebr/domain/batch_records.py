@@ -14,8 +14,9 @@ from ebr.domain.batch import Actor, BatchState
 from ebr.domain.execution import check_complete, check_correct, check_verify
 from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
-from ebr.domain.refusals import ChainMoved, ExecutionMoved, PayloadMismatch
+from ebr.domain.refusals import ChainMoved, ExecutionMoved, PayloadMismatch, VerifiesOtherValues
 from ebr.domain.signed_records import RecordPayload, step_record_id
+from ebr.domain.step_verification import VerificationDetail
 from ebr.domain.subjects import SubjectKind, batch_chain
 from ebr.domain.values import RecordedValue
 
@@ -63,7 +64,7 @@ def check_signed_step(
     ``ChainMoved`` refusal asks the caller to sign again on the new head).
     """
     step_id = payload.step_id
-    if step_id is None or payload.detail is not None:
+    if step_id is None or (payload.detail is not None and payload.meaning is not Meaning.VERIFIED):
         raise PayloadMismatch("a step record names a step of the batch and carries no detail")
     check_frame(state, actor=actor, payload=payload)
     expected = _values_for(state, recipe, actor=actor, payload=payload, entered=entered, busy=busy)
@@ -107,6 +108,7 @@ def _values_for(
     if payload.meaning is Meaning.VERIFIED:
         _no_correction_fields(payload)
         check_verify(state, recipe, step_id=step_id, actor=actor, busy=busy)
+        _verifies_the_values(state, payload)
         return ()
     if payload.meaning is Meaning.CORRECTED:
         values = check_correct(
@@ -127,6 +129,28 @@ def _values_for(
             raise PayloadMismatch(f"a correction of step {step_id!r} must point at {original}")
         return values
     raise PayloadMismatch(f"the meaning {payload.meaning.value!r} does not apply to a step record")
+
+
+def _verifies_the_values(state: BatchState, payload: RecordPayload) -> None:
+    """A verification names the latest correction of the values it verifies, if they were
+    corrected in this execution (``step_verification.VerificationDetail``); one signed on values
+    corrected since is refused, so that nobody verifies values they did not see."""
+    progress = state.progress(payload.subject.id)
+    assert progress is not None  # check_verify found the step
+    signed = VerificationDetail.of(payload.detail)
+    named = signed.verifies if signed is not None else None
+    if named == progress.corrected or payload.execution != progress.execution:
+        return  # the execution is checked next, with its own refusal
+    step_id = payload.subject.id
+    if progress.corrected is None:
+        raise PayloadMismatch(
+            f"step {step_id!r} has no correction to verify in this execution", {"field": "detail"}
+        )
+    raise VerifiesOtherValues(
+        f"step {step_id!r} was corrected ({progress.corrected}) after the values this "
+        "verification was signed on: read them and verify again",
+        {"step_id": step_id, "verifies": progress.corrected},
+    )
 
 
 def _no_correction_fields(payload: RecordPayload) -> None:

@@ -2,8 +2,10 @@
 
 A deviation is a frozen record; each ``apply_*`` returns the next version of it. Stages: ``open``
 (anyone, or the rules), ``investigated`` (a supervisor: root cause, impact, affected steps),
-``classified`` (QA: minor, major or critical) and ``closed`` (QA's disposition: accept, rework or
-reject). ``holds_batch`` and ``blocks_release`` say what an unclosed deviation does to the batch.
+``classified`` (QA's signed classification: minor, major or critical, with a reason) and
+``closed`` (QA's signed disposition: accept, rework or reject). ``holds_batch`` and
+``blocks_release`` say what an unclosed deviation does to the batch. QA's two signed decisions,
+and the class the rules give a deviation, are in ``ebr.domain.deviation_decisions``.
 """
 
 from __future__ import annotations
@@ -11,15 +13,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from ebr.domain.batch import Actor, BatchState, StepProgress
+from ebr.domain.deviation_decisions import (
+    Classification,
+    Decision,
+    Disposition,
+    below_rules,
+    rules_class,
+)
 from ebr.domain.recipe import Recipe
 from ebr.domain.refusals import (
     DeviationStateError,
-    PayloadMismatch,
     ReasonRequired,
     ReworkInvalid,
     RoleNotAllowed,
@@ -60,39 +67,6 @@ class Stage(StrEnum):
         return self.value.capitalize()
 
 
-class Classification(StrEnum):
-    """QA's classification of a deviation: its words, and whether it holds the batch until
-    the disposition (``holds_batch``)."""
-
-    MINOR = "minor"
-    MAJOR = "major"
-    CRITICAL = "critical"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-    @property
-    def holds_batch(self) -> bool:
-        return self is not Classification.MINOR
-
-
-class Decision(StrEnum):
-    """QA's disposition of a deviation: its words, and whether it names steps to redo."""
-
-    ACCEPT = "accept"
-    REWORK = "rework"
-    REJECT = "reject"
-
-    @property
-    def label(self) -> str:
-        return {"accept": "Accept", "rework": "Rework", "reject": "Reject the batch"}[self.value]
-
-    @property
-    def names_steps(self) -> bool:
-        return self is Decision.REWORK
-
-
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -103,43 +77,6 @@ class Investigation(_Frozen):
     affected_steps: tuple[str, ...] = ()
     by: str
     at: datetime
-
-
-class Disposition(_Frozen):
-    decision: Decision
-    reason: str
-    rework_steps: tuple[str, ...] = ()
-    by: str
-    at: datetime
-
-
-class DispositionDetail(_Frozen):
-    """The structured part of QA's signed disposition (the signed record's ``detail``)."""
-
-    decision: Decision
-    rework_steps: tuple[str, ...] = ()
-    capa_ref: str | None = None
-
-    @classmethod
-    def of(cls, detail: dict[str, Any] | None) -> DispositionDetail:
-        """The detail as signed, or ``PayloadMismatch`` saying what it lacks."""
-        try:
-            return cls.model_validate(detail or {})
-        except ValidationError as exc:
-            raise PayloadMismatch(
-                "a disposition's detail names its decision and rework steps: "
-                f"{exc.errors()[0]['msg']}",
-                {"field": "detail"},
-            ) from None
-
-    def ruling(self, *, reason: str | None, by: str, at: datetime) -> Disposition:
-        return Disposition(
-            decision=self.decision,
-            reason=(reason or "").strip(),
-            rework_steps=self.rework_steps,
-            by=by,
-            at=at,
-        )
 
 
 class Deviation(_Frozen):
@@ -162,8 +99,19 @@ class Deviation(_Frozen):
     classification: Classification | None = None
     classified_by: str | None = None
     classified_at: datetime | None = None
+    classification_reason: str | None = None
     disposition: Disposition | None = None
     capa_ref: str | None = None
+
+    @property
+    def rules_class(self) -> Classification | None:
+        """The class the rules gave it (``deviation_decisions.rules_class``)."""
+        return rules_class(critical=self.critical)
+
+    @property
+    def below_rules(self) -> bool:
+        """QA classified it lower than the rules' class: an exception of the review."""
+        return below_rules(self.classification, self.rules_class)
 
 
 def holds_batch(dev: Deviation) -> bool:
@@ -213,16 +161,32 @@ def apply_investigate(dev: Deviation, found: Investigation) -> Deviation:
     return dev.model_copy(update={"investigation": found, "stage": Stage.INVESTIGATED})
 
 
-def check_classify(dev: Deviation, *, actor: Actor) -> None:
+def check_classify(
+    dev: Deviation, *, actor: Actor, classification: Classification, reason: str | None
+) -> None:
+    """QA classifies an investigated deviation, with a reason; one below the class the rules gave
+    it says so in the refusal of a missing reason."""
     _require(actor, Role.QA, dev, "classify")
     _require_stage(dev, Stage.INVESTIGATED, "classified")
+    if not (reason or "").strip():
+        rules = dev.rules_class
+        below = (
+            f": {classification.value} is below the class the rules gave it ({rules.value})"
+            if below_rules(classification, rules) and rules is not None
+            else ""
+        )
+        raise ReasonRequired(
+            f"classifying deviation {dev.id} needs a reason{below}",
+            {"field": "reason", "rules_class": rules.value if rules else None},
+        )
 
 
 def apply_classify(
-    dev: Deviation, *, actor: Actor, classification: Classification, at: datetime
+    dev: Deviation, *, actor: Actor, classification: Classification, reason: str, at: datetime
 ) -> Deviation:
     update = {"classification": classification, "classified_by": actor.user_id, "classified_at": at}
-    return dev.model_copy(update={**update, "stage": Stage.CLASSIFIED})
+    update |= {"classification_reason": reason.strip(), "stage": Stage.CLASSIFIED}
+    return dev.model_copy(update=update)
 
 
 def check_disposition(
@@ -277,6 +241,26 @@ def check_capa(dev: Deviation, *, actor: Actor, capa_ref: str | None) -> None:
 
 def apply_capa(dev: Deviation, *, capa_ref: str) -> Deviation:
     return dev.model_copy(update={"capa_ref": capa_ref.strip()})
+
+
+_STAGES = list(Stage)
+_DECIDED = ("classification", "classified_by", "classified_at", "classification_reason")
+
+
+def with_decisions(version: Deviation, decided: Deviation) -> Deviation:
+    """``version`` (a change by the deviation's own workflow: its investigation, a CAPA) with the
+    signed decisions the batch recorded in ``decided`` meanwhile (its classification, its
+    disposition) and the stage they reached: a version made before a decision never undoes it."""
+    update: dict[str, object] = {}
+    if version.classification is None and decided.classification is not None:
+        update |= {field: getattr(decided, field) for field in _DECIDED}
+    if version.disposition is None and decided.disposition is not None:
+        update["disposition"] = decided.disposition
+    if _STAGES.index(decided.stage) > _STAGES.index(version.stage):
+        update["stage"] = decided.stage
+    update["capa_ref"] = version.capa_ref or decided.capa_ref
+    update["investigation"] = version.investigation or decided.investigation
+    return version.model_copy(update=update)
 
 
 def find_deviation(devs: Sequence[Deviation], dev_id: str) -> Deviation:

@@ -11,7 +11,7 @@ did not hold the batch) to those the recipe alone shows (``dry_run_findings``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
@@ -23,11 +23,13 @@ from ebr.domain.dry_run_findings import (
     distinct,
     recipe_findings,
 )
+from ebr.domain.dry_run_timers import Timer, minutes_between, minutes_since, timer_words, timers_of
 from ebr.domain.dry_run_values import Variant
 from ebr.domain.execution import verifiers_of
 from ebr.domain.recipe import CompleteWithin, Recipe
 from ebr.domain.roles import Role
-from ebr.domain.timing import TimerKind, step_started_at
+from ebr.domain.step_verification import needs_verification, verification_reason
+from ebr.domain.timing import done_at, step_started_at
 
 __all__ = [
     "DryRun",
@@ -97,7 +99,8 @@ class StepPlan(_Frozen):
     unit_procedure: str
     operation: str
     role: Role
-    verify: bool
+    verify: bool  # a second person verifies it (``step_verification.needs_verification``)
+    verify_reason: str | None = None
     verified_by: tuple[Role, ...]
     min_duration_minutes: int | None
     max_duration_minutes: int | None
@@ -113,21 +116,6 @@ class Wait(_Frozen):
     step_id: str
     min_duration_minutes: int
     waited_minutes: float
-
-
-class Timer(_Frozen):
-    """A deadline of the recipe and, in the in-limit run, when it fell due (minutes from the
-    batch's start; None when its clock never started), when its step was completed, and whether
-    it was breached (its step was not completed before it fell due)."""
-
-    timer_id: str
-    kind: TimerKind
-    step_id: str
-    minutes: int
-    after_step: str | None
-    due_minute: float | None
-    completed_minute: float | None
-    breached: bool
 
 
 class DryRun(_Frozen):
@@ -160,14 +148,20 @@ def report(
     roles: frozenset[Role] = PLANT_ROLES,
 ) -> DryRun:
     """The dry run's report from what the runs did; ``roles`` are the plant's roles."""
-    timers = _timers(recipe, in_limit)
+    timers = timers_of(
+        recipe,
+        in_limit.batch,
+        start=in_limit.started_at,
+        ended_at=in_limit.ended_at,
+        breached=in_limit.breached,
+    )
     findings = recipe_findings(recipe, roles)
     unreachable = {f.step_id for f in findings if f.kind is FindingKind.UNREACHABLE}
     findings += [
         Finding(
             step_id=t.step_id,
             kind=FindingKind.BREACHED,
-            message=f"{_timer_words(t)} passed in the in-limit run, with every minimum duration "
+            message=f"{timer_words(t)} passed in the in-limit run, with every minimum duration "
             "kept and nothing else waited for",
         )
         for t in timers
@@ -184,7 +178,7 @@ def report(
         recipe_hash=recipe.content_hash(),
         steps=tuple(_plans(recipe, in_limit)),
         completed=done is not None and in_limit.batch.status is BatchStatus.AWAITING_REVIEW,
-        elapsed_minutes=_minutes((done or in_limit.ended_at) - in_limit.started_at),
+        elapsed_minutes=minutes_between((done or in_limit.ended_at) - in_limit.started_at),
         waits=tuple(_waits(recipe, in_limit)),
         timers=tuple(timers),
         variants=tuple(outcomes),
@@ -223,21 +217,22 @@ def _plans(recipe: Recipe, run: Run) -> Iterable[StepPlan]:
                 progress = batch.progress(step.id)
                 started = step_started_at(batch, step.id, not_before=start)
                 performed = progress.performed_at if progress else None
-                verified = progress.verified_at if progress else None
+                verified = needs_verification(step)
                 yield StepPlan(
                     step_id=step.id,
                     name=step.name,
                     unit_procedure=unit.id,
                     operation=operation.id,
                     role=step.role,
-                    verify=step.verify,
-                    verified_by=_ordered(verifiers_of(step.role)) if step.verify else (),
+                    verify=verified,
+                    verify_reason=verification_reason(step),
+                    verified_by=_ordered(verifiers_of(step.role)) if verified else (),
                     min_duration_minutes=step.min_duration_minutes,
                     max_duration_minutes=step.max_duration_minutes,
                     complete_within=step.complete_within,
-                    started_minute=_since(start, started),
-                    completed_minute=_since(start, performed),
-                    done_minute=_since(start, verified if step.verify else performed),
+                    started_minute=minutes_since(start, started),
+                    completed_minute=minutes_since(start, performed),
+                    done_minute=minutes_since(start, done_at(progress) if progress else None),
                 )
 
 
@@ -251,70 +246,9 @@ def _waits(recipe: Recipe, run: Run) -> Iterable[Wait]:
             yield Wait(
                 step_id=step.id,
                 min_duration_minutes=step.min_duration_minutes,
-                waited_minutes=_minutes(progress.performed_at - started),
+                waited_minutes=minutes_between(progress.performed_at - started),
             )
-
-
-def _timers(recipe: Recipe, run: Run) -> list[Timer]:
-    """Each deadline as ``timing.deadlines`` runs it, over the whole in-limit run: breached when
-    its workflow found it so, or when its step was not completed before it fell due (a timer
-    still due when the run stopped early)."""
-    batch, start = run.batch, run.started_at
-    found: list[Timer] = []
-    for step in recipe.steps():
-        progress = batch.progress(step.id)
-        completed = progress.performed_at if progress else None
-        execution = progress.execution if progress else 1
-        clocks: list[tuple[TimerKind, int, str | None, datetime | None]] = []
-        if step.max_duration_minutes is not None:
-            started = step_started_at(batch, step.id, not_before=start)
-            clocks.append((TimerKind.MAX_DURATION, step.max_duration_minutes, None, started))
-        if step.complete_within is not None:
-            before = batch.progress(step.complete_within.after)
-            anchor = before.performed_at if before else None
-            clocks.append(
-                (
-                    TimerKind.MAX_HOLD,
-                    step.complete_within.minutes,
-                    step.complete_within.after,
-                    anchor,
-                )
-            )
-        for kind, minutes, after, since in clocks:
-            due = since + timedelta(minutes=minutes) if since is not None else None
-            timer_id = f"{kind.value}:{step.id}:{execution}"
-            late = due is not None and (completed or run.ended_at) >= due
-            found.append(
-                Timer(
-                    timer_id=timer_id,
-                    kind=kind,
-                    step_id=step.id,
-                    minutes=minutes,
-                    after_step=after,
-                    due_minute=_since(start, due),
-                    completed_minute=_since(start, completed),
-                    breached=late or timer_id in run.breached,
-                )
-            )
-    return found
-
-
-def _timer_words(timer: Timer) -> str:
-    if timer.kind is TimerKind.MAX_DURATION:
-        return f"the maximum duration of {timer.minutes} minutes of step {timer.step_id!r}"
-    return (
-        f"the {timer.minutes} minutes within which step {timer.step_id!r} must follow "
-        f"{timer.after_step!r}"
-    )
 
 
 def _ordered(roles: frozenset[Role]) -> tuple[Role, ...]:
     return tuple(role for role in Role if role in roles)
-
-
-def _since(start: datetime, moment: datetime | None) -> float | None:
-    return None if moment is None else _minutes(moment - start)
-
-
-def _minutes(delta: timedelta) -> float:
-    return round(delta.total_seconds() / 60, 2)

@@ -27,8 +27,10 @@ from ebr.domain.refusals import (
     StepOutOfOrder,
     UnknownStep,
     VerificationNotRequired,
+    VerifierCorrected,
 )
 from ebr.domain.roles import Role
+from ebr.domain.step_verification import needs_verification
 from ebr.domain.values import RecordedValue, validate_values
 
 # A second person may verify a step if they hold the step's own role or one of these.
@@ -87,7 +89,10 @@ def apply_complete(
     step, progress = _find(state, recipe, step_id)
     progress.performed_by = actor.user_id
     progress.performed_at = at
-    progress.status = StepStatus.AWAITING_VERIFICATION if step.verify else StepStatus.DONE
+    if needs_verification(step):
+        progress.status = StepStatus.AWAITING_VERIFICATION
+    else:
+        progress.status, progress.done_at = StepStatus.DONE, at
     _finish_if_done(state, at)
     return progress
 
@@ -100,10 +105,11 @@ def check_verify(
     actor: Actor,
     busy: frozenset[str] = frozenset(),
 ) -> None:
-    """Check that ``actor`` may verify ``step_id`` now: a second, qualified person."""
+    """Check that ``actor`` may verify ``step_id`` now: a second, qualified person, who entered
+    none of its values in this execution (neither performed nor corrected it)."""
     step, progress = _find(state, recipe, step_id)
     _require_active(state)
-    if not step.verify:
+    if not needs_verification(step):
         raise VerificationNotRequired(f"step {step_id!r} does not call for a second verification")
     if step_id in busy:
         raise StepInProgress(f"step {step_id!r} is being recorded by another request")
@@ -114,6 +120,13 @@ def check_verify(
         raise SameUserVerification(
             f"step {step_id!r} was performed by {actor.user_id}; a different person must verify it",
             {"step_id": step_id},
+        )
+    if actor.user_id in progress.corrected_by:
+        raise VerifierCorrected(
+            f"step {step_id!r} was corrected by {actor.user_id}; a person who entered none of its "
+            f"values (not {', '.join([progress.performed_by or '-', *progress.corrected_by])}) "
+            "must verify it",
+            {"step_id": step_id, "corrected_by": list(progress.corrected_by)},
         )
     allowed = verifiers_of(step.role)
     if not allowed & set(actor.roles):
@@ -131,7 +144,26 @@ def apply_verify(
     progress.verified_by = actor.user_id
     progress.verified_at = at
     progress.status = StepStatus.DONE
+    progress.done_at = progress.done_at or at
     _finish_if_done(state, at)
+    return progress
+
+
+def apply_correct(
+    state: BatchState, recipe: Recipe, *, step_id: str, actor: Actor, record_id: str, at: datetime
+) -> StepProgress:
+    """Record an already checked correction. A step that needs verification
+    (``step_verification.needs_verification``) awaits it again: the verification it had stood on
+    values it never saw. Its verifier is then someone who entered none of its values."""
+    step, progress = _find(state, recipe, step_id)
+    if not needs_verification(step):
+        return progress
+    progress.corrected, progress.corrected_at = record_id, at
+    if actor.user_id not in progress.corrected_by:
+        progress.corrected_by.append(actor.user_id)
+    if progress.status is StepStatus.DONE:
+        progress.status = StepStatus.AWAITING_VERIFICATION
+        progress.verified_by = progress.verified_at = None
     return progress
 
 
@@ -148,7 +180,8 @@ def check_correct(
     """Check that ``actor`` may correct the values recorded for ``step_id``; return them typed.
 
     A correction never replaces the original: it is a new record, with a reason, pointing at it.
-    The performer may correct their own entry; otherwise a supervisor or QA must.
+    The performer may correct their own entry; otherwise a supervisor or QA must. A step that
+    needs verification awaits it again once corrected (``apply_correct``).
     """
     step, progress = _find(state, recipe, step_id)
     _require_active(state)

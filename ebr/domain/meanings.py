@@ -20,6 +20,7 @@ class Meaning(StrEnum):
     AUTHORED = "authored"
     RETIRED = "retired"
     PROPOSED = "proposed"
+    CLASSIFIED = "classified"
 
     @property
     def label(self) -> str:
@@ -37,4 +38,5 @@ _LABELS = {
     Meaning.AUTHORED: "Authored",
     Meaning.RETIRED: "Retired",
     Meaning.PROPOSED: "Proposed",
+    Meaning.CLASSIFIED: "Classified",
 }

@@ -186,8 +186,7 @@ def started_steps(state: BatchState) -> dict[str, str]:
     """Each step of the batch that has started, with why in words: done, awaiting verification,
     opened again by a rework, or the step to do now (its clock runs: ``ebr.domain.timing``)."""
     found: dict[str, str] = {}
-    current = state.current()
-    reached = current is not None
+    reached = True  # every step before was done once (a corrected one awaits verification again)
     for progress in state.steps:
         if progress.status is StepStatus.DONE:
             found[progress.step_id] = "is done"
@@ -197,8 +196,7 @@ def started_steps(state: BatchState) -> dict[str, str]:
             found[progress.step_id] = "was done and is opened again by a rework"
         elif reached:
             found[progress.step_id] = "has started: it is the step to do now"
-        if progress is current:
-            reached = False
+        reached = reached and (progress.status is StepStatus.DONE or progress.done_at is not None)
     return found
 
 

@@ -114,6 +114,16 @@ class SameUserVerification(Refusal, code="verifier_is_performer", kind=RefusalKi
     """The person who performed a step may not verify it."""
 
 
+class VerifierCorrected(Refusal, code="verifier_is_corrector", kind=RefusalKind.FORBIDDEN):
+    """A person who corrected a step's values may not verify them (details: ``step_id``,
+    ``corrected_by``)."""
+
+
+class VerifiesOtherValues(Refusal, code="values_corrected", kind=RefusalKind.CONFLICT):
+    """The step's values were corrected since the verification was signed: the verifier reads
+    them and verifies again (details: ``step_id``, ``verifies``: the correction to verify)."""
+
+
 class BatchNotActive(Refusal, code="batch_not_active", kind=RefusalKind.CONFLICT):
     """The batch's record is closed, or it takes no more of this action."""
 

@@ -1,7 +1,7 @@
 """Review by exception: from a batch's record, only what QA must look at, each with a stable id.
 
 Each exception's id is ``<kind>:<ref>``, built from ids that never change (a record id and input
-name, a deviation, hold or timer id), so QA's mark survives replays; docs/batch-status.md lists
+name, a deviation, hold, timer or redline id), so QA's mark survives replays; docs/batch-status.md lists
 them. An out-of-limit value always carries its comment (``execution.out_of_limit_policy``), which
 is shown in the value's exception rather than listed again as a comment.
 """
@@ -51,6 +51,7 @@ class ExceptionKind(StrEnum):
     TIMER_BREACH = "timer_breach"
     LATE_VERIFICATION = "late_verification"
     REDLINE = "redline"
+    CLASSIFICATION = "classification"
 
 
 class _Frozen(BaseModel):
@@ -104,9 +105,13 @@ def exception_report(
     its records."""
     steps = [r for r in records if r.step_id is not None]
     performed = {(r.step_id, r.execution): r for r in steps if r.meaning is Meaning.PERFORMED}
+    by_id = {r.record_id: r for r in steps}
     found: list[ReviewException] = []
     for r in steps:
-        done = performed.get((r.step_id, r.execution))
+        # A verification is late after the values it verifies: a correction's, if it names one.
+        named = (r.detail or {}).get("verifies") if r.meaning is Meaning.VERIFIED else None
+        done = by_id.get(named) if isinstance(named, str) else None
+        done = done or performed.get((r.step_id, r.execution))
         found += record_exceptions(
             r,
             performed_at=done.recorded_at if done else None,
@@ -124,7 +129,8 @@ def report_of(
 ) -> ExceptionReport:
     """The report from the exceptions already found in the records (``record_exceptions``, as
     the workflow collects them one record at a time) and the batch's other events. Each
-    approved redline is one: the batch ran steps other than its master's."""
+    approved redline is one: the batch ran steps other than its master's; so is each deviation
+    QA classified below the class the rules gave it (``Deviation.below_rules``)."""
     found = list(from_records)
     for redline in redlines:
         if redline.approved and redline.decided_at is not None:
@@ -139,6 +145,15 @@ def report_of(
         found.append(
             _exc(ExceptionKind.DEVIATION, dev.id, dev.opened_at, text, dev.step_id, dev.execution)
         )
+        if dev.below_rules and dev.classification and dev.rules_class and dev.classified_at:
+            text = (
+                f"deviation {dev.id} classified {dev.classification.value} by {dev.classified_by}, "
+                f"below the class the rules gave it ({dev.rules_class.value}): "
+                f"{dev.classification_reason}"
+            )
+            found.append(
+                _exc(ExceptionKind.CLASSIFICATION, dev.id, dev.classified_at, text, dev.step_id)
+            )
     for hold in holds:
         until, length = "still active", ""
         if hold.lifted_at is not None:
@@ -162,8 +177,9 @@ def record_exceptions(
     performed_at: datetime | None,
     late_after_minutes: int = LATE_VERIFICATION_MINUTES,
 ) -> list[ReviewException]:
-    """The exceptions one step record raises; ``performed_at`` is when the step (in the same
-    execution) was completed, for a verification's lateness. Decisions raise none."""
+    """The exceptions one step record raises; ``performed_at`` is when the values a verification
+    verifies were entered (the step's completion in the same execution, or the correction it
+    names), for its lateness. Decisions raise none."""
     if r.step_id is None:
         return []
     found: list[ReviewException] = []
@@ -188,7 +204,8 @@ def record_exceptions(
     late = timedelta(minutes=late_after_minutes)
     if r.meaning is Meaning.VERIFIED and performed_at and r.recorded_at - performed_at > late:
         after = _minutes(r.recorded_at - performed_at)
-        text = f"step {r.step_id!r} verified by {r.user_id} {after} min after its completion"
+        what = "the correction it verifies" if r.detail else "its completion"
+        text = f"step {r.step_id!r} verified by {r.user_id} {after} min after {what}"
         add(ExceptionKind.LATE_VERIFICATION, r.record_id, text)
     return found
 

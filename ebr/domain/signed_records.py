@@ -42,7 +42,8 @@ TEXT_LIMIT = 4000
 
 def step_record_id(batch_id: str, step_id: str, execution: int, meaning: Meaning) -> str:
     """The id of a step record: deterministic, so a retried or replayed write is no duplicate.
-    (A correction adds its sequence number: a step may be corrected more than once.)"""
+    (A correction adds its sequence number: a step may be corrected more than once; so does the
+    verification of corrected values, which may follow a first verification.)"""
     return f"{batch_id}/{step_id}/{execution}/{meaning.value}"
 
 
@@ -76,7 +77,8 @@ class RecordPayload(BaseModel):
     signer: Signer
     station: str
     signed_at: datetime
-    # A decision's structured content (a disposition's decision and rework steps).
+    # A decision's structured content (a disposition's decision and rework steps), or the
+    # correction a verification verifies (``ebr.domain.step_verification.VerificationDetail``).
     detail: dict[str, Any] | None = None
 
     @field_validator("signed_at")
@@ -115,12 +117,16 @@ class RecordPayload(BaseModel):
 
     def record_id(self) -> str:
         """Deterministic, and unique in the store: a step record's id names its batch, step,
-        execution and meaning (a correction adds its sequence number); a decision in a batch's
-        chain names its subject and meaning, so no subject is decided twice; a record of another
-        chain is named by its place in that chain."""
+        execution and meaning (a correction, and a verification of corrected values, which
+        names the correction in its ``detail``, add their sequence number); a decision in a
+        batch's chain names its subject and meaning, so no subject is decided twice in one
+        meaning; a record of another chain is named by its place in that chain."""
         if self.subject.kind is SubjectKind.BATCH_STEP:
             base = step_record_id(self.chain.id, self.subject.id, self.execution, self.meaning)
-            return f"{base}/{self.seq}" if self.meaning is Meaning.CORRECTED else base
+            numbered = self.meaning is Meaning.CORRECTED or (
+                self.meaning is Meaning.VERIFIED and self.detail is not None
+            )
+            return f"{base}/{self.seq}" if numbered else base
         if self.chain.kind is ChainKind.BATCH:
             return f"{self.chain.id}/{self.subject.kind.value}:{self.subject.id}/{self.meaning}"
         return f"{self.chain.kind.value}:{self.chain.id}/{self.seq}"

@@ -174,8 +174,10 @@ def apply_reopen(state: BatchState, step_ids: Sequence[str]) -> list[StepProgres
     for progress in reopened:
         progress.execution += 1
         progress.status = StepStatus.PENDING
-        progress.performed_by = progress.verified_by = None
-        progress.performed_at = progress.verified_at = None
+        progress.performed_by = progress.verified_by = progress.corrected = None
+        progress.performed_at = progress.verified_at = progress.done_at = None
+        progress.corrected_at = None
+        progress.corrected_by = []
     if reopened and state.status is BatchStatus.AWAITING_REVIEW:
         state.status = check_transition(state.status, BatchEvent.REOPEN)
         state.completed_at = None

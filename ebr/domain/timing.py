@@ -4,7 +4,9 @@ Definitions (docs/batch-status.md repeats them):
 
 - A step is **completed** when its performer records it (``performed_at``); a verification that
   follows does not move that time.
-- A step is **done** when it is completed and, if it asks for one, verified (``verified_at``).
+- A step is **done** when it is completed and, if it needs one, verified (``verified_at``); its
+  done time is the first in its execution (``StepProgress.done_at``): a correction that calls for
+  a new verification does not stop the clocks of the steps after it.
 - A step **starts** when it becomes the step to do: when every earlier step is done (the latest of
   their done times), or at ``not_before`` if that is later. ``not_before`` is the batch's start
   (``BatchHeader.created_at``), or the time of the latest rework, which opened steps again. So the
@@ -73,7 +75,11 @@ class TimerBreach(BaseModel):
 
 
 def done_at(progress: StepProgress) -> datetime | None:
-    """When the step became done: its verification if it had one, else its completion."""
+    """When the step first became done in its execution: its verification if it had one, else
+    its completion. A step corrected after it was done, now awaiting a new verification, keeps
+    that time: the clocks of the steps after it started then, and keep running."""
+    if progress.done_at is not None:
+        return progress.done_at
     if progress.status is not StepStatus.DONE:
         return None
     return progress.verified_at or progress.performed_at

@@ -2,9 +2,10 @@
 and the review by exception, from the audit log, each with its signed decision.
 
 Deviations, holds, breaches and review marks are read as ``ebr.store.batch_events`` reads them
-(the latest version of each); a deviation's disposition and a hold's lift are the batch's
-decision records about it (``ebr.report.decisions``), found by their typed subject. A decision
-whose subject the audit log does not hold is still shown, marked as missing from it.
+(the latest version of each); a deviation's classification and disposition and a hold's lift
+are the batch's decision records about it (``ebr.report.decisions``), found by their typed
+subject and meaning. A decision whose subject the audit log does not hold is still shown, marked
+as missing from it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from datetime import datetime, timedelta
 
 from ebr.domain.deviations import Deviation
 from ebr.domain.holds import BY_THE_RULES, Hold
+from ebr.domain.meanings import Meaning
 from ebr.domain.review import exception_report
 from ebr.domain.signed_records import SignedRecord
 from ebr.domain.subjects import Subject, SubjectKind, deviation_subject, hold_subject
+from ebr.report.decisions import Decisions, signed
 from ebr.report.history import (
-    DecisionLine,
     DeviationHistory,
     EventLine,
     HoldHistory,
@@ -31,8 +33,6 @@ __all__ = ["deviation_sections", "hold_sections", "review_lines", "timer_lines"]
 
 _MISSING = "not found in the audit trail"
 
-Decisions = Mapping[Subject, DecisionLine]
-
 
 def deviation_sections(
     deviations: Iterable[Deviation],
@@ -41,18 +41,23 @@ def deviation_sections(
     names: Mapping[str, str],
     steps: Mapping[str, str],
 ) -> tuple[DeviationHistory, ...]:
-    """One short table per deviation: opened, investigated, classified, dispositioned, CAPA.
+    """One short table per deviation: opened, investigated, classified (and whether below the
+    rules' class), dispositioned, CAPA; with QA's signed classification and disposition.
 
-    A signed disposition whose deviation the audit log does not hold is shown all the same,
-    under its id, marked as missing from the audit trail.
+    A signed decision whose deviation the audit log does not hold is shown all the same, under
+    its id, marked as missing from the audit trail.
     """
     found = [_deviation(d, decisions, names, steps) for d in deviations]
     known = {deviation_subject(d.deviation_id) for d in found}
-    for decision in _unknown(decisions, SubjectKind.DEVIATION, known):
-        ref = decision.subject.id
+    for subject in _unknown(decisions, SubjectKind.DEVIATION, known):
+        ref = subject.id
         found.append(
             DeviationHistory(
-                deviation_id=ref, title=f"{ref} · {_MISSING}", lines=(), decision=decision
+                deviation_id=ref,
+                title=f"{ref} · {_MISSING}",
+                lines=(),
+                decision=signed(decisions, subject, Meaning.APPROVED),
+                classification=signed(decisions, subject, Meaning.CLASSIFIED),
             )
         )
     return tuple(found)
@@ -77,9 +82,15 @@ def _deviation(
         lines.append(EventLine(at=found.at, who=who(found.by), title="Investigated",
                                detail=f"Root cause: {found.root_cause}. Impact: {found.impact}. "
                                f"Affected steps: {affected}."))  # fmt: skip
+    below = None
     if dev.classification is not None:
-        lines.append(EventLine(at=dev.classified_at, who=who(dev.classified_by),
-                               title="Classified", detail=dev.classification.value))  # fmt: skip
+        if dev.below_rules and dev.rules_class is not None:
+            below = (f"Classified {dev.classification.value}, below the class the rules gave it "
+                     f"({dev.rules_class.value}): an exception of the review by exception")  # fmt: skip
+        why = f". Reason: {dev.classification_reason}" if dev.classification_reason else ""
+        lines.append(EventLine(at=dev.classified_at, who=who(dev.classified_by), title="Classified",
+                               detail=dev.classification.value + why
+                               + (f". {below}" if below else "")))  # fmt: skip
     ruling = dev.disposition
     if ruling is not None:
         rework = ", ".join(steps.get(s, s) for s in ruling.rework_steps)
@@ -90,11 +101,17 @@ def _deviation(
         lines.append(EventLine(title="CAPA", detail=dev.capa_ref))
     state = [dev.classification.value if dev.classification else "not classified",
              dev.stage.value] + (["critical parameter"] if dev.critical else [])  # fmt: skip
+    state += (
+        [f"below the rules' class ({dev.rules_class.value})"] if below and dev.rules_class else []
+    )
+    subject = deviation_subject(dev.id)
     return DeviationHistory(
         deviation_id=dev.id,
         title=f"{dev.id} · {' · '.join(state)}",
         lines=tuple(lines),
-        decision=decisions.get(deviation_subject(dev.id)),
+        decision=signed(decisions, subject, Meaning.APPROVED),
+        classification=signed(decisions, subject, Meaning.CLASSIFIED),
+        below_rules=below,
     )
 
 
@@ -118,15 +135,17 @@ def hold_sections(
             lifted_by=_who(hold.lifted_by, names) if hold.lifted_by else None,
             lift_reason=hold.lift_reason,
             duration=_span(hold.duration(now)) + ("" if hold.lifted_at else " so far"),
-            decision=decisions.get(hold_subject(hold.hold_id)),
+            decision=signed(decisions, hold_subject(hold.hold_id)),
         )
         for hold in holds
     ]
     known = {hold_subject(h.hold_id) for h in found}
-    for decision in _unknown(decisions, SubjectKind.HOLD, known):
-        at = decision.manifestation.at
-        found.append(HoldHistory(hold_id=decision.subject.id, placed_at=at, placed_by="-",
-                                 reason=_MISSING, duration="-", decision=decision))  # fmt: skip
+    for subject in _unknown(decisions, SubjectKind.HOLD, known):
+        decision = signed(decisions, subject)
+        assert decision is not None  # a subject is listed for its decisions
+        found.append(HoldHistory(hold_id=subject.id, placed_at=decision.manifestation.at,
+                                 placed_by="-", reason=_MISSING, duration="-",
+                                 decision=decision))  # fmt: skip
     return tuple(found)
 
 
@@ -167,9 +186,9 @@ def review_lines(
     return tuple(lines)
 
 
-def _unknown(decisions: Decisions, kind: SubjectKind, known: set[Subject]) -> list[DecisionLine]:
-    """The decisions on subjects of ``kind`` that are not among ``known``, in chain order."""
-    return [d for s, d in decisions.items() if s.kind is kind and s not in known]
+def _unknown(decisions: Decisions, kind: SubjectKind, known: set[Subject]) -> list[Subject]:
+    """The subjects of ``kind`` decided but not among ``known``, in chain order."""
+    return [s for s in decisions if s.kind is kind and s not in known]
 
 
 def _who(user_id: str | None, names: Mapping[str, str]) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import CheckInput, NumberInput
 from ebr.domain.recipe_versions import RecipeSignature
 from ebr.domain.signed_records import Manifestation
@@ -99,7 +100,8 @@ class StepHistory(_Frozen):
     name: str
     kind: str
     instructions: str
-    verify: bool
+    verify: bool  # verified by a second person (``step_verification.needs_verification``)
+    verify_reason: str | None = None  # why, in words
     status: str
     records: tuple[RecordLine, ...] = ()
 
@@ -152,14 +154,22 @@ class DecisionLine(_Frozen):
     reason: str | None = None
     detail: dict[str, Any] | None = None
 
+    @property
+    def meaning(self) -> Meaning:
+        return self.manifestation.meaning
+
 
 class DeviationHistory(_Frozen):
-    """One deviation, its latest version: a short table of its stages and QA's signed decision."""
+    """One deviation, its latest version: a short table of its stages and QA's signed decisions
+    (its classification, with the reason and whether it is below the rules' class, and its
+    disposition)."""
 
     deviation_id: str
     title: str
     lines: tuple[EventLine, ...]
     decision: DecisionLine | None = None
+    classification: DecisionLine | None = None
+    below_rules: str | None = None  # in words, when QA classified it below the rules' class
 
 
 class HoldHistory(_Frozen):

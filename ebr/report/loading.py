@@ -12,6 +12,7 @@ from ebr.domain.recipe import Recipe, Step
 from ebr.domain.redlines import Redline, effective, redlines_of
 from ebr.domain.refusals import Refusal
 from ebr.domain.signed_records import SignedRecord
+from ebr.domain.step_verification import needs_verification, step_status, verification_reason
 from ebr.domain.values import RecordedValue
 from ebr.report.decisions import batch_decision, decisions_of
 from ebr.report.events import deviation_sections, hold_sections, review_lines, timer_lines
@@ -194,21 +195,19 @@ def _step(position: int, step: Step, stored: list[Stored]) -> StepHistory:
         )
         if record.meaning in (Meaning.PERFORMED, Meaning.CORRECTED):
             current = values
-    meanings = {line.manifestation.meaning for line in lines}
-    if Meaning.PERFORMED not in meanings:
-        status = "pending"
-    elif step.verify and Meaning.VERIFIED not in meanings:
-        status = "awaiting verification"
-    else:
-        status = "done"
+    # The status of its latest execution: a correction of a step that needs verification
+    # awaits a verification after it (``step_verification.step_status``).
+    latest = max((record.execution for _, record in stored), default=1)
+    status = step_status(step, [record for _, record in stored if record.execution == latest])
     return StepHistory(
         position=position,
         step_id=step.id,
         name=step.name,
         kind=step.kind.value,
         instructions=_brief(step.instructions),
-        verify=step.verify,
-        status=status,
+        verify=needs_verification(step),
+        verify_reason=verification_reason(step),
+        status=status.value.replace("_", " "),
         records=tuple(lines),
     )
 

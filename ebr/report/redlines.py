@@ -16,6 +16,7 @@ from ebr.domain.recipe import NumberInput, Recipe, Step
 from ebr.domain.redline_changes import describe, touched
 from ebr.domain.redlines import Redline
 from ebr.domain.signed_records import SignedRecord
+from ebr.domain.step_verification import needs_verification
 from ebr.domain.subjects import SubjectKind
 from ebr.report.history import (
     DecisionLine,
@@ -95,7 +96,7 @@ def step_facts(step: Step | None) -> dict[str, str]:
     if step is None:
         return {}
     found = {
-        "Step": f"{step.name} ({step.kind.value}{', verified' if step.verify else ''}), "
+        "Step": f"{step.name} ({step.kind.value}{', verified' if needs_verification(step) else ''}), "
         f"by {step.role.value}",
         "Instructions": step.instructions,
     }

@@ -63,7 +63,7 @@ def render_html(
 
     def decided(d: DecisionLine) -> str:
         """A decision's signature in the words ``decisions.PLACES`` gives its kind."""
-        return caption(d.subject, sig(d.manifestation))
+        return caption(d.subject, sig(d.manifestation), d.meaning)
 
     optional = [
         (SECTIONS["timers"], history.timer_events),

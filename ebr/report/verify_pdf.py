@@ -187,7 +187,8 @@ def _decision_shown(record: RecordEvidence, sections: dict[str, str]) -> None:
             f"record {record.record_id}: a decision on a {subject.kind.label} has no place in "
             "a batch's report",
         )
-    shown = caption(subject, _signed_by(record.meaning, record.user_name, record.user_id))
+    signed_by = _signed_by(record.meaning, record.user_name, record.user_id)
+    shown = caption(subject, signed_by, Meaning(record.meaning))
     section = sections.get(place.section, "")
     if _squash(shown) not in section:
         raise PdfRefused(

@@ -1,7 +1,10 @@
 """A batch's deviations, holds, timer breaches and review marks, as the audit log holds them.
 
 The workflow decides these and audits each new version in full (``new_value``), keyed by the
-entity's id; the latest entry per id is the current version. Readers (the review, the report)
+entity's id; the latest entry per id is the current version. A deviation's signed decisions
+(classification, disposition) are audited by the batch, its investigation and CAPA by its own
+workflow: a version audited by the one that had not yet heard of the other's decision keeps that
+decision (``deviations.with_decisions``), as the workflows do. Readers (the review, the report)
 build the same domain objects the workflow used, so both apply the same rules to the same facts.
 
 Entities and actions, as written by the activities:
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from ebr.domain.deviations import Deviation
+from ebr.domain.deviations import Deviation, with_decisions
 from ebr.domain.holds import Hold
 from ebr.domain.review import ReviewException, ReviewMark
 from ebr.domain.timing import TimerBreach
@@ -51,13 +54,20 @@ def load_batch_events(*, session: Session, batch_id: str) -> BatchEvents:
         .order_by(col(AuditRow.idx))
     )
     latest: dict[tuple[str, str], AuditRow] = {}
+    decided: dict[str, Deviation] = {}
     for row in session.exec(query):
         latest[(row.entity, row.entity_id)] = row  # dicts keep first-insertion order
+        if row.entity == "deviation":
+            version = Deviation.model_validate(row.new_value)
+            earlier = decided.get(row.entity_id)
+            decided[row.entity_id] = (
+                version if earlier is None else with_decisions(version, earlier)
+            )
     events = BatchEvents()
-    for (entity, _), row in latest.items():
+    for (entity, entity_id), row in latest.items():
         body = row.new_value
         if entity == "deviation":
-            events.deviations.append(Deviation.model_validate(body))
+            events.deviations.append(decided[entity_id])
         elif entity == "hold":
             events.holds.append(Hold.model_validate(body))
         elif entity == "timer":

@@ -61,13 +61,23 @@ async def investigate(
 
 
 async def classify(
-    ebr: Ebr, batch_id: str, dev_id: str, user: str = "quinn", classification: str = "minor"
+    ebr: Ebr,
+    batch_id: str,
+    dev_id: str,
+    user: str = "quinn",
+    classification: str = "minor",
+    *,
+    reason: str | None = "no effect on the blend",
+    signature: dict[str, str] | None = None,
 ) -> httpx.Response:
-    return await ebr.post(
-        user,
-        f"/api/batches/{batch_id}/deviations/{dev_id}/classify",
-        json={"classification": classification},
-    )
+    """QA's signed classification (meaning ``classified``); ``reason=None``: none given."""
+    body: dict[str, Any] = {
+        "classification": classification,
+        "signature": signature or sign(user, "classified"),
+    }
+    if reason is not None:
+        body["reason"] = reason
+    return await ebr.post(user, f"/api/batches/{batch_id}/deviations/{dev_id}/classify", json=body)
 
 
 async def disposition(

@@ -12,13 +12,14 @@ from tests.api.harness import Ebr, sign
 
 RECIPE = "DEMO-SHORT"
 
-# DEMO-SHORT in order: (step id, performer, values, verifier or None).
+# DEMO-SHORT in order: (step id, performer, values, verifier or None). blend-moisture's recipe
+# step says no ``verify``, but its loss on drying is a critical input: a second person verifies it.
 DEMO_SHORT: list[tuple[str, str, dict[str, Any], str | None]] = [
     ("line-clearance", "olga", {"area-clear": True}, "sam"),
     ("weigh-powder", "olga", {"powder-lot": "PWD-0042", "powder-mass": "10.01"}, "sam"),
     ("close-blender", "olga", {}, None),
     ("mix", "omar", {"mix-time": "10", "appearance": "uniform"}, None),
-    ("blend-moisture", "olga", {"lod": "1.4"}, None),
+    ("blend-moisture", "olga", {"lod": "1.4"}, "sam"),
     ("qa-release", "quinn", {"released": True}, None),
 ]
 

@@ -1,6 +1,6 @@
 """Correcting a step's values over HTTP: a new signed record with a reason that points at the
-original, which stays as it was; refused without a reason, before the step is done, or by someone
-who may not correct it."""
+original, which stays as it was; a verified step awaits verification again; refused without a
+reason, before the step is done, or by someone who may not correct it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ebr.store.db import session_scope
 from ebr.store.signed_records import list_batch_records
 from tests.api.harness import Ebr
 from tests.api.people import audit_entries
-from tests.api.steps import assert_error, correct, run_steps, started
+from tests.api.steps import assert_error, correct, run_steps, started, verify
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +39,9 @@ def mass(record: dict[str, Any]) -> Any:
     return next(v["value"] for v in record["values"] if v["name"] == "powder-mass")
 
 
-async def test_a_correction_is_a_new_signed_record_and_the_original_stays(ebr: Ebr) -> None:
+async def test_a_correction_is_a_new_signed_record_the_original_stays_and_it_is_verified_again(
+    ebr: Ebr,
+) -> None:
     batch_id = await started(ebr)
     await run_steps(ebr, batch_id, 0, 2)
     before = await records(ebr, batch_id)
@@ -55,7 +57,8 @@ async def test_a_correction_is_a_new_signed_record_and_the_original_stays(ebr: E
     assert correction["record_id"] == f"{batch_id}/{STEP}/1/corrected/{correction['seq']}"
     assert mass(correction) == "10.03"
     assert correction["signed"] is not None
-    assert (result["step_status"], result["steps_done"]) == ("done", 2), "progress is unchanged"
+    # The verification stood on values its verifier never saw: the step awaits a new one.
+    assert (result["step_status"], result["steps_done"]) == ("awaiting_verification", 1)
 
     after = await records(ebr, batch_id)
     assert after[: len(before)] == before, "every earlier record is exactly as it was"
@@ -78,10 +81,17 @@ async def test_a_correction_is_a_new_signed_record_and_the_original_stays(ebr: E
     assert {v["name"]: v["value"] for v in entry["old_value"]}["powder-mass"] == "10.01"
     assert {v["name"]: v["value"] for v in entry["new_value"]["values"]}["powder-mass"] == "10.03"
 
-    # The next step still chains on the correction.
+    # Verified again by someone who entered none of its values, on the chain after the
+    # correction, naming it; then the batch goes on.
+    answer = await verify(ebr, "quinn", batch_id, STEP)
+    assert answer.status_code == 200, answer.text
+    verified = answer.json()["record"]
+    assert verified["signed"]["prev_hash"] == correction["signed"]["record_hash"]
+    assert verified["detail"] == {"verifies": correction["record_id"]}
+    assert (answer.json()["step_status"], answer.json()["steps_done"]) == ("done", 2)
     await run_steps(ebr, batch_id, 2, 3)
     newest = (await records(ebr, batch_id))[-1]
-    assert newest["signed"]["prev_hash"] == correction["signed"]["record_hash"]
+    assert newest["signed"]["prev_hash"] == verified["signed"]["record_hash"]
 
 
 async def test_a_supervisor_may_correct_another_persons_entry(ebr: Ebr) -> None:

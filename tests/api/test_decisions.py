@@ -70,7 +70,7 @@ async def test_an_unknown_kind_a_wrong_body_and_a_wrong_meaning_are_refused(ebr:
         json={"signature": sign("quinn", "released")},
     )
     body = assert_error(unknown, 404, "unknown_action")
-    assert "release, reject, disposition, lift" in body["message"]
+    assert "release, reject, classify, disposition, lift" in body["message"]
     no_reason = await ebr.post(
         "quinn",
         decisions(batch_id, "reject", batch_id),

@@ -139,7 +139,9 @@ async def test_each_stage_is_its_roles_in_order(ebr: Ebr) -> None:
     assert_error(await disposition(ebr, batch_id, dev_id), 409, "deviation_state")
     answer = await classify(ebr, batch_id, dev_id)
     assert answer.status_code == 200, answer.text
-    assert (answer.json()["stage"], answer.json()["classified_by"]) == ("classified", "quinn")
+    classified = answer.json()["deviation"]
+    assert (classified["stage"], classified["classified_by"]) == ("classified", "quinn")
+    assert answer.json()["record"]["meaning"] == "classified"
 
     capa = f"/api/batches/{batch_id}/deviations/{dev_id}/capa"
     assert_error(await ebr.post("olga", capa, json={"capa_ref": "CAPA-1"}), 403, "role_not_allowed")

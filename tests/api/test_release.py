@@ -151,6 +151,7 @@ async def test_every_decision_is_a_signed_record_and_in_the_audit_trail(ebr: Ebr
     decisions = [r for r in records if r["step_id"].startswith("@")]
     assert [(r["step_id"], r["meaning"], r["manifestation"]["user_id"]) for r in decisions] == [
         (f"@hold:{hold_id}", "approved", "quinn"),
+        (f"@deviation:{dev['id']}", "classified", "quinn"),
         (f"@deviation:{dev['id']}", "approved", "quinn"),
         ("@batch", "released", RELEASER),
     ]

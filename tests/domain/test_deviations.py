@@ -9,11 +9,9 @@ from typing import Any
 import pytest
 
 from ebr.domain.batch import Actor, BatchState, BatchStatus, StepStatus
+from ebr.domain.deviation_decisions import Classification, Decision, Disposition
 from ebr.domain.deviations import (
-    Classification,
-    Decision,
     Deviation,
-    Disposition,
     Investigation,
     Origin,
     Stage,
@@ -68,6 +66,7 @@ from tests.domain.builders import (
 )
 
 LATER = T0 + timedelta(hours=1)
+WHY = "no impact on the product"
 
 
 def _opened(**extra: Any) -> Deviation:
@@ -102,8 +101,8 @@ def _investigated(**extra: Any) -> Deviation:
 
 def _classified(classification: Classification = Classification.MINOR, **extra: Any) -> Deviation:
     dev = _investigated(**extra)
-    check_classify(dev, actor=QA)
-    return apply_classify(dev, actor=QA, classification=classification, at=T0)
+    check_classify(dev, actor=QA, classification=classification, reason=WHY)
+    return apply_classify(dev, actor=QA, classification=classification, reason=WHY, at=T0)
 
 
 def _ruling(decision: Decision, *steps: str, reason: str = "justified") -> Disposition:
@@ -210,7 +209,7 @@ def test_a_critical_out_of_limit_deviation_holds_until_classified_minor() -> Non
     assert holds_batch(dev) and blocks_release(dev)
     dev = _investigated(critical=True)
     assert holds_batch(dev)
-    minor = apply_classify(dev, actor=QA, classification=Classification.MINOR, at=T0)
+    minor = apply_classify(dev, actor=QA, classification=Classification.MINOR, reason=WHY, at=T0)
     assert not holds_batch(minor) and blocks_release(minor)
 
 
@@ -243,8 +242,8 @@ def test_the_full_life_of_a_deviation() -> None:
     check_investigate(dev, recipe, actor=SUPERVISOR, found=found)
     dev = apply_investigate(dev, found)
     assert (dev.stage, dev.investigation) == (Stage.INVESTIGATED, found)
-    check_classify(dev, actor=QA)
-    dev = apply_classify(dev, actor=QA, classification=Classification.MAJOR, at=LATER)
+    check_classify(dev, actor=QA, classification=Classification.MAJOR, reason=WHY)
+    dev = apply_classify(dev, actor=QA, classification=Classification.MAJOR, reason=WHY, at=LATER)
     assert (dev.stage, dev.classification, dev.classified_by, dev.classified_at) == (
         Stage.CLASSIFIED,
         Classification.MAJOR,
@@ -285,7 +284,9 @@ def test_affected_steps_must_be_known() -> None:
 @pytest.mark.parametrize("actor", [SUPERVISOR, OPERATOR])
 def test_only_qa_classifies(actor: Actor) -> None:
     with pytest.raises(RoleNotAllowed) as caught:
-        check_classify(_investigated(), actor=actor)
+        check_classify(
+            _investigated(), actor=actor, classification=Classification.MAJOR, reason=WHY
+        )
     assert caught.value.details["required_role"] == "qa"
     assert caught.value.message == "only QA may classify a deviation"
 
@@ -307,7 +308,13 @@ def test_stages_cannot_be_skipped_or_repeated() -> None:
     state = start_batch(recipe)
     accept = _ruling(Decision.ACCEPT)
     cases: list[tuple[Callable[[], None], str, str]] = [
-        (lambda: check_classify(_opened(), actor=QA), "open", "investigated"),
+        (
+            lambda: check_classify(
+                _opened(), actor=QA, classification=Classification.MAJOR, reason=WHY
+            ),
+            "open",
+            "investigated",
+        ),
         (
             lambda: check_disposition(_opened(), state, recipe, actor=QA, ruling=accept),
             "open",
@@ -323,7 +330,13 @@ def test_stages_cannot_be_skipped_or_repeated() -> None:
             "investigated",
             "classified",
         ),
-        (lambda: check_classify(_classified(), actor=QA), "classified", "investigated"),
+        (
+            lambda: check_classify(
+                _classified(), actor=QA, classification=Classification.MAJOR, reason=WHY
+            ),
+            "classified",
+            "investigated",
+        ),
         (
             lambda: check_disposition(
                 apply_disposition(_classified(), accept), state, recipe, actor=QA, ruling=accept
@@ -345,7 +358,7 @@ def test_stages_cannot_be_skipped_or_repeated() -> None:
 
 def test_the_stage_refusal_reads_well() -> None:
     with pytest.raises(DeviationStateError) as caught:
-        check_classify(_opened(), actor=QA)
+        check_classify(_opened(), actor=QA, classification=Classification.MAJOR, reason=WHY)
     assert caught.value.message == (
         "deviation B-0001-DEV-001 is open, not investigated: it cannot be classified"
     )

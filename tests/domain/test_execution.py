@@ -33,6 +33,7 @@ from ebr.domain.refusals import (
     VerificationNotRequired,
 )
 from ebr.domain.roles import Role
+from ebr.domain.step_verification import needs_verification
 from tests.domain.builders import (
     AUDITOR,
     EXAMPLES,
@@ -466,7 +467,7 @@ def _run_to_the_end(recipe: Recipe) -> BatchState:
         assert all(r.in_spec in (True, None) for r in recorded), step.id
         at += timedelta(minutes=5)
         apply_complete(state, recipe, step_id=step.id, actor=performer, at=at)
-        if step.verify:
+        if needs_verification(step):
             check_verify(state, recipe, step_id=step.id, actor=verifier)
             apply_verify(state, recipe, step_id=step.id, actor=verifier, at=at)
     return state
@@ -480,7 +481,8 @@ def test_each_example_recipe_runs_to_awaiting_review(filename: str) -> None:
     assert state.completed_at is not None
     assert state.steps_done() == len(list(recipe.steps()))
     verified = {p.step_id for p in state.steps if p.verified_by == "vera"}
-    assert verified == {s.id for s in recipe.steps() if s.verify}
+    assert verified == {s.id for s in recipe.steps() if needs_verification(s)}
+    assert verified > {s.id for s in recipe.steps() if s.verify}, "and critical inputs too"
 
 
 def test_a_qa_step_is_verified_only_by_qa() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ebr.domain.batch import Actor, BatchState, BatchStatus
-from ebr.domain.deviations import Decision, Deviation, Disposition, Origin, Stage
+from ebr.domain.deviation_decisions import Decision, Disposition
+from ebr.domain.deviations import Deviation, Origin, Stage
 from ebr.domain.execution import apply_complete, apply_verify
 from ebr.domain.holds import Hold
 from ebr.domain.meanings import Meaning

@@ -16,11 +16,9 @@ from sqlalchemy import Engine
 
 from ebr.audit import audit
 from ebr.domain.batch import BatchStatus
+from ebr.domain.deviation_decisions import Classification, Decision, Disposition
 from ebr.domain.deviations import (
-    Classification,
-    Decision,
     Deviation,
-    Disposition,
     Investigation,
     Origin,
     Stage,

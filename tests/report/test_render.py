@@ -111,3 +111,14 @@ def test_pages_render_to_png_for_a_person_to_look_at(report: Report) -> None:
     prefix = ARTIFACTS / "report-B-C"
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(prefix) + ".pdf", str(prefix)], check=True)
     assert sorted(ARTIFACTS.glob("report-B-C-*.png"))
+
+
+def test_a_step_says_why_a_second_person_verifies_it_and_a_correction_awaits_one(
+    report: Report,
+) -> None:
+    weigh = report.history.steps()[1]  # verify: true, its net weight critical; corrected last
+    assert (weigh.verify, weigh.verify_reason) == (True, "critical input: Net weight")
+    assert weigh.status == "awaiting verification", "verified before the correction: not since"
+    squashed = re.sub(r"\s+", "", _text(report.signed))
+    shown = "record,verifiedbyasecondperson(criticalinput:Netweight)·awaitingverification"
+    assert shown in squashed

@@ -128,6 +128,14 @@ async def test_batch_through_the_pages(browser: Browser, site: Site, screenshots
     await moisture.get_by_label("Loss on drying").fill("2.1")
     await fill_signature(moisture, "olga")
     assert (await post(olga, f"{step('blend-moisture')} button[type=submit]")).status == 303
+    # Its loss on drying is critical: a second person verifies it, though the recipe says no.
+    await expect(olga.locator(f"{step('blend-moisture')} .step-head .badge")).to_have_text(
+        "awaiting verification"
+    )
+    await sam.goto(f"/batches/{number}")
+    await fill_signature(sam.locator(f"{step('blend-moisture')} .verify-form"), "sam")
+    assert (await post(sam, f"{step('blend-moisture')} .verify-form button")).status == 303
+    await olga.goto(f"/batches/{number}")
 
     # The QA step: the operator is told who performs it, and a forged attempt is refused.
     await expect(olga.locator(step("qa-release"))).to_contain_text("role qa")
@@ -136,7 +144,7 @@ async def test_batch_through_the_pages(browser: Browser, site: Site, screenshots
     assert wrong_role.status == 403
     await expect(olga.locator("#refusal")).to_contain_text("must be performed by a user with")
     await shot(olga, screenshots, "batch-wrong-role")
-    assert records_of(site, number) == 7
+    assert records_of(site, number) == 8
 
     quinn = await sign_in(browser, site, "quinn")
     await quinn.goto(f"/batches/{number}")
@@ -147,7 +155,7 @@ async def test_batch_through_the_pages(browser: Browser, site: Site, screenshots
     await expect(quinn.locator(".batch-head .badge")).to_have_text("awaiting review")
     await expect(quinn.locator(".batch-head")).to_contain_text("6 of 6 steps done")
     await expect(quinn.locator(".batch-head .oos")).to_have_text("OUT OF SPEC")
-    await expect(quinn.locator(".record .signed")).to_have_count(8)
+    await expect(quinn.locator(".record .signed")).to_have_count(9)
     assert status_of(site, number) == "awaiting_review"
     await shot(quinn, screenshots, "batch-awaiting-review")
 

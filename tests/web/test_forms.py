@@ -27,6 +27,7 @@ from tests.web.site import Site
 from tests.web.test_quality import events
 
 TOO_LONG = "x" * 4001
+SIGNED = [("sign_user_id", "quinn"), ("sign_password", "secret")]
 FIELD_ERROR = re.compile(r'<p class="field-error">([^<]*)</p>')
 REFUSAL = re.compile(r'id="refusal">\s*<strong>Not recorded.</strong> ([^<]*)<')
 
@@ -63,11 +64,25 @@ def test_a_too_long_reason_is_refused_naming_the_field() -> None:
     ]
 
 
+def test_a_classification_form_parses_into_a_signed_classification() -> None:
+    body = parse_form(
+        DeviationClassification,
+        FormData([("classification", "minor"), ("reason", " In range. ")] + SIGNED),
+    )
+    assert (body.classification.value, body.reason) == ("minor", "In range.")
+    assert body.signature.meaning is Meaning.CLASSIFIED
+    assert body.detail() == {"classification": "minor"}
+    with pytest.raises(InvalidForm) as refused:
+        parse_form(DeviationClassification, FormData([("classification", "minor")] + SIGNED))
+    assert [p["field"] for p in refused.value.details] == ["reason"]
+    assert refused.value.message.endswith("nothing was signed")
+
+
 def test_a_missing_choice_and_a_blank_required_field_are_named_in_words() -> None:
     with pytest.raises(InvalidForm) as refused:
-        parse_form(DeviationClassification, FormData([("comment", "")]))
+        parse_form(DeviationClassification, FormData([("reason", "x")] + SIGNED))
     assert refused.value.message == (
-        "choose the classification: minor, major or critical: nothing was recorded"
+        "choose the classification: minor, major or critical: nothing was signed"
     )
     assert [p["field"] for p in refused.value.details] == ["classification"]
     with pytest.raises(InvalidForm) as blank:
@@ -144,9 +159,21 @@ async def test_a_classification_without_its_choice_sends_nothing(site: Site) -> 
     await posted(site, "olga", deviations, {"description": "Powder spilled."})
     dev = f"{deviations}/{number}-DEV-001"
     await posted(site, "sam", f"{dev}/investigate", {"root_cause": "Bag tore", "impact": "None"})
+    classify = f"/batches/{number}/decisions/classify/{number}-DEV-001"
     async with httpx.AsyncClient(base_url=site.base_url, timeout=60) as quinn:
         csrf = await http_sign_in(quinn, "quinn")
-        answer = await quinn.post(f"{dev}/classify", data={"csrf_token": csrf, "comment": "?"})
-    assert answer.status_code == 422
-    assert "Choose the classification: minor, major or critical" in answer.text
+        fields = {"csrf_token": csrf, "reason": "?", **signature("quinn")}
+        answer = await quinn.post(classify, data=fields)
+        assert answer.status_code == 422
+        assert "Choose the classification: minor, major or critical" in answer.text
+        # Nor without a reason, nor unsigned: the form comes back saying so.
+        fields = {"csrf_token": csrf, "classification": "minor", **signature("quinn")}
+        answer = await quinn.post(classify, data=fields)
+        assert answer.status_code == 422 and "The reason is required" in answer.text
+        fields = {"csrf_token": csrf, "classification": "minor", "reason": "Bag only."}
+        answer = await quinn.post(classify, data=fields)
+        assert answer.status_code == 422 and "nothing was signed" in answer.text
+        # The old unsigned route is gone.
+        answer = await quinn.post(f"{dev}/classify", data={"csrf_token": csrf, "reason": "?"})
+        assert answer.status_code == 404
     assert events(site, number)[1] == ["investigated"]

@@ -52,6 +52,12 @@ async def test_deviation_review_and_release_through_the_pages(
     # An operator records an out-of-limit value on a critical input, with her comment.
     olga = await sign_in(browser, site, "olga")
     await olga.goto(f"/batches/{number}")
+    # A critical input is verified by a second person, though the recipe's step says no verify.
+    moisture = olga.locator(f"{step('blend-moisture')} .tag.verify")
+    await expect(moisture).to_have_text(
+        "second-person verification (critical input: Loss on drying)"
+    )
+    await expect(olga.locator(f"{step('mix')} .tag.verify")).to_have_count(0)
     weigh = olga.locator(f"{step('weigh-powder')} .complete-form")
     await weigh.get_by_label("Powder lot number").fill("PL-7730")
     await weigh.get_by_label("Net mass of powder").fill("10.20")
@@ -81,14 +87,33 @@ async def test_deviation_review_and_release_through_the_pages(
     await expect(sam.locator(f"{dev} .investigation")).to_contain_text("out of calibration")
     await expect(sam.locator("#done")).to_have_text("Investigation recorded.")
 
-    # QA classifies it minor (its hold ends) and accepts it, signed.
+    # QA classifies it minor, below the rules' class (its hold ends), and accepts it, signed.
     quinn = await sign_in(browser, site, "quinn")
     await quinn.goto(f"/batches/{number}")
     await expect(quinn.locator(f"{dev} .investigate-form")).to_have_count(0)
     classify = quinn.locator(f"{dev} .classify-form")
+    await expect(classify.locator(".rules-class")).to_contain_text(
+        "The rules class this deviation critical"
+    )
+    await expect(classify.locator(".signing-as")).to_contain_text("meaning: classified")
     await classify.get_by_label("minor").check()
+    await classify.locator("textarea[name=reason]").fill("   ")
+    await fill_signature(classify, "quinn")
+    assert (await post(quinn, f"{dev} .classify-form button")).status == 422  # a blank reason
+    await expect(quinn.locator(f"{dev} .alert.error")).to_contain_text("The reason is required")
+    await expect(classify.get_by_label("minor")).to_be_checked()
+    assert events(site, number)[1] == ["investigated"], "nothing was signed"
+    await classify.locator("textarea[name=reason]").fill("Calibration offset only; blend in range.")
+    await fill_signature(classify, "quinn")
+    await classify.scroll_into_view_if_needed()
+    await shot(quinn, screenshots, "quality-classification")
     assert (await post(quinn, f"{dev} .classify-form button")).status == 303
-    await expect(quinn.locator(f"{dev} .classification")).to_contain_text("minor")
+    await expect(quinn.locator("#done")).to_have_text("Classification signed and recorded.")
+    shown = quinn.locator(f"{dev} .classification")
+    await expect(shown).to_contain_text("minor")
+    await expect(shown.locator(".below-rules")).to_have_text("below the rules' class (critical)")
+    await expect(shown).to_contain_text("Calibration offset only")
+    await expect(shown).to_contain_text("Signed (classified) by quinn")
     await expect(quinn.locator("#hold-banner")).to_have_count(0)
     disposition = quinn.locator(f"{dev} .disposition-form")
     await expect(disposition.locator(".signing-as")).to_contain_text("meaning: approved")
@@ -113,6 +138,8 @@ async def test_deviation_review_and_release_through_the_pages(
     mix = {"v-mix-time": "10", "v-appearance": "uniform"}
     await signed_step(site, number, "olga", "mix", "complete", mix)
     await signed_step(site, number, "olga", "blend-moisture", "complete", {"v-lod": "2.1"})
+    # Its loss on drying is a critical input: verified, though the recipe does not ask it.
+    await signed_step(site, number, "sam", "blend-moisture", "verify", {})
     await signed_step(site, number, "quinn", "qa-release", "complete", {"v-released": "yes"})
     assert status_of(site, number) == "awaiting_review"
 
@@ -122,6 +149,9 @@ async def test_deviation_review_and_release_through_the_pages(
     rows = quinn.locator("table.exceptions tr.exception")
     await expect(quinn.locator("table.exceptions")).to_contain_text("out of limit")
     await expect(quinn.locator("table.exceptions")).to_contain_text("deviation")
+    await expect(quinn.locator("table.exceptions")).to_contain_text(
+        "below the class the rules gave it (critical)"
+    )
     await expect(quinn.locator("table.exceptions")).to_contain_text("UTC")
     await expect(quinn.locator("#missing")).to_contain_text("is not marked reviewed")
     total = await rows.count()
@@ -247,7 +277,11 @@ async def test_the_new_forms_need_the_sessions_csrf_token(site: Site) -> None:
         forms = {
             f"/batches/{number}/deviations": {"description": "Another spill."},
             f"{dev}/investigate": {"root_cause": "x", "impact": "y"},
-            f"{dev}/classify": {"classification": "minor"},
+            f"/batches/{number}/decisions/classify/{number}-DEV-001": {
+                "classification": "minor",
+                "reason": "ok",
+                **signature("quinn"),
+            },
             f"/batches/{number}/decisions/disposition/{number}-DEV-001": {
                 "decision": "accept",
                 "reason": "ok",
@@ -340,7 +374,10 @@ async def test_a_rework_disposition_opens_the_chosen_step_again(
     await signed_step(site, number, "olga", "weigh-powder", "complete", weighing)
     dev = f"/batches/{number}/deviations/{number}-DEV-001"
     await posted(site, "sam", f"{dev}/investigate", {"root_cause": "Overfill", "impact": "Mass"})
-    await posted(site, "quinn", f"{dev}/classify", {"classification": "major"})
+    classified = {"classification": "major", "reason": "Overfill", **signature("quinn")}
+    await posted(
+        site, "quinn", f"/batches/{number}/decisions/classify/{number}-DEV-001", classified
+    )
     assert status_of(site, number) == "on_hold"  # a major deviation holds until its disposition
 
     quinn = await sign_in(browser, site, "quinn")

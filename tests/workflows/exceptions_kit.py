@@ -35,7 +35,6 @@ from workflows.batch_workflow import BatchWorkflow, search_attributes_for
 from workflows.deviation_workflow import DeviationWorkflow
 from workflows.messages import (
     BatchOutcome,
-    ClassifyInput,
     DeviationChanged,
     InvestigateInput,
     MarkReviewedInput,
@@ -122,12 +121,16 @@ class Bench:
             DeviationWorkflow.investigate, request
         )
 
-    async def classify(self, dev_id: str, actor: Actor, classification: str) -> DeviationChanged:
-        request = ClassifyInput.model_validate(
-            {"actor": actor.model_dump(), "classification": classification}
-        )
-        return await self.deviation_handle(dev_id).execute_update(
-            DeviationWorkflow.classify, request
+    async def classify(
+        self, dev_id: str, actor: Actor, classification: str, reason: str | None = "assessed"
+    ) -> Recorded:
+        """QA's signed classification (meaning ``classified``), recorded by the batch."""
+        return await self.decide(
+            deviation_subject(dev_id),
+            actor,
+            Meaning.CLASSIFIED,
+            reason=reason,
+            detail={"classification": classification},
         )
 
     async def mark(self, exception_id: str, actor: Actor) -> None:

@@ -9,7 +9,8 @@ Two batches are recorded, each with the histories of its deviations' workflows:
 
 - ``released-batch``: a supervisor's redline adding a step is proposed and approved (signed); a
   critical value out of limits opens a deviation that holds the batch; it is investigated,
-  classified major and accepted (signed); the value is corrected (signed); a person's hold is
+  classified major (signed, below the rules' class: an exception of the review) and accepted
+  (signed); the step is verified, its value corrected (signed) and verified again; a person's hold is
   placed and lifted (signed); a step is refused on hold; the added step is done in its place; QA
   marks every exception and a second QA releases (signed).
 - ``timed-batch``: a step's maximum duration passes (a timer's deviation) and QA rejects the batch
@@ -111,8 +112,9 @@ async def released(bench: Bench, releaser: Actor) -> None:
     await bench.investigate(dev_id, SUPERVISOR, "weigh-api")
     await bench.classify(dev_id, QA, "major")
     await bench.dispose(dev_id, QA, "accept", reason="within process capability")
-    await bench.sign("weigh-api", OPERATOR, Meaning.CORRECTED, {"weight": "25.4"}, reason="misread")
     await bench.sign("weigh-api", SUPERVISOR, Meaning.VERIFIED)
+    await bench.sign("weigh-api", OPERATOR, Meaning.CORRECTED, {"weight": "25.4"}, reason="misread")
+    await bench.sign("weigh-api", QA, Meaning.VERIFIED)  # the correction, verified again
     await bench.handle.execute_update(
         BatchWorkflow.place_hold, PlaceHoldInput(actor=SUPERVISOR, reason="HVAC alarm")
     )

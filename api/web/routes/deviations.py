@@ -1,4 +1,5 @@
-"""The deviation forms' routes: open, investigate, classify (the disposition is a decision)."""
+"""The deviation forms' routes: open, investigate (the classification and the disposition are
+signed decisions: ``api.web.routes.decisions``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 DEVIATION = "/batches/{batch_id}/deviations/{deviation_id}"
 # What the page says once each stage's form was recorded (``api.web.pages.DONE``).
-STAGE_DONE = {"investigate": "investigated", "classify": "classified"}
+STAGE_DONE = {"investigate": "investigated"}
 
 
 @router.post("/batches/{batch_id}/deviations", response_class=HTMLResponse)
@@ -30,7 +31,7 @@ async def open_deviation(post: FormPostDep, commands: CommandsDep) -> Response:
 
 @router.post(f"{DEVIATION}/{{action}}", response_class=HTMLResponse)
 async def stage(post: FormPostDep, at: DeviationAt, action: str, commands: CommandsDep) -> Response:
-    """Investigate (supervisor) or classify (QA) one deviation."""
+    """Investigate one deviation (a supervisor)."""
     if action not in deviations.STAGES:
         raise UnknownAction(f"there is no deviation action {action!r}")
     act = partial(deviations.change, commands=commands, user=post.user, at=at, action=action)
