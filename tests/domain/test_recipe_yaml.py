@@ -24,12 +24,12 @@ ALIAS_BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' +
 
 
 def refused_quickly(load: Callable[[], object]) -> tuple[RecipeInvalid, float]:
-    """The refusal ``load`` raises, and how long it took; asserts it is well under a second."""
+    """The refusal ``load`` raises, and how long it took (how fast: ``bench/recipe_refusals.py``,
+    not a timed test, which a busy machine would fail)."""
     start = time.perf_counter()
     with pytest.raises(RecipeInvalid) as caught:
         load()
     elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"refused in {elapsed:.3f} s"
     error = caught.value
     assert error.code == "recipe_invalid"
     assert error.details and all(set(p) == {"where", "field", "message"} for p in error.details)
@@ -113,7 +113,7 @@ def test_a_text_of_tiny_values_is_refused_at_the_node_budget(text: str) -> None:
 
 def test_a_5_mb_document_is_refused_before_parsing() -> None:
     text = "code: GRAN\ndescription: " + "x" * 5_000_000 + "\n"
-    error, elapsed = refused_quickly(lambda: parse_recipe(text))
+    error, _ = refused_quickly(lambda: parse_recipe(text))
     assert error.details == [
         {
             "where": "document",
@@ -122,7 +122,6 @@ def test_a_5_mb_document_is_refused_before_parsing() -> None:
             "bytes (1 MB)",
         }
     ]
-    assert elapsed < 0.1
 
 
 def test_the_size_limit_counts_utf8_bytes() -> None:
