@@ -154,6 +154,7 @@ def _opened(engine: Engine, user_id: str, *, now: datetime, controls: Controls) 
     return open_signatory(
         engine,
         user_id=user_id,
+        claimed_user_id=user_id,
         password=demo_password(user_id),
         station=STATION,
         now=now,

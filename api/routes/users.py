@@ -1,5 +1,6 @@
-"""User administration: accounts are created, unlocked, disabled and given other roles here with
-reasons, never deleted; and a user rotates their own signing key."""
+"""Accounts: created, their holder's identity confirmed, given other roles, disabled, enabled,
+unlocked and their password reset, each a signature with a reason on the account's own chain
+(``ebr.accounts``); never deleted. And a user rotates their own signing key."""
 
 from __future__ import annotations
 
@@ -11,40 +12,39 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from api.account_schemas import (
+    AccountAct,
+    IdentityConfirmation,
+    PasswordReset,
+    RolesChange,
+    UserCreate,
+)
+from api.accounts import signed_act
 from api.context import ApiContext
 from api.deps import ContextDep, CurrentUser, ReadSessionDep, RequireRole, station_of
 from api.routes.auth import user_public
-from api.schemas import Unlock, UserPublic
+from api.schemas import UserPublic
 from ebr.accounts import (
     Controls,
     change_roles,
+    confirm_identity,
     create_user,
     disable_user,
+    enable_user,
+    reset_password,
     rotate_key,
     unlock,
 )
+from ebr.domain.account_events import AccountEvent
+from ebr.domain.accounts import check_roles
 from ebr.domain.roles import Role
 from ebr.store.users import UserRow, list_users
 
 router = APIRouter(prefix="/api", tags=["users"])
 
 Admin = Annotated[UserRow, Depends(RequireRole(Role.ADMIN))]
-
-
-class UserCreate(BaseModel):
-    user_id: str = Field(pattern=r"^[a-z][a-z0-9._-]{1,31}$")
-    full_name: str = Field(min_length=1, max_length=200)
-    roles: list[Role] = Field(min_length=1)
-    initial_password: str = Field(min_length=8, repr=False)
-
-
-class Reason(BaseModel):
-    reason: str = Field(min_length=1, max_length=4000)
-
-
-class RolesChange(BaseModel):
-    roles: list[Role] = Field(min_length=1)
-    reason: str = Field(min_length=1, max_length=4000)
+# Who reads the accounts: administrators, and QA and supervisors, who confirm identities.
+AccountReader = Annotated[UserRow, Depends(RequireRole(Role.ADMIN, Role.QA, Role.SUPERVISOR))]
 
 
 class KeyRotation(BaseModel):
@@ -58,84 +58,157 @@ class KeyPublic(BaseModel):
 
 
 @router.get("/users", response_model=list[UserPublic])
-def users(_: Admin, session: ReadSessionDep) -> list[UserPublic]:
+def users(_: AccountReader, session: ReadSessionDep) -> list[UserPublic]:
+    """Every account, disabled ones included, with whose signature confirmed its holder."""
     return [user_public(u) for u in list_users(session=session)]
 
 
 @router.post("/users", response_model=UserPublic, status_code=201)
 async def add(body: UserCreate, request: Request, admin: Admin, context: ContextDep) -> UserPublic:
-    """Create an account; its owner must set their own password at first sign-in. The initial
-    password meets the password rules (422 ``password_rejected`` otherwise)."""
-    user = await run_in_threadpool(
-        create_user,
-        context.engine,
-        user_id=body.user_id,
-        full_name=body.full_name,
-        roles=body.roles,
-        initial_password=body.initial_password,
-        admin=admin.user_id,
-        station=station_of(request),
-        now=context.now(),
-        controls=Controls.of(context.settings),
+    """Create an account, signed by the administrator with a reason; its owner must set their
+    own password at first sign-in (the initial one meets the password rules: 422
+    ``password_rejected``), and it signs nothing until QA or a supervisor confirms its holder's
+    identity. An administrator holds no GMP role (422 ``roles_not_combinable``)."""
+    check_roles(body.roles)
+    controls = Controls.of(context.settings)
+    return await signed_act(
+        context,
+        request,
+        admin,
+        body,
+        AccountEvent.CREATED,
+        lambda signatory, now: create_user(
+            context.engine,
+            signatory=signatory,
+            user_id=body.user_id,
+            full_name=body.full_name,
+            roles=body.roles,
+            initial_password=body.initial_password,
+            reason=body.reason,
+            now=now,
+            controls=controls,
+        ),
     )
-    return user_public(user)
 
 
-@router.post("/users/{user_id}/unlock", response_model=UserPublic)
-async def unlock_user(
-    user_id: str, body: Unlock, request: Request, admin: Admin, context: ContextDep
+@router.post("/users/{user_id}/identity", response_model=UserPublic)
+async def confirm(
+    user_id: str,
+    body: IdentityConfirmation,
+    request: Request,
+    user: CurrentUser,
+    context: ContextDep,
 ) -> UserPublic:
-    """Lift a lockout; the reason goes into the audit trail."""
-    return await _administer(unlock, user_id, body.reason, request, admin, context)
-
-
-@router.post("/users/{user_id}/disable", response_model=UserPublic)
-async def disable(
-    user_id: str, body: Reason, request: Request, admin: Admin, context: ContextDep
-) -> UserPublic:
-    """Disable an account (never deleted); the reason goes into the audit trail, and every
-    session of the person ends at once."""
-    return await _administer(disable_user, user_id, body.reason, request, admin, context)
+    """QA or a supervisor confirms, signed (meaning ``verified``), that the account's holder is
+    the person it names, saying how in the reason; from then on the account may sign. Refused
+    for oneself, for the administrator who created the account, and for anyone else but a
+    confirmed QA or supervisor (the site's founder is the one exception)."""
+    return await signed_act(
+        context,
+        request,
+        user,
+        body,
+        AccountEvent.IDENTITY_CONFIRMED,
+        lambda signatory, now: confirm_identity(
+            context.engine, signatory=signatory, user_id=user_id, reason=body.reason, now=now
+        ),
+    )
 
 
 @router.put("/users/{user_id}/roles", response_model=UserPublic)
 async def roles(
     user_id: str, body: RolesChange, request: Request, admin: Admin, context: ContextDep
 ) -> UserPublic:
-    """Give an account other roles, with a reason (audited); every session of the person ends
-    at once."""
-    user = await run_in_threadpool(
-        change_roles,
-        context.engine,
-        user_id=user_id,
-        roles=body.roles,
-        admin=admin.user_id,
-        reason=body.reason,
-        station=station_of(request),
-        now=context.now(),
+    """Give an account other roles, signed with a reason; every session of the person ends at
+    once."""
+    check_roles(body.roles)
+    return await signed_act(
+        context,
+        request,
+        admin,
+        body,
+        AccountEvent.ROLES_CHANGED,
+        lambda signatory, now: change_roles(
+            context.engine,
+            signatory=signatory,
+            user_id=user_id,
+            roles=body.roles,
+            reason=body.reason,
+            now=now,
+        ),
     )
-    return user_public(user)
 
 
-async def _administer(
+@router.post("/users/{user_id}/disable", response_model=UserPublic)
+async def disable(
+    user_id: str, body: AccountAct, request: Request, admin: Admin, context: ContextDep
+) -> UserPublic:
+    """Disable an account (never deleted), signed with a reason; every session of the person
+    ends at once."""
+    return await _act(disable_user, AccountEvent.DISABLED, user_id, body, request, admin, context)
+
+
+@router.post("/users/{user_id}/enable", response_model=UserPublic)
+async def enable(
+    user_id: str, body: AccountAct, request: Request, admin: Admin, context: ContextDep
+) -> UserPublic:
+    """Enable a disabled account again, signed with a reason."""
+    return await _act(enable_user, AccountEvent.ENABLED, user_id, body, request, admin, context)
+
+
+@router.post("/users/{user_id}/unlock", response_model=UserPublic)
+async def unlock_user(
+    user_id: str, body: AccountAct, request: Request, admin: Admin, context: ContextDep
+) -> UserPublic:
+    """Lift a lockout, signed with a reason."""
+    return await _act(unlock, AccountEvent.UNLOCKED, user_id, body, request, admin, context)
+
+
+@router.post("/users/{user_id}/password", response_model=UserPublic)
+async def reset(
+    user_id: str, body: PasswordReset, request: Request, admin: Admin, context: ContextDep
+) -> UserPublic:
+    """Give the account a password the administrator chose, signed with a reason: it must be
+    changed at the next sign-in and opens no signing key; every session of the person ends."""
+    controls = Controls.of(context.settings)
+    return await signed_act(
+        context,
+        request,
+        admin,
+        body,
+        AccountEvent.PASSWORD_RESET,
+        lambda signatory, now: reset_password(
+            context.engine,
+            signatory=signatory,
+            user_id=user_id,
+            initial_password=body.initial_password,
+            reason=body.reason,
+            now=now,
+            controls=controls,
+        ),
+    )
+
+
+async def _act(
     action: Callable[..., UserRow],
+    event: AccountEvent,
     user_id: str,
-    reason: str,
+    body: AccountAct,
     request: Request,
     admin: UserRow,
     context: ApiContext,
 ) -> UserPublic:
-    """An administrator's action on an account, with its reason, run off the event loop."""
-    user = await run_in_threadpool(
-        action,
-        context.engine,
-        user_id=user_id,
-        admin=admin.user_id,
-        reason=reason,
-        station=station_of(request),
-        now=context.now(),
+    """An administrator's signed act on an account that takes nothing but its reason."""
+    return await signed_act(
+        context,
+        request,
+        admin,
+        body,
+        event,
+        lambda signatory, now: action(
+            context.engine, signatory=signatory, user_id=user_id, reason=body.reason, now=now
+        ),
     )
-    return user_public(user)
 
 
 @router.post("/me/key/rotate", response_model=KeyPublic)

@@ -51,19 +51,20 @@ def open_signatory(
     engine: Engine,
     *,
     user_id: str,
+    claimed_user_id: str | None,
     password: str,
     station: str,
     now: datetime,
     controls: Controls,
-    claimed_user_id: str | None = None,
 ) -> Signatory:
     """The signing ceremony for an account's event (``open_signing_key``: a wrong password is
-    refused, audited and counted; ``claimed_user_id`` must be ``user_id`` when given). Whether the
-    signer may sign this event (an administrator, confirmed) is ``sign_event``'s to say."""
+    refused, audited and counted; ``claimed_user_id``, the user id typed with the password, is
+    needed for a session's first signature and must be ``user_id``). Whether the signer may sign
+    this event (an administrator, confirmed) is ``sign_event``'s to say."""
     key = open_signing_key(
         engine,
         user_id=user_id,
-        claimed_user_id=claimed_user_id or user_id,
+        claimed_user_id=claimed_user_id,
         password=password,
         station=station,
         now=now,

@@ -167,12 +167,13 @@ def applied(
             created_by=signer_id,
         )
     assert account is not None
-    update: dict[str, Any] = {
-        AccountEvent.IDENTITY_CONFIRMED: {"confirmed_by": signer_id},
-        AccountEvent.ROLES_CHANGED: {"roles": check_roles(change.roles or ())},
-        AccountEvent.DISABLED: {"active": False},
-        AccountEvent.ENABLED: {"active": True},
-    }.get(change.event, {})
+    update: dict[str, Any] = {}
+    if change.event is AccountEvent.IDENTITY_CONFIRMED:
+        update["confirmed_by"] = signer_id
+    elif change.event is AccountEvent.ROLES_CHANGED:
+        update["roles"] = check_roles(change.roles or ())
+    elif change.event in (AccountEvent.DISABLED, AccountEvent.ENABLED):
+        update["active"] = change.event is AccountEvent.ENABLED
     return account.model_copy(update=update)
 
 
