@@ -52,7 +52,7 @@ class DemoUser:
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("olga", "Olga Okafor", (Role.OPERATOR,)),
     DemoUser("omar", "Omar Haddad", (Role.OPERATOR,)),
-    DemoUser("sam", "Sam Lindqvist", (Role.SUPERVISOR, Role.OPERATOR)),
+    DemoUser("sam", "Sam Lindqvist", (Role.OPERATOR, Role.SUPERVISOR)),
     DemoUser("quinn", "Quinn Moreau", (Role.QA,)),
     # A second QA who performs and verifies no step, so she may release (segregation of duties).
     DemoUser("rita", "Rita Serrano", (Role.QA,)),

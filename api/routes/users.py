@@ -35,6 +35,7 @@ from ebr.accounts import (
     rotate_key,
     unlock,
 )
+from ebr.accounts.password_rules import check_password
 from ebr.domain.account_events import AccountEvent
 from ebr.domain.accounts import check_roles
 from ebr.domain.roles import Role
@@ -71,6 +72,7 @@ async def add(body: UserCreate, request: Request, admin: Admin, context: Context
     identity. An administrator holds no GMP role (422 ``roles_not_combinable``)."""
     check_roles(body.roles)
     controls = Controls.of(context.settings)
+    check_password(body.user_id, body.initial_password, controls=controls, field="initial_password")
     return await signed_act(
         context,
         request,
@@ -171,6 +173,7 @@ async def reset(
     """Give the account a password the administrator chose, signed with a reason: it must be
     changed at the next sign-in and opens no signing key; every session of the person ends."""
     controls = Controls.of(context.settings)
+    check_password(user_id, body.initial_password, controls=controls, field="initial_password")
     return await signed_act(
         context,
         request,
