@@ -33,7 +33,15 @@ async def audit_entries(ebr: Ebr, reviewer: str = "quinn", **filters: Any) -> li
     return entries
 
 
-def signed_act(reason: str, *, by: str = "adam", meaning: str = "approved", **fields: Any) -> Any:
+def signed_act(
+    reason: str,
+    *,
+    by: str = "adam",
+    meaning: str = "approved",
+    password: str | None = None,
+    **fields: Any,
+) -> Any:
     """The body of a signed act on an account: ``fields``, the reason and ``by``'s signature
-    (both components; ``approved`` for an administrator's act, ``verified`` for an identity)."""
-    return {**fields, "reason": reason, "signature": sign(by, meaning)}
+    (both components; ``approved`` for an administrator's act, ``verified`` for an identity;
+    ``password``: by default the demo user's)."""
+    return {**fields, "reason": reason, "signature": sign(by, meaning, password=password)}
