@@ -131,8 +131,7 @@ def check_event(
         raise AccountStateError("there is no such account to change")
     if signer is None or signer_id == account.user_id:
         raise SegregationOfDuties(
-            f"nobody signs the {event.label.replace('account ', '')} of their own account: "
-            "another person must",
+            f"nobody signs a change to their own account ({event.label}): another person must",
             {"user_id": account.user_id},
         )
     if event is AccountEvent.IDENTITY_CONFIRMED:
@@ -187,7 +186,10 @@ def _check_creation(
 ) -> None:
     roles = check_roles(change.roles or ())
     if account is not None:
-        raise AccountStateError(f"the account {account.user_id} exists already")
+        raise AccountStateError(
+            f"user id {account.user_id!r} is already taken (user ids are never reused)",
+            {"user_id": account.user_id},
+        )
     if signer is None:  # the account signs its own creation: it founds the site
         if not site.empty:
             raise SegregationOfDuties(
