@@ -15,6 +15,7 @@ from ebr.domain.batch import Actor
 from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe, Step
 from ebr.domain.refusals import InvalidValues, UnitMismatch
+from ebr.domain.roles import Role
 from ebr.domain.signed_records import GENESIS, RecordPayload, Signer, step_record_id
 from ebr.domain.subjects import Subject, batch_chain, step_subject
 from ebr.domain.values import RecordedValue, validate_values
@@ -54,7 +55,7 @@ class Desk:
             known = get_user(session=session, user_id=actor.user_id) is not None
         if not known:  # enrolled as a site enrols people, so ebr verify proves the row
             enrol(self.engine, self.trust, user_id=actor.user_id, full_name=actor.full_name,
-                  roles=actor.roles, password_hash="not-used", at=now)  # fmt: skip
+                  roles=actor.roles or (Role.AUDITOR,), password_hash="not-used", at=now)  # fmt: skip
         with session_scope(self.engine) as session:
             add_user_key(
                 session=session,
