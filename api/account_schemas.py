@@ -7,9 +7,12 @@ of a person's identity with meaning ``verified`` (``ebr.domain.account_events``)
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, Field
 
 from api.schemas import SignatureBody, Text
+from ebr.domain.meanings import Meaning
 from ebr.domain.roles import Role
 
 __all__ = [
@@ -25,6 +28,8 @@ USER_ID = r"^[a-z][a-z0-9._-]{1,31}$"
 
 class AccountAct(BaseModel):
     """A signed act on an account with its reason (disable, enable, unlock: nothing else)."""
+
+    meaning: ClassVar[Meaning] = Meaning.APPROVED
 
     reason: Text
     signature: SignatureBody
@@ -48,3 +53,5 @@ class PasswordReset(AccountAct):
 class IdentityConfirmation(AccountAct):
     """QA or a supervisor confirms the person's identity; ``reason`` says how (the document
     seen, in person), signed with meaning ``verified``."""
+
+    meaning: ClassVar[Meaning] = Meaning.VERIFIED

@@ -4,7 +4,6 @@ unlocked and their password reset, each a signature with a reason on the account
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -19,25 +18,12 @@ from api.account_schemas import (
     RolesChange,
     UserCreate,
 )
-from api.accounts import signed_act
+from api.accounts import act_on_account
 from api.context import ApiContext
 from api.deps import ContextDep, CurrentUser, ReadSessionDep, RequireRole, station_of
 from api.routes.auth import user_public
 from api.schemas import UserPublic
-from ebr.accounts import (
-    Controls,
-    change_roles,
-    confirm_identity,
-    create_user,
-    disable_user,
-    enable_user,
-    reset_password,
-    rotate_key,
-    unlock,
-)
-from ebr.accounts.password_rules import check_password
-from ebr.domain.account_events import AccountEvent
-from ebr.domain.accounts import check_roles
+from ebr.accounts import Controls, rotate_key
 from ebr.domain.roles import Role
 from ebr.store.users import UserRow, list_users
 
@@ -70,27 +56,7 @@ async def add(body: UserCreate, request: Request, admin: Admin, context: Context
     own password at first sign-in (the initial one meets the password rules: 422
     ``password_rejected``), and it signs nothing until QA or a supervisor confirms its holder's
     identity. An administrator holds no GMP role (422 ``roles_not_combinable``)."""
-    check_roles(body.roles)
-    controls = Controls.of(context.settings)
-    check_password(body.user_id, body.initial_password, controls=controls, field="initial_password")
-    return await signed_act(
-        context,
-        request,
-        admin,
-        body,
-        AccountEvent.CREATED,
-        lambda signatory, now: create_user(
-            context.engine,
-            signatory=signatory,
-            user_id=body.user_id,
-            full_name=body.full_name,
-            roles=body.roles,
-            initial_password=body.initial_password,
-            reason=body.reason,
-            now=now,
-            controls=controls,
-        ),
-    )
+    return await _act("create", body.user_id, body, request, admin, context)
 
 
 @router.post("/users/{user_id}/identity", response_model=UserPublic)
@@ -105,16 +71,7 @@ async def confirm(
     the person it names, saying how in the reason; from then on the account may sign. Refused
     for oneself, for the administrator who created the account, and for anyone else but a
     confirmed QA or supervisor (the site's founder is the one exception)."""
-    return await signed_act(
-        context,
-        request,
-        user,
-        body,
-        AccountEvent.IDENTITY_CONFIRMED,
-        lambda signatory, now: confirm_identity(
-            context.engine, signatory=signatory, user_id=user_id, reason=body.reason, now=now
-        ),
-    )
+    return await _act("identity", user_id, body, request, user, context)
 
 
 @router.put("/users/{user_id}/roles", response_model=UserPublic)
@@ -123,22 +80,7 @@ async def roles(
 ) -> UserPublic:
     """Give an account other roles, signed with a reason; every session of the person ends at
     once."""
-    check_roles(body.roles)
-    return await signed_act(
-        context,
-        request,
-        admin,
-        body,
-        AccountEvent.ROLES_CHANGED,
-        lambda signatory, now: change_roles(
-            context.engine,
-            signatory=signatory,
-            user_id=user_id,
-            roles=body.roles,
-            reason=body.reason,
-            now=now,
-        ),
-    )
+    return await _act("roles", user_id, body, request, admin, context)
 
 
 @router.post("/users/{user_id}/disable", response_model=UserPublic)
@@ -147,7 +89,7 @@ async def disable(
 ) -> UserPublic:
     """Disable an account (never deleted), signed with a reason; every session of the person
     ends at once."""
-    return await _act(disable_user, AccountEvent.DISABLED, user_id, body, request, admin, context)
+    return await _act("disable", user_id, body, request, admin, context)
 
 
 @router.post("/users/{user_id}/enable", response_model=UserPublic)
@@ -155,7 +97,7 @@ async def enable(
     user_id: str, body: AccountAct, request: Request, admin: Admin, context: ContextDep
 ) -> UserPublic:
     """Enable a disabled account again, signed with a reason."""
-    return await _act(enable_user, AccountEvent.ENABLED, user_id, body, request, admin, context)
+    return await _act("enable", user_id, body, request, admin, context)
 
 
 @router.post("/users/{user_id}/unlock", response_model=UserPublic)
@@ -163,7 +105,7 @@ async def unlock_user(
     user_id: str, body: AccountAct, request: Request, admin: Admin, context: ContextDep
 ) -> UserPublic:
     """Lift a lockout, signed with a reason."""
-    return await _act(unlock, AccountEvent.UNLOCKED, user_id, body, request, admin, context)
+    return await _act("unlock", user_id, body, request, admin, context)
 
 
 @router.post("/users/{user_id}/password", response_model=UserPublic)
@@ -172,46 +114,26 @@ async def reset(
 ) -> UserPublic:
     """Give the account a password the administrator chose, signed with a reason: it must be
     changed at the next sign-in and opens no signing key; every session of the person ends."""
-    controls = Controls.of(context.settings)
-    check_password(user_id, body.initial_password, controls=controls, field="initial_password")
-    return await signed_act(
-        context,
-        request,
-        admin,
-        body,
-        AccountEvent.PASSWORD_RESET,
-        lambda signatory, now: reset_password(
-            context.engine,
-            signatory=signatory,
-            user_id=user_id,
-            initial_password=body.initial_password,
-            reason=body.reason,
-            now=now,
-            controls=controls,
-        ),
-    )
+    return await _act("password", user_id, body, request, admin, context)
 
 
 async def _act(
-    action: Callable[..., UserRow],
-    event: AccountEvent,
+    action: str,
     user_id: str,
     body: AccountAct,
     request: Request,
-    admin: UserRow,
+    signer: UserRow,
     context: ApiContext,
 ) -> UserPublic:
-    """An administrator's signed act on an account that takes nothing but its reason."""
-    return await signed_act(
+    row = await act_on_account(
         context,
-        request,
-        admin,
-        body,
-        event,
-        lambda signatory, now: action(
-            context.engine, signatory=signatory, user_id=user_id, reason=body.reason, now=now
-        ),
+        action=action,
+        signer_id=signer.user_id,
+        station=station_of(request),
+        user_id=user_id,
+        body=body,
     )
+    return user_public(row)
 
 
 @router.post("/me/key/rotate", response_model=KeyPublic)
