@@ -17,7 +17,7 @@ from ebr.domain.recipe_loading import recipe_from_data
 from ebr.domain.redline_changes import RedlineContent, apply_redline
 from ebr.domain.redlines import Redline, RedlineStatus, redlines_of
 from ebr.domain.roles import Role
-from ebr.domain.subjects import redline_subject
+from ebr.domain.subjects import ChainKind, redline_subject
 from ebr.domain.values import validate_values
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
@@ -179,7 +179,9 @@ async def test_an_approved_redline_runs_from_the_next_step_on(
     summary = verify_store(
         plant.engine, ca=trust.ca.certificate, checkpoint_certificate=trust.checkpoint_certificate
     )
-    assert summary.records == len(bench.records())
+    # The batch's chain; the people who signed have account chains of their own (enrolment).
+    assert summary.chains[ChainKind.BATCH].records == len(bench.records())
+    assert summary.accounts == summary.users
 
 
 async def test_refusals_are_in_words_and_write_nothing(
