@@ -188,8 +188,7 @@ def deviation_id(batch_id: str, number: int) -> str:
 def check_new_deviation(
     recipe: Recipe, *, actor: Actor, description: str | None, step_id: str | None = None
 ) -> None:
-    """Anyone but an administrator may open a deviation by hand, describing it; a step it names
-    must exist."""
+    """Anyone but an administrator opens a deviation by hand, describing it (any step named)."""
     check_takes_part(actor.roles, "open a deviation")
     if not (description or "").strip():
         raise ReasonRequired("a deviation needs a description", {"field": "description"})
