@@ -14,8 +14,7 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from ebr.audit import audit
-from ebr.domain.meanings import Meaning
+from ebr.audit import audit, audit_record_signed
 from ebr.domain.signed_records import RecordPayload
 from ebr.store.accounts import touch_signature
 from ebr.store.batches import get_batch, update_batch_progress
@@ -78,7 +77,9 @@ class SignedRecordActivities:
             )
             projection = {"status": row.status, "steps_done": row.steps_done}
             old_values = original.values if original else None
-            self._audit(session, payload, digest, old_values, projection=projection)
+            audit_record_signed(
+                session, payload, digest, old_values=old_values, projection=projection
+            )
             if status_before is not None and status_before != request.status.value:
                 audit(
                     session,
@@ -103,7 +104,7 @@ class SignedRecordActivities:
             raise _refused("a batch's records are stored with the batch's progress")
         with session_scope(self._engine) as session:
             digest, _ = self._insert(session, payload, request.signature, request.key_id)
-            self._audit(session, payload, digest, None)
+            audit_record_signed(session, payload, digest)
         return SignedStored(record_hash=digest)
 
     def _insert(
@@ -144,42 +145,6 @@ class SignedRecordActivities:
             raise ApplicationError(exc.message, type="store_conflict", non_retryable=True) from exc
         touch_signature(session=session, user_id=payload.signer.user_id, at=payload.signed_at)
         return digest, original
-
-    @staticmethod
-    def _audit(
-        session: Session,
-        payload: RecordPayload,
-        digest: str,
-        old_values: object,
-        *,
-        projection: dict[str, object] | None = None,
-    ) -> None:
-        """The record's audit entry; a batch's record also says the batch row as the record
-        leaves it (``projection``: status, steps done), which ``ebr verify`` holds the row to."""
-        record_id = payload.record_id()
-        batch = {"batch": projection} if projection is not None else {}
-        corrected = payload.meaning is Meaning.CORRECTED
-        audit(
-            session,
-            event_key=f"{record_id}/signed",
-            at=payload.signed_at,
-            actor=payload.signer.user_id,
-            station=payload.station,
-            action="record_corrected" if corrected else "record_signed",
-            entity="signed_record",
-            entity_id=record_id,
-            batch_id=payload.batch_id,
-            old_value=old_values,
-            new_value={
-                "subject": payload.subject.model_dump(mode="json"),
-                "meaning": payload.meaning.value,
-                "values": [v.model_dump(mode="json") for v in payload.values],
-                "comment": payload.comment,
-                "record_hash": digest,
-                **batch,
-            },
-            reason=payload.reason,
-        )
 
 
 def _refused(reason: str) -> ApplicationError:

@@ -42,6 +42,7 @@ from ebr.domain.refusals import (
     RecipeNotFound,
     Refusal,
 )
+from ebr.domain.roles import check_takes_part
 from ebr.domain.units import convert
 from ebr.store.batches import get_batch
 from ebr.store.db import session_scope
@@ -94,7 +95,8 @@ class Commands:
     ) -> str:
         """Start the batch's workflow on the recipe version effective now (refused, saying why,
         on any other) and wait until its record exists; return the batch id. The batch binds the
-        content its approval signed."""
+        content its approval signed. An administrator starts none (``check_takes_part``)."""
+        check_takes_part(actor.roles, "start a batch")
         await ensure_temporal(self.client)
         with session_scope(self.engine) as session:
             version = recipe_version_of(session=session, code=recipe_code, version=recipe_version)

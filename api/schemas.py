@@ -53,6 +53,10 @@ class UserPublic(BaseModel):
     full_name: str
     roles: list[Role]
     active: bool
+    created_by: str | None = None
+    # Who confirmed the holder's identity (a signature on the account's chain); None: the
+    # account signs nothing yet.
+    identity_confirmed_by: str | None = None
 
 
 class TokenResponse(BaseModel):
@@ -177,10 +181,6 @@ class StepCorrection(BaseModel):
 class PasswordChange(BaseModel):
     old_password: str = Field(min_length=1, repr=False)
     new_password: str = Field(min_length=1, repr=False)
-
-
-class Unlock(BaseModel):
-    reason: Text
 
 
 class AuditEntryView(BaseModel):

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ebr.domain.meanings import Meaning
+from ebr.domain.signed_records import RecordPayload
 from ebr.store.audit import AuditEntryIn, AuditRow, append_audit
 from ebr.store.recipes import RecipeRow
 from signatures.canonical import canonical_json
@@ -95,6 +97,43 @@ def audit(
         ),
     )
     return row
+
+
+def audit_record_signed(
+    session: Session,
+    payload: RecordPayload,
+    digest: str,
+    *,
+    old_values: object = None,
+    projection: dict[str, object] | None = None,
+) -> AuditRow:
+    """A signed record's audit entry (entity ``signed_record``, its hash in ``new_value``), which
+    ``ebr verify`` pairs with the record; a batch's record also says the batch row as the record
+    leaves it (``projection``: status, steps done), which ``ebr verify`` holds the row to."""
+    record_id = payload.record_id()
+    batch = {"batch": projection} if projection is not None else {}
+    corrected = payload.meaning is Meaning.CORRECTED
+    return audit(
+        session,
+        event_key=f"{record_id}/signed",
+        at=payload.signed_at,
+        actor=payload.signer.user_id,
+        station=payload.station,
+        action="record_corrected" if corrected else "record_signed",
+        entity="signed_record",
+        entity_id=record_id,
+        batch_id=payload.batch_id,
+        old_value=old_values,
+        new_value={
+            "subject": payload.subject.model_dump(mode="json"),
+            "meaning": payload.meaning.value,
+            "values": [v.model_dump(mode="json") for v in payload.values],
+            "comment": payload.comment,
+            "record_hash": digest,
+            **batch,
+        },
+        reason=payload.reason,
+    )
 
 
 def body_of(row: AuditRow) -> dict[str, Any]:

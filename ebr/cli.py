@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import getpass
-import socket
 import sys
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from ebr import dry_run_command, recipe_commands, runtime
-from ebr.accounts import Controls, create_user, unlock
+from ebr import dry_run_command, recipe_commands, runtime, user_commands
 from ebr.domain.refusals import Refusal
-from ebr.domain.roles import Role
 from ebr.report import commands as report_commands
 from ebr.settings import Settings
-from ebr.store.db import session_scope
-from ebr.store.users import list_users, roles_of
 from ebr.verification import commands as verification_commands
 from ebr.verification.ca_commands import ca_app
 
@@ -29,10 +21,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="The record store.", no_args_is_help=True)
-user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 recipe_app = typer.Typer(help="Master recipes.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(user_app, name="user")
+app.add_typer(user_commands.app, name="user")
 app.add_typer(recipe_app, name="recipe")
 app.add_typer(ca_app, name="ca")
 app.command("verify")(verification_commands.verify)
@@ -111,84 +102,6 @@ def db_upgrade() -> None:
     settings = Settings()
     runtime.prepare_store(settings).dispose()
     console.print(f"record store is current: {_redacted(settings.resolved_database_url)}")
-
-
-@user_app.command("add")
-def user_add(
-    user_id: str,
-    name: Annotated[str, typer.Option("--name", help="Full name, as printed on signatures.")],
-    role: Annotated[list[Role], typer.Option("--role", help="A role; repeat for several.")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
-) -> None:
-    """Add a user with an initial password they must change at first sign-in (which also makes
-    their signing key). User ids are never reused; users are disabled, never deleted."""
-    settings = Settings()
-    engine = runtime.prepare_store(settings)
-    try:
-        create_user(
-            engine,
-            user_id=user_id,
-            full_name=name,
-            roles=role,
-            initial_password=password,
-            admin="cli",
-            station="cli",
-            now=datetime.now(UTC),
-            controls=Controls.of(settings),
-        )
-    except (Refusal, ValueError) as exc:
-        raise _fail(str(getattr(exc, "message", exc))) from None
-    console.print(
-        f"added {user_id} ({name}) with roles {', '.join(r.value for r in role)}; "
-        "they must set their own password at first sign-in"
-    )
-
-
-@user_app.command("unlock")
-def user_unlock(
-    user_id: str,
-    reason: Annotated[
-        str, typer.Option("--reason", help="Why (goes into the audit trail with who and where).")
-    ],
-) -> None:
-    """Lift a lockout from the server's shell (when no administrator can sign in, say the last
-    one is locked). Audited as an unlock by ``cli:<OS user>`` at ``cli@<host>``, with the reason;
-    the failure count restarts."""
-    engine = runtime.prepare_store(Settings())
-    try:
-        user = unlock(
-            engine,
-            user_id=user_id,
-            admin=f"cli:{_os_user()}",
-            reason=reason,
-            station=f"cli@{socket.gethostname()}",
-            now=datetime.now(UTC),
-        )
-    except Refusal as exc:
-        raise _fail(exc.message) from None
-    finally:
-        engine.dispose()
-    console.print(f"unlocked {user.user_id} ({user.full_name}); the reason is in the audit trail")
-
-
-@user_app.command("list")
-def user_list() -> None:
-    """List users, disabled ones included."""
-    engine = runtime.prepare_store(Settings())
-    table = Table("user id", "name", "roles", "active")
-    with session_scope(engine) as session:
-        for user in list_users(session=session):
-            roles = ", ".join(r.value for r in roles_of(user))
-            table.add_row(user.user_id, user.full_name, roles, "yes" if user.active else "no")
-    console.print(table)
-
-
-def _os_user() -> str:
-    """Who runs the command, as the operating system says (for the audit trail)."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
-        return "unknown"
 
 
 def _redacted(url: str) -> str:

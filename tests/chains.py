@@ -18,7 +18,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
-from ebr.audit import audit, audit_recipe_loaded
+from ebr.audit import audit_recipe_loaded, audit_record_signed
 from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe
 from ebr.domain.recipe_versions import recipe_chain, recipe_subject
@@ -37,7 +37,7 @@ from ebr.store.signed_records import (
     get_signed_record,
     insert_signed_record,
 )
-from ebr.store.users import add_user, get_user
+from ebr.store.users import get_user
 from ebr.trust import SiteTrust
 from signatures.ca import certificate_pem, issue_user_certificate
 from signatures.canonical import canonical_json
@@ -51,6 +51,7 @@ from signatures.keys import (
     wrap_key,
 )
 from signatures.signing import sign_payload
+from tests.enrolment import enrol
 
 __all__ = ["Appended", "Chains", "SigningUser", "sealed", "signature_of"]
 
@@ -124,10 +125,11 @@ class Chains:
         )
         key_id = public_key_id(key.public_key())
         with session_scope(self.engine) as session:
-            if get_user(session=session, user_id=user_id) is None:
-                add_user(session=session, user_id=user_id, full_name=full_name,
-                         roles=roles or (Role.OPERATOR,), password_hash="not-used",
-                         created_by="test", at=now)  # fmt: skip
+            known = get_user(session=session, user_id=user_id) is not None
+        if not known:
+            enrol(self.engine, self.trust, user_id=user_id, full_name=full_name,
+                  roles=roles or (Role.OPERATOR,), password_hash="not-used")  # fmt: skip
+        with session_scope(self.engine) as session:
             add_user_key(
                 session=session,
                 key_id=key_id,
@@ -196,32 +198,17 @@ class Chains:
         evidence = sealed(self.users[signed_by or payload.signer.user_id], payload)
         record = payload.to_record()
         with session_scope(self.engine) as session:
-            corrected = payload.meaning is Meaning.CORRECTED
             original = (
                 get_signed_record(session=session, record_id=payload.corrects)
                 if payload.corrects
                 else None
             )
             insert_signed_record(session=session, record=record, evidence=evidence)
-            audit(
+            audit_record_signed(
                 session,
-                event_key=f"{record.record_id}/signed",
-                at=payload.signed_at,
-                actor=payload.signer.user_id,
-                station=payload.station,
-                action="record_corrected" if corrected else "record_signed",
-                entity="signed_record",
-                entity_id=record.record_id,
-                batch_id=payload.batch_id,
-                old_value=original.values if original is not None else None,
-                new_value={
-                    "subject": payload.subject.model_dump(mode="json"),
-                    "meaning": payload.meaning.value,
-                    "values": [v.model_dump(mode="json") for v in payload.values],
-                    "comment": payload.comment,
-                    "record_hash": evidence.record_hash,
-                },
-                reason=payload.reason,
+                payload,
+                evidence.record_hash,
+                old_values=original.values if original is not None else None,
             )
         return Appended(record.record_id, evidence.record_hash, payload)
 

@@ -1,4 +1,6 @@
-"""Making users for one test alone, as an administrator would, with or without a signing key."""
+"""Making users for one test alone, enrolled as a site enrols people (created by an
+administrator's signature, identity confirmed by QA's: ``tests.enrolment``), with or without a
+signing key."""
 
 from __future__ import annotations
 
@@ -10,10 +12,8 @@ from sqlalchemy import Engine
 from ebr.accounts import provision_key
 from ebr.domain.roles import Role
 from ebr.passwords import hash_password
-from ebr.store import accounts as store_accounts
-from ebr.store.db import session_scope
-from ebr.store.users import add_user
 from ebr.trust import SiteTrust
+from tests.enrolment import enrol
 
 
 def new_user(
@@ -25,29 +25,25 @@ def new_user(
     with_key: bool = True,
     must_change: bool = False,
     prefix: str = "user",
+    confirmed: bool = True,
 ) -> str:
-    """A new user (created by ``adam``) with ``password``; a signing key certified by the site CA
-    when ``with_key``; ``must_change``: the password is an admin's, to be replaced at sign-in."""
+    """A new user with ``password``, created by the store's administrator (``adam`` in a demo
+    store) and, when ``confirmed``, their identity confirmed by its QA (``quinn``); a signing key
+    certified by the site CA when ``with_key``; ``must_change``: the password is an admin's, to
+    be replaced at sign-in."""
     user_id = f"{prefix}-{uuid.uuid4().hex[:8]}"
     now = datetime.now(UTC)
-    with session_scope(engine) as session:
-        add_user(
-            session=session,
-            user_id=user_id,
-            full_name=f"Tess {user_id.title()}",
-            roles=roles,
-            password_hash=hash_password(password),
-            created_by="adam",
-            at=now,
-        )
-        if must_change:
-            store_accounts.set_password(
-                session=session,
-                user_id=user_id,
-                password_hash=hash_password(password),
-                at=now,
-                must_change=True,
-            )
+    enrol(
+        engine,
+        trust,
+        user_id=user_id,
+        full_name=f"Tess {user_id.title()}",
+        roles=roles,
+        password_hash=hash_password(password),
+        must_change=must_change,
+        confirmed=confirmed,
+        at=now,
+    )
     if with_key:
         provision_key(engine, trust.ca, user_id=user_id, password=password, now=now)
     return user_id

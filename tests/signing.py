@@ -15,6 +15,7 @@ from ebr.domain.batch import Actor
 from ebr.domain.meanings import Meaning
 from ebr.domain.recipe import Recipe, Step
 from ebr.domain.refusals import InvalidValues, UnitMismatch
+from ebr.domain.roles import Role
 from ebr.domain.signed_records import GENESIS, RecordPayload, Signer, step_record_id
 from ebr.domain.step_verification import VerificationDetail, latest_correction
 from ebr.domain.subjects import Subject, batch_chain, step_subject
@@ -22,11 +23,12 @@ from ebr.domain.values import RecordedValue, validate_values
 from ebr.store.db import session_scope
 from ebr.store.keys import add_user_key
 from ebr.store.signed_records import chain_head, list_batch_records, record_of
-from ebr.store.users import add_user, get_user
+from ebr.store.users import get_user
 from ebr.trust import SiteTrust, load_or_create_trust
 from signatures.ca import certificate_pem, issue_user_certificate
 from signatures.keys import FAST_TEST_PARAMS, generate_key, public_key_id, wrap_key
 from signatures.signing import sign_payload
+from tests.enrolment import enrol
 from workflows.messages import SignedAction
 
 
@@ -51,16 +53,11 @@ class Desk:
             now=now,
         )
         with session_scope(self.engine) as session:
-            if get_user(session=session, user_id=actor.user_id) is None:
-                add_user(
-                    session=session,
-                    user_id=actor.user_id,
-                    full_name=actor.full_name,
-                    roles=actor.roles,
-                    password_hash="not-used",
-                    created_by="test",
-                    at=now,
-                )
+            known = get_user(session=session, user_id=actor.user_id) is not None
+        if not known:  # enrolled as a site enrols people, so ebr verify proves the row
+            enrol(self.engine, self.trust, user_id=actor.user_id, full_name=actor.full_name,
+                  roles=actor.roles or (Role.AUDITOR,), password_hash="not-used", at=now)  # fmt: skip
+        with session_scope(self.engine) as session:
             add_user_key(
                 session=session,
                 key_id=public_key_id(key.public_key()),

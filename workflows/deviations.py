@@ -65,7 +65,10 @@ class Deviations:
     def check_new(self, request: OpenDeviationInput) -> None:
         self._c.require_undecided()
         deviations.check_new_deviation(
-            self._c.recipe, description=request.description, step_id=request.step_id
+            self._c.recipe,
+            actor=request.actor,
+            description=request.description,
+            step_id=request.step_id,
         )
 
     async def open_by_hand(self, request: OpenDeviationInput) -> DeviationChanged:

@@ -35,6 +35,8 @@ def user_public(user: UserRow) -> UserPublic:
         full_name=user.full_name,
         roles=list(roles_of(user)),
         active=user.active,
+        created_by=user.created_by,
+        identity_confirmed_by=user.identity_confirmed_by,
     )
 
 

@@ -17,7 +17,8 @@ from ebr.store.users import UserRow
 
 router = APIRouter(prefix="/api/batches", tags=["batches"])
 
-BatchStarter = Annotated[UserRow, Depends(RequireRole(Role.SUPERVISOR, Role.ADMIN))]
+# A supervisor starts batches; an administrator holds no GMP role and starts none.
+BatchStarter = Annotated[UserRow, Depends(RequireRole(Role.SUPERVISOR))]
 
 
 @router.post("", response_model=BatchDetail, status_code=201)

@@ -1,9 +1,9 @@
-"""User administration: accounts are created, unlocked, disabled and given other roles here with
-reasons, never deleted; and a user rotates their own signing key."""
+"""Accounts: created, their holder's identity confirmed, given other roles, disabled, enabled,
+unlocked and their password reset, each a signature with a reason on the account's own chain
+(``ebr.accounts``); never deleted. And a user rotates their own signing key."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -11,40 +11,27 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from api.account_schemas import (
+    AccountAct,
+    IdentityConfirmation,
+    PasswordReset,
+    RolesChange,
+    UserCreate,
+)
+from api.accounts import act_on_account
 from api.context import ApiContext
 from api.deps import ContextDep, CurrentUser, ReadSessionDep, RequireRole, station_of
 from api.routes.auth import user_public
-from api.schemas import Unlock, UserPublic
-from ebr.accounts import (
-    Controls,
-    change_roles,
-    create_user,
-    disable_user,
-    rotate_key,
-    unlock,
-)
+from api.schemas import UserPublic
+from ebr.accounts import Controls, rotate_key
 from ebr.domain.roles import Role
 from ebr.store.users import UserRow, list_users
 
 router = APIRouter(prefix="/api", tags=["users"])
 
 Admin = Annotated[UserRow, Depends(RequireRole(Role.ADMIN))]
-
-
-class UserCreate(BaseModel):
-    user_id: str = Field(pattern=r"^[a-z][a-z0-9._-]{1,31}$")
-    full_name: str = Field(min_length=1, max_length=200)
-    roles: list[Role] = Field(min_length=1)
-    initial_password: str = Field(min_length=8, repr=False)
-
-
-class Reason(BaseModel):
-    reason: str = Field(min_length=1, max_length=4000)
-
-
-class RolesChange(BaseModel):
-    roles: list[Role] = Field(min_length=1)
-    reason: str = Field(min_length=1, max_length=4000)
+# Who reads the accounts: administrators, and QA and supervisors, who confirm identities.
+AccountReader = Annotated[UserRow, Depends(RequireRole(Role.ADMIN, Role.QA, Role.SUPERVISOR))]
 
 
 class KeyRotation(BaseModel):
@@ -58,84 +45,95 @@ class KeyPublic(BaseModel):
 
 
 @router.get("/users", response_model=list[UserPublic])
-def users(_: Admin, session: ReadSessionDep) -> list[UserPublic]:
+def users(_: AccountReader, session: ReadSessionDep) -> list[UserPublic]:
+    """Every account, disabled ones included, with whose signature confirmed its holder."""
     return [user_public(u) for u in list_users(session=session)]
 
 
 @router.post("/users", response_model=UserPublic, status_code=201)
 async def add(body: UserCreate, request: Request, admin: Admin, context: ContextDep) -> UserPublic:
-    """Create an account; its owner must set their own password at first sign-in. The initial
-    password meets the password rules (422 ``password_rejected`` otherwise)."""
-    user = await run_in_threadpool(
-        create_user,
-        context.engine,
-        user_id=body.user_id,
-        full_name=body.full_name,
-        roles=body.roles,
-        initial_password=body.initial_password,
-        admin=admin.user_id,
-        station=station_of(request),
-        now=context.now(),
-        controls=Controls.of(context.settings),
-    )
-    return user_public(user)
+    """Create an account, signed by the administrator with a reason; its owner must set their
+    own password at first sign-in (the initial one meets the password rules: 422
+    ``password_rejected``), and it signs nothing until QA or a supervisor confirms its holder's
+    identity. An administrator holds no GMP role (422 ``roles_not_combinable``)."""
+    return await _act("create", body.user_id, body, request, admin, context)
 
 
-@router.post("/users/{user_id}/unlock", response_model=UserPublic)
-async def unlock_user(
-    user_id: str, body: Unlock, request: Request, admin: Admin, context: ContextDep
+@router.post("/users/{user_id}/identity", response_model=UserPublic)
+async def confirm(
+    user_id: str,
+    body: IdentityConfirmation,
+    request: Request,
+    user: CurrentUser,
+    context: ContextDep,
 ) -> UserPublic:
-    """Lift a lockout; the reason goes into the audit trail."""
-    return await _administer(unlock, user_id, body.reason, request, admin, context)
-
-
-@router.post("/users/{user_id}/disable", response_model=UserPublic)
-async def disable(
-    user_id: str, body: Reason, request: Request, admin: Admin, context: ContextDep
-) -> UserPublic:
-    """Disable an account (never deleted); the reason goes into the audit trail, and every
-    session of the person ends at once."""
-    return await _administer(disable_user, user_id, body.reason, request, admin, context)
+    """QA or a supervisor confirms, signed (meaning ``verified``), that the account's holder is
+    the person it names, saying how in the reason; from then on the account may sign. Refused
+    for oneself, for the administrator who created the account, and for anyone else but a
+    confirmed QA or supervisor (the site's founder is the one exception)."""
+    return await _act("identity", user_id, body, request, user, context)
 
 
 @router.put("/users/{user_id}/roles", response_model=UserPublic)
 async def roles(
     user_id: str, body: RolesChange, request: Request, admin: Admin, context: ContextDep
 ) -> UserPublic:
-    """Give an account other roles, with a reason (audited); every session of the person ends
-    at once."""
-    user = await run_in_threadpool(
-        change_roles,
-        context.engine,
-        user_id=user_id,
-        roles=body.roles,
-        admin=admin.user_id,
-        reason=body.reason,
-        station=station_of(request),
-        now=context.now(),
-    )
-    return user_public(user)
+    """Give an account other roles, signed with a reason; every session of the person ends at
+    once."""
+    return await _act("roles", user_id, body, request, admin, context)
 
 
-async def _administer(
-    action: Callable[..., UserRow],
+@router.post("/users/{user_id}/disable", response_model=UserPublic)
+async def disable(
+    user_id: str, body: AccountAct, request: Request, admin: Admin, context: ContextDep
+) -> UserPublic:
+    """Disable an account (never deleted), signed with a reason; every session of the person
+    ends at once."""
+    return await _act("disable", user_id, body, request, admin, context)
+
+
+@router.post("/users/{user_id}/enable", response_model=UserPublic)
+async def enable(
+    user_id: str, body: AccountAct, request: Request, admin: Admin, context: ContextDep
+) -> UserPublic:
+    """Enable a disabled account again, signed with a reason."""
+    return await _act("enable", user_id, body, request, admin, context)
+
+
+@router.post("/users/{user_id}/unlock", response_model=UserPublic)
+async def unlock_user(
+    user_id: str, body: AccountAct, request: Request, admin: Admin, context: ContextDep
+) -> UserPublic:
+    """Lift a lockout, signed with a reason."""
+    return await _act("unlock", user_id, body, request, admin, context)
+
+
+@router.post("/users/{user_id}/password", response_model=UserPublic)
+async def reset(
+    user_id: str, body: PasswordReset, request: Request, admin: Admin, context: ContextDep
+) -> UserPublic:
+    """Give the account a password the administrator chose, signed with a reason: it must be
+    changed at the next sign-in and opens no signing key; every session of the person ends."""
+    return await _act("password", user_id, body, request, admin, context)
+
+
+async def _act(
+    action: str,
     user_id: str,
-    reason: str,
+    body: AccountAct,
     request: Request,
-    admin: UserRow,
+    signer: UserRow,
     context: ApiContext,
 ) -> UserPublic:
-    """An administrator's action on an account, with its reason, run off the event loop."""
-    user = await run_in_threadpool(
-        action,
-        context.engine,
-        user_id=user_id,
-        admin=admin.user_id,
-        reason=reason,
+    row = await act_on_account(
+        context,
+        action=action,
+        signer_id=signer.user_id,
         station=station_of(request),
-        now=context.now(),
+        user_id=user_id,
+        body=body,
     )
-    return user_public(user)
+    return user_public(row)
 
 
 @router.post("/me/key/rotate", response_model=KeyPublic)

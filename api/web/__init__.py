@@ -11,6 +11,7 @@ from fastapi import APIRouter
 
 from api.web.rendering import STATIC_DIR
 from api.web.routes import (
+    accounts,
     alerts,
     auth,
     batches,
@@ -38,3 +39,4 @@ router.include_router(decisions.router)
 router.include_router(reports.router)
 router.include_router(recipes.router)
 router.include_router(alerts.router)
+router.include_router(accounts.router)

@@ -37,7 +37,7 @@ __all__ = [
     "review_view",
 ]
 
-STARTING_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+STARTING_ROLES = (Role.SUPERVISOR,)
 
 # What the page says once a form was recorded (chosen by a fixed key, never echoed from the URL).
 DONE = {

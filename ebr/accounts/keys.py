@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -113,6 +114,7 @@ def rotate_key(
         station=station,
         now=now,
         controls=controls,
+        unconfirmed_ok=True,  # a new key signs no record
     )
     with session_scope(engine) as session:
         retire_key(session=session, key_id=old.key_id, at=now)
@@ -152,14 +154,36 @@ def _rewrap_or_rotate(
 def _new_key(
     session: Session, ca: SiteCA, user: UserRow, *, password: str, now: datetime
 ) -> UserKeyRow:
-    key = generate_key()
+    return store_key(
+        session,
+        ca,
+        user_id=user.user_id,
+        full_name=user.full_name,
+        key=generate_key(),
+        password=password,
+        now=now,
+    )
+
+
+def store_key(
+    session: Session,
+    ca: SiteCA,
+    *,
+    user_id: str,
+    full_name: str,
+    key: Ed25519PrivateKey,
+    password: str,
+    now: datetime,
+) -> UserKeyRow:
+    """Certify ``key`` for the user from ``now`` and keep it wrapped under ``password`` (the
+    user's row must exist in this transaction)."""
     certificate = issue_user_certificate(
-        ca, user_id=user.user_id, full_name=user.full_name, public_key=key.public_key(), now=now
+        ca, user_id=user_id, full_name=full_name, public_key=key.public_key(), now=now
     )
     row, _ = add_user_key(
         session=session,
         key_id=public_key_id(key.public_key()),
-        user_id=user.user_id,
+        user_id=user_id,
         wrapped=wrap_key(key, password).to_json(),
         certificate_pem=certificate_pem(certificate),
         valid_from=now,

@@ -43,6 +43,7 @@ class EndReason(StrEnum):
 
     LOGOUT = "signed out"
     PASSWORD_CHANGED = "password changed"
+    PASSWORD_RESET = "password reset by an administrator"
     DISABLED = "account disabled"
     ROLES_CHANGED = "roles changed"
     LOCKED = "account locked"

@@ -14,6 +14,7 @@ from ebr.accounts.errors import SignatureRefused, SignerNotSignedIn
 from ebr.accounts.refusals import refuse
 from ebr.accounts.throttle import is_locked
 from ebr.audit import audit
+from ebr.domain.refusals import IdentityNotConfirmed
 from ebr.store import accounts as store_accounts
 from ebr.store.db import session_scope
 from ebr.store.keys import active_key
@@ -38,6 +39,7 @@ def open_signing_key(
     station: str,
     now: datetime,
     controls: Controls,
+    unconfirmed_ok: bool = False,
 ) -> SigningKey:
     """The signing ceremony: the password opens the user's key, or the attempt is refused.
 
@@ -46,6 +48,12 @@ def open_signing_key(
     ``claimed_user_id`` that is not ``user_id`` (the session's owner) is refused at once
     (``signer_not_signed_in``, audited, not counted toward the lockout): a session signs only as
     the person who signed in, and nothing is signed under another name.
+
+    A person whose identity no QA or supervisor has confirmed yet signs nothing
+    (``identity_not_confirmed``, audited, before any password is tried; 21 CFR 11.100(b)).
+    ``unconfirmed_ok`` lets the key open anyway for what checks confirmation by its own rules
+    (an account's events, ``ebr.domain.accounts``, where a site's founder signs before anyone
+    could confirm them) or signs no record (a key rotation).
     """
     if claimed_user_id and claimed_user_id != user_id:
         _refuse_other_signer(
@@ -66,6 +74,8 @@ def open_signing_key(
             action="signature_failed",
             counts=False,
         )
+    if user.identity_confirmed_at is None and not unconfirmed_ok:
+        _refuse_unconfirmed(engine, user_id=user_id, station=station, now=now)
     first = _session_lapsed(user, now=now, controls=controls)
     if first and claimed_user_id != user_id:
         raise SignatureRefused(
@@ -115,6 +125,26 @@ def _refuse_other_signer(
         f"the signature names user {claimed[:64]!r}, but this session is {user_id!r}'s: a "
         "session signs only as the person signed in. Nothing was signed or recorded",
         {"field": "signature.user_id", "session_user_id": user_id},
+    )
+
+
+def _refuse_unconfirmed(engine: Engine, *, user_id: str, station: str, now: datetime) -> None:
+    with session_scope(engine) as session:
+        audit(
+            session,
+            event_key=f"signature_refused/{user_id}/{now.isoformat()}",
+            at=now,
+            actor=user_id,
+            station=station,
+            action="signature_refused",
+            entity="user",
+            entity_id=user_id,
+            reason="identity not confirmed",
+        )
+    raise IdentityNotConfirmed(
+        "your identity has not been confirmed yet: QA or a supervisor must confirm it (on the "
+        "Accounts page) before you sign any record. Nothing was signed",
+        {"user_id": user_id},
     )
 
 

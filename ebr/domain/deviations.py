@@ -32,7 +32,7 @@ from ebr.domain.refusals import (
     RoleNotAllowed,
     UnknownDeviation,
 )
-from ebr.domain.roles import Role
+from ebr.domain.roles import Role, check_takes_part
 from ebr.domain.status import (
     BatchEvent,
     apply_reopen,
@@ -134,9 +134,10 @@ def deviation_id(batch_id: str, number: int) -> str:
 
 
 def check_new_deviation(
-    recipe: Recipe, *, description: str | None, step_id: str | None = None
+    recipe: Recipe, *, actor: Actor, description: str | None, step_id: str | None = None
 ) -> None:
-    """Anyone may open a deviation by hand, describing it; a step it names must exist."""
+    """Anyone but an administrator opens a deviation by hand, describing it (any step named)."""
+    check_takes_part(actor.roles, "open a deviation")
     if not (description or "").strip():
         raise ReasonRequired("a deviation needs a description", {"field": "description"})
     if step_id is not None:

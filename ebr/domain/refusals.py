@@ -253,3 +253,22 @@ class UnknownRedline(Refusal, code="unknown_redline", kind=RefusalKind.NOT_FOUND
 
 class ApproverIsProposer(Refusal, code="approver_is_proposer", kind=RefusalKind.FORBIDDEN):
     """The person who proposed a redline may not approve or reject it."""
+
+
+class RolesNotCombinable(Refusal, code="roles_not_combinable", kind=RefusalKind.INVALID):
+    """The roles granted may not be held together: an administrator holds no GMP role
+    (operator, supervisor, QA, author); or no role was given."""
+
+
+class AccountStateError(Refusal, code="account_state", kind=RefusalKind.CONFLICT):
+    """The account is not in a state this act applies to (already disabled, already confirmed,
+    already holding exactly these roles...)."""
+
+
+class IdentityNotConfirmed(Refusal, code="identity_not_confirmed", kind=RefusalKind.FORBIDDEN):
+    """The person's identity has not yet been confirmed by QA or a supervisor (21 CFR 11.100(b)):
+    they may sign in and set their password, but sign no record."""
+
+
+class UnknownAccount(Refusal, code="unknown_account", kind=RefusalKind.NOT_FOUND):
+    """No account has this user id."""

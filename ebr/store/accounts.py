@@ -22,9 +22,11 @@ from ebr.store.users import UserRow
 __all__ = [
     "clear_failures",
     "lift_expired_lock",
+    "locked_row",
     "record_failure",
     "record_success",
     "set_active",
+    "set_identity_confirmed",
     "set_password",
     "set_roles",
     "set_throttle",
@@ -128,6 +130,14 @@ def set_active(*, session: Session, user_id: str, active: bool) -> UserRow:
     return _saved(session, row)
 
 
+def set_identity_confirmed(*, session: Session, user_id: str, by: str, at: datetime) -> UserRow:
+    """The person's identity was confirmed by ``by`` at ``at``: the account may sign from now."""
+    row = _locked_row(session, user_id)
+    row.identity_confirmed_by = by
+    row.identity_confirmed_at = as_utc(at)
+    return _saved(session, row)
+
+
 def touch_signature(*, session: Session, user_id: str, at: datetime) -> UserRow:
     """Note a signature at ``at``; an older time arriving late (a retry) does not move it back."""
     moment = as_utc(at)
@@ -135,6 +145,11 @@ def touch_signature(*, session: Session, user_id: str, at: datetime) -> UserRow:
     if row.last_signature_at is None or row.last_signature_at < moment:
         row.last_signature_at = moment
     return _saved(session, row)
+
+
+def locked_row(session: Session, user_id: str) -> UserRow:
+    """The user's row, read for update (NotFound when there is none)."""
+    return _locked_row(session, user_id)
 
 
 def _locked_row(session: Session, user_id: str) -> UserRow:

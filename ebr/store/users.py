@@ -41,6 +41,10 @@ class UserRow(SQLModel, table=True):
     password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_signature_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Whose signed confirmation of the person's identity lets the account sign (21 CFR
+    # 11.100(b)); None until then (ebr.domain.accounts).
+    identity_confirmed_by: str | None = None
+    identity_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 def add_user(

@@ -45,6 +45,7 @@ class Summary:
     """What a successful verification of the whole store covered."""
 
     users: int = 0
+    accounts: int = 0  # user rows proven by their account's signed events and lockouts
     keys: int = 0
     records: int = 0
     chains: dict[ChainKind, ChainTally] = field(default_factory=dict)

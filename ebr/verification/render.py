@@ -16,6 +16,7 @@ __all__ = ["print_bundle_summary", "print_inconsistency", "print_summary"]
 def print_summary(console: Console, summary: Summary) -> None:
     table = Table("checked", "count", title="ebr verify: the record store is consistent")
     table.add_row("users", str(summary.users))
+    table.add_row("users as their signed account events leave them", str(summary.accounts))
     table.add_row("keys (certificates)", str(summary.keys))
     table.add_row("signed records", str(summary.records))
     for kind in ChainKind:  # every kind, so a kind with no chain yet is seen to have none

@@ -25,6 +25,12 @@ from ebr.store.recipe_versions import recipe_versions
 from ebr.store.recipes import RecipeRow, get_recipe_by_hash, recipe_of
 from ebr.store.signed_records import SignedRecordRow
 from ebr.store.users import UserRow
+from ebr.verification.accounts import (
+    LockEntry,
+    UserProjection,
+    check_user_rows,
+    replay_accounts,
+)
 from ebr.verification.audit_log import (
     AuditStats,
     check_audit_rows,
@@ -97,8 +103,9 @@ def verify_store(
     its signed redlines (``check_redlines``); the audit
     log's rows and tree (``check_audit_rows``); the checkpoints (``check_checkpoints``); the
     checkpoint ``since`` an auditor kept and every ``witnessed`` one (``check_since``: the log
-    extends each, and is no shorter than the newest); last, that signed records and their audit
-    entries name each other (``check_record_entries``).
+    extends each, and is no shorter than the newest); that signed records and their audit
+    entries name each other (``check_record_entries``); last, each user row against its
+    account's signed events and audited lockouts (``ebr.verification.accounts``).
 
     Raises:
         Inconsistency: the first thing found wrong.
@@ -106,7 +113,7 @@ def verify_store(
     """
     started = time.perf_counter()
     with collection_paused():
-        summary, stats, audit = _checked(engine, ca, checkpoint_certificate)
+        summary, stats, audit, records = _checked(engine, ca, checkpoint_certificate)
         if since is not None:
             key = check_site_certificate(
                 checkpoint_certificate, ca, at=since.timestamp, entry="saved checkpoint"
@@ -121,13 +128,14 @@ def verify_store(
             summary.witnessed += 1
             summary.witnessed_size = max(summary.witnessed_size or 0, kept.tree_size)
         check_record_entries(stats.hashes, audit.records)
+        summary.accounts = _check_accounts(engine, records, audit.records)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 def _checked(
     engine: Engine, ca: x509.Certificate, checkpoint_certificate: x509.Certificate
-) -> tuple[Summary, RecordStats, AuditStats]:
+) -> tuple[Summary, RecordStats, AuditStats, list[RecordEvidence]]:
     summary = Summary()
     try:
         with Session(engine) as session:
@@ -153,7 +161,39 @@ def _checked(
             _check_projections(session, records)
     except SQLAlchemyError as exc:
         raise SetupProblem(f"cannot read the record store (is it migrated?): {exc}") from None
-    return summary, stats, audit
+    return summary, stats, audit, records
+
+
+def _check_accounts(
+    engine: Engine, records: list[RecordEvidence], order: dict[str, tuple[int, str]]
+) -> int:
+    """Each user row against its account's signed events and its audited lockouts."""
+    accounts = replay_accounts(records, order)
+    lock_actions = ("account_locked", "user_unlocked")
+    entries = select(AuditRow).where(AuditRow.entity == "user")
+    entries = entries.where(col(AuditRow.action).in_(lock_actions)).order_by(col(AuditRow.idx))
+    try:
+        with Session(engine) as session:
+            locks = [
+                LockEntry(e.idx, e.action, e.actor, e.at, e.entity_id, e.new_value)
+                for e in session.exec(entries)
+            ]
+            rows = [
+                UserProjection(
+                    u.user_id,
+                    u.full_name,
+                    list(u.roles),
+                    u.active,
+                    u.created_by,
+                    u.identity_confirmed_by,
+                    u.locked_at,
+                    u.locked_until,
+                )
+                for u in session.exec(select(UserRow).order_by(col(UserRow.user_id)))
+            ]
+    except SQLAlchemyError as exc:
+        raise SetupProblem(f"cannot read the record store (is it migrated?): {exc}") from None
+    return check_user_rows(rows, accounts, locks)
 
 
 def _recipe_hashes(session: Session) -> RecipeHashes:

@@ -19,6 +19,7 @@ from ebr.store import session_scope
 from ebr.store.audit import list_audit
 from ebr.store.users import get_user
 from ebr.trust import SiteTrust
+from tests.enrolment import registrars
 from tests.people import new_user
 
 T0 = datetime.now(UTC) + timedelta(minutes=5)  # after the tests' CA is made, whenever that is
@@ -37,21 +38,22 @@ def test_a_to_b_to_a_is_refused_and_so_is_any_of_the_last_five(
     engine: Engine, trust: SiteTrust, controls: Controls
 ) -> None:
     assert controls.password_history == 5
+    start = datetime.now(UTC)  # after the CA (the module's trust may be newer than T0)
     user = new_user(engine, trust, password=A, with_key=False, prefix="hist")
-    change(engine, trust, user, A, B, T0, controls)
+    change(engine, trust, user, A, B, start, controls)
     with pytest.raises(PasswordRejected) as refused:
-        change(engine, trust, user, B, A, T0 + timedelta(minutes=1), controls)
+        change(engine, trust, user, B, A, start + timedelta(minutes=1), controls)
     assert refused.value.details == {
         "field": "new_password",
         "rules": ["not one of your last 5 passwords"],
     }
     passwords = [B, C, "Fourth-pass-24", "Fifth-pass-24", "Sixth-pass-24", "Seventh-pass-24"]
     for n, (old, new) in enumerate(zip(passwords, passwords[1:], strict=False), start=2):
-        change(engine, trust, user, old, new, T0 + timedelta(minutes=n), controls)
+        change(engine, trust, user, old, new, start + timedelta(minutes=n), controls)
     # The newest five are now the 3rd to the 7th: B has dropped out of them, the 5th has not.
-    change(engine, trust, user, "Seventh-pass-24", B, T0 + timedelta(hours=1), controls)
+    change(engine, trust, user, "Seventh-pass-24", B, start + timedelta(hours=1), controls)
     with pytest.raises(PasswordRejected):
-        change(engine, trust, user, B, "Fifth-pass-24", T0 + timedelta(hours=2), controls)
+        change(engine, trust, user, B, "Fifth-pass-24", start + timedelta(hours=2), controls)
 
 
 def test_an_initial_password_meets_the_rules(
@@ -65,12 +67,12 @@ def test_an_initial_password_meets_the_rules(
         with pytest.raises(PasswordRejected) as refused:
             create_user(
                 engine,
+                signatory=registrars(engine, trust).admin,
                 user_id="new-hire",
                 full_name="New Hire",
                 roles=[Role.QA],
                 initial_password=weak,
-                admin="adam",
-                station="t",
+                reason="new hire",
                 now=T0,
                 controls=controls,
             )

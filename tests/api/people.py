@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from ebr.store.db import session_scope
 from ebr.store.keys import UserKeyRow, active_key
 from ebr.store.users import UserRow, get_user
-from tests.api.harness import Ebr
+from tests.api.harness import Ebr, sign
 
 
 def user_row(engine: Engine, user_id: str) -> UserRow:
@@ -31,3 +31,17 @@ async def audit_entries(ebr: Ebr, reviewer: str = "quinn", **filters: Any) -> li
     assert answer.status_code == 200, answer.text
     entries: list[dict[str, Any]] = answer.json()
     return entries
+
+
+def signed_act(
+    reason: str,
+    *,
+    by: str = "adam",
+    meaning: str = "approved",
+    password: str | None = None,
+    **fields: Any,
+) -> Any:
+    """The body of a signed act on an account: ``fields``, the reason and ``by``'s signature
+    (both components; ``approved`` for an administrator's act, ``verified`` for an identity;
+    ``password``: by default the demo user's)."""
+    return {**fields, "reason": reason, "signature": sign(by, meaning, password=password)}

@@ -6,15 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from sqlalchemy import Engine
 
 from api.tokens import ALGORITHM, ISSUER, issue
+from ebr.accounts import disable_user, enable_user
 from ebr.domain.roles import Role
 from ebr.passwords import hash_password
-from ebr.store.db import session_scope
-from ebr.store.users import UserRow, add_user
 from tests.api.harness import TOKEN_SECRET, Ebr, password_of
 from tests.api.steps import assert_error, batch_number
+from tests.enrolment import enrol, registrars
 
 pytestmark = pytest.mark.e2e
 
@@ -25,26 +24,23 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def add_disabled_user(engine: Engine, user_id: str, password: str) -> None:
-    with session_scope(engine) as session:
-        add_user(
-            session=session,
-            user_id=user_id,
-            full_name="Dora Disabled",
-            roles=[Role.OPERATOR],
-            password_hash=hash_password(password),
-            created_by="test",
-            at=datetime.now(UTC),
-        )
-    set_active(engine, user_id, active=False)
+def add_disabled_user(ebr: Ebr, user_id: str, password: str) -> None:
+    enrol(
+        ebr.engine,
+        ebr.trust,
+        user_id=user_id,
+        full_name="Dora Disabled",
+        roles=[Role.OPERATOR],
+        password_hash=hash_password(password),
+    )
+    set_active(ebr, user_id, active=False)
 
 
-def set_active(engine: Engine, user_id: str, *, active: bool) -> None:
-    with session_scope(engine) as session:
-        user = session.get(UserRow, user_id)
-        assert user is not None
-        user.active = active
-        session.add(user)
+def set_active(ebr: Ebr, user_id: str, *, active: bool) -> None:
+    """Enable or disable the account as an administrator does: signed, with a reason."""
+    act = enable_user if active else disable_user
+    admin = registrars(ebr.engine, ebr.trust).admin
+    act(ebr.engine, signatory=admin, user_id=user_id, reason="a test", now=datetime.now(UTC))
 
 
 async def test_login_gives_a_token_that_names_the_user(ebr: Ebr) -> None:
@@ -58,8 +54,10 @@ async def test_login_gives_a_token_that_names_the_user(ebr: Ebr) -> None:
     assert body["user"] == {
         "user_id": "sam",
         "full_name": "Sam Lindqvist",
-        "roles": ["supervisor", "operator"],
+        "roles": ["operator", "supervisor"],
         "active": True,
+        "created_by": "adam",
+        "identity_confirmed_by": "quinn",
     }
     me = await ebr.http.get("/api/me", headers=bearer(body["access_token"]))
     assert me.status_code == 200
@@ -188,17 +186,18 @@ async def test_a_token_signed_with_the_site_secret_on_a_live_session_is_accepted
 
 async def test_a_disabled_user_cannot_sign_in_and_their_tokens_stop_working(ebr: Ebr) -> None:
     user_id = f"dora-{batch_number('x').lower()}"
-    add_disabled_user(ebr.engine, user_id, "correct horse")
+    add_disabled_user(ebr, user_id, "correct horse")
     answer = await ebr.http.post(
         "/api/auth/token", data={"username": user_id, "password": "correct horse"}
     )
     assert assert_error(answer, 401, "invalid_credentials")["message"] == BAD_LOGIN
 
-    set_active(ebr.engine, user_id, active=True)
+    set_active(ebr, user_id, active=True)
     answer = await ebr.http.post(
         "/api/auth/token", data={"username": user_id, "password": "correct horse"}
     )
     assert answer.status_code == 200
     token = answer.json()["access_token"]
-    set_active(ebr.engine, user_id, active=False)
-    assert_error(await ebr.http.get("/api/me", headers=bearer(token)), 401, "not_authenticated")
+    set_active(ebr, user_id, active=False)  # signed by an administrator: the sessions end
+    ended = assert_error(await ebr.http.get("/api/me", headers=bearer(token)), 401, "session_ended")
+    assert ended["details"] == {"reason": "account disabled"}

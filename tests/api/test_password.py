@@ -11,7 +11,7 @@ from signatures.errors import WrongPassword
 from signatures.keys import unwrap_key
 from signatures.wrapped import WrappedKey
 from tests.api.harness import Ebr
-from tests.api.people import audit_entries, key_row, user_row
+from tests.api.people import audit_entries, key_row, signed_act, user_row
 from tests.api.steps import assert_error, batch_number, started
 from tests.people import new_user
 
@@ -160,7 +160,7 @@ async def test_a_password_changed_back_is_refused(ebr: Ebr, trust: SiteTrust) ->
 
 async def test_an_administrator_cannot_set_a_weak_initial_password(ebr: Ebr) -> None:
     user_id = f"weak-{batch_number('x').lower()}"
-    body = {"user_id": user_id, "full_name": "Wendy Weak", "roles": ["admin"]}
+    body = signed_act("new hire", user_id=user_id, full_name="Wendy Weak", roles=["auditor"])
     answer = await ebr.post("adam", "/api/users", json={**body, "initial_password": "abcdefgh"})
     error = assert_error(answer, 422, "password_rejected")
     assert error["details"]["field"] == "initial_password"

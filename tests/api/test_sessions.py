@@ -10,7 +10,7 @@ import pytest
 from ebr.domain.roles import Role
 from ebr.trust import SiteTrust
 from tests.api.harness import Ebr, sign
-from tests.api.people import audit_entries
+from tests.api.people import audit_entries, signed_act
 from tests.api.sessions import ENDED, all_refused, api_token, page_cookie, ways_in, with_cookie
 from tests.api.steps import assert_error, started
 from tests.api.test_signing import STEP, signed_clearance, stored
@@ -102,7 +102,7 @@ async def test_disabling_an_account_ends_its_sessions_at_once(ebr: Ebr, trust: S
     user = new_user(ebr.engine, trust, password=PASSWORD, with_key=False, prefix="dis")
     ways = await ways_in(ebr.http, user, PASSWORD)
     reason = "left the company, ticket 88"
-    answer = await ebr.post("adam", f"/api/users/{user}/disable", json={"reason": reason})
+    answer = await ebr.post("adam", f"/api/users/{user}/disable", json=signed_act(reason))
     assert answer.status_code == 200, answer.text
     assert await all_refused(ebr.http, ways) == ENDED
     trail = await audit_entries(ebr, entity_id=user)
@@ -121,11 +121,11 @@ async def test_a_role_change_ends_every_session_and_needs_an_admin_and_a_reason(
         refused = await ebr.http.put(
             path,
             headers=await ebr.headers(someone),
-            json={"roles": ["qa"], "reason": "please"},
+            json=signed_act("please", by=someone, roles=["qa"]),
         )
         assert_error(refused, 403, "role_not_allowed")
     blank = await ebr.http.put(
-        path, headers=await ebr.headers("adam"), json={"roles": ["qa"], "reason": " "}
+        path, headers=await ebr.headers("adam"), json=signed_act(" ", roles=["qa"])
     )
     assert_error(blank, 422, "reason_required")
     assert (await ebr.http.get("/api/me", headers=ways.bearer())).status_code == 200
@@ -133,7 +133,7 @@ async def test_a_role_change_ends_every_session_and_needs_an_admin_and_a_reason(
     answer = await ebr.http.put(
         path,
         headers=await ebr.headers("adam"),
-        json={"roles": ["qa"], "reason": "moved to QA, form 12"},
+        json=signed_act("moved to QA, form 12", roles=["qa"]),
     )
     assert answer.status_code == 200, answer.text
     assert answer.json()["roles"] == ["qa"]
@@ -142,7 +142,7 @@ async def test_a_role_change_ends_every_session_and_needs_an_admin_and_a_reason(
     (changed,) = [e for e in trail if e["action"] == "user_roles_changed"]
     assert (changed["old_value"], changed["new_value"]) == (
         {"roles": [Role.OPERATOR.value]},
-        {"roles": ["qa"]},
+        {"roles": ["qa"], "record_id": f"account:{user}/3"},
     )
     again = await api_token(ebr.http, user, PASSWORD)
     me = await ebr.http.get("/api/me", headers={"Authorization": f"Bearer {again}"})

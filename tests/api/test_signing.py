@@ -13,7 +13,7 @@ from ebr.store.db import session_scope
 from ebr.store.signed_records import list_batch_records
 from ebr.trust import SiteTrust
 from tests.api.harness import Ebr, sign
-from tests.api.people import audit_entries, user_row
+from tests.api.people import audit_entries, signed_act, user_row
 from tests.api.steps import assert_error, complete, started
 from tests.people import new_user
 
@@ -99,7 +99,7 @@ async def test_five_wrong_signature_passwords_lock_the_account_until_an_admin_un
     assert "sessions_ended" in actions, "the lockout ended the person's sessions, audited"
 
     reason = "identity confirmed by phone, ticket 4711"
-    unlocked = await ebr.post("adam", f"/api/users/{user}/unlock", json={"reason": reason})
+    unlocked = await ebr.post("adam", f"/api/users/{user}/unlock", json=signed_act(reason))
     assert unlocked.status_code == 200, unlocked.text
     assert unlocked.json()["user_id"] == user
     assert (await login(ebr, user, PASSWORD)).status_code == 200
@@ -118,17 +118,22 @@ async def test_five_wrong_signature_passwords_lock_the_account_until_an_admin_un
 async def test_unlocking_needs_a_reason_and_an_admin(ebr: Ebr, trust: SiteTrust) -> None:
     user = new_user(ebr.engine, trust, password=PASSWORD, with_key=False, prefix="unl")
     path = f"/api/users/{user}/unlock"
-    missing = assert_error(await ebr.post("adam", path, json={}), 422, "invalid_request")
+    signature = {"signature": sign("adam", "approved")}
+    missing = assert_error(await ebr.post("adam", path, json=signature), 422, "invalid_request")
     assert [d["field"] for d in missing["details"]] == ["reason"]
-    empty = assert_error(await ebr.post("adam", path, json={"reason": ""}), 422, "invalid_request")
+    empty = assert_error(
+        await ebr.post("adam", path, json={**signature, "reason": ""}), 422, "invalid_request"
+    )
     assert [d["field"] for d in empty["details"]] == ["reason"]
     blank = assert_error(
-        await ebr.post("adam", path, json={"reason": "   "}), 422, "reason_required"
+        await ebr.post("adam", path, json=signed_act("   ")), 422, "reason_required"
     )
     assert blank["details"] == {"field": "reason"}
     for someone in ("quinn", "sam", "olga"):
         refused = assert_error(
-            await ebr.post(someone, path, json={"reason": "please"}), 403, "role_not_allowed"
+            await ebr.post(someone, path, json=signed_act("please", by=someone)),
+            403,
+            "role_not_allowed",
         )
         assert refused["details"] == {"required_roles": ["admin"]}
     assert not [
@@ -136,7 +141,7 @@ async def test_unlocking_needs_a_reason_and_an_admin(ebr: Ebr, trust: SiteTrust)
     ], "no refused unlock is in the trail"
     disable = f"/api/users/{user}/disable"
     blank = assert_error(
-        await ebr.post("adam", disable, json={"reason": " "}), 422, "reason_required"
+        await ebr.post("adam", disable, json=signed_act(" ")), 422, "reason_required"
     )
     assert blank["details"] == {"field": "reason"}
     assert user_row(ebr.engine, user).active, "a refused disable changes nothing"

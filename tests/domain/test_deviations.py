@@ -50,6 +50,7 @@ from ebr.domain.refusals import (
     UnknownDeviation,
     UnknownStep,
 )
+from ebr.domain.roles import Role
 from ebr.domain.signed_records import SignedRecord, step_record_id
 from ebr.domain.values import RecordedValue
 from tests.domain.builders import (
@@ -142,9 +143,12 @@ def _finished(recipe: Recipe) -> BatchState:
 
 def test_anyone_opens_a_deviation_with_a_description() -> None:
     check_new_deviation(
-        mini_recipe(), description="powder spilled on the floor", step_id="weigh-api"
+        mini_recipe(),
+        actor=OPERATOR,
+        description="powder spilled on the floor",
+        step_id="weigh-api",
     )
-    check_new_deviation(mini_recipe(), description="strange smell in room 3")
+    check_new_deviation(mini_recipe(), actor=AUDITOR, description="strange smell in room 3")
     dev = _opened(origin=Origin.MANUAL, opened_by=AUDITOR.user_id)
     assert (dev.stage, dev.classification, dev.disposition, dev.capa_ref) == (
         Stage.OPEN,
@@ -158,14 +162,23 @@ def test_anyone_opens_a_deviation_with_a_description() -> None:
 @pytest.mark.parametrize("description", [None, "", "  "])
 def test_a_deviation_needs_a_description(description: str | None) -> None:
     with pytest.raises(ReasonRequired) as caught:
-        check_new_deviation(mini_recipe(), description=description)
+        check_new_deviation(mini_recipe(), actor=OPERATOR, description=description)
     assert caught.value.details == {"field": "description"}
 
 
 def test_a_deviation_names_a_known_step() -> None:
     with pytest.raises(UnknownStep) as caught:
-        check_new_deviation(mini_recipe(), description="x", step_id="weigh-apl")
+        check_new_deviation(mini_recipe(), actor=OPERATOR, description="x", step_id="weigh-apl")
     assert caught.value.details == {"step_id": "weigh-apl"}
+
+
+def test_an_administrator_opens_no_deviation() -> None:
+    admin = Actor(user_id="adam", full_name="Adam Admin", roles=(Role.ADMIN, Role.AUDITOR))
+    with pytest.raises(RoleNotAllowed) as caught:
+        check_new_deviation(mini_recipe(), actor=admin, description="I saw something")
+    assert caught.value.message == (
+        "an administrator takes no part in GMP work and may not open a deviation"
+    )
 
 
 # out-of-limit values ----------------------------------------------------------------------------

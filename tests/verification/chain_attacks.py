@@ -3,7 +3,8 @@
 
 The targets are batch B-A's weighing (a step, seq 2), QA's disposition of B-A-DEV-1 (seq 7),
 QA's lift of hold B-A-H1 (seq 8) and the release of the batch (seq 11, the chain's last); then
-the second record of lot LOT-7 and the account record of omar; and QA's approval of redline
+the second record of lot LOT-7 and adam's change of omar's roles (seq 3 of his account, its
+last); and QA's approval of redline
 B-RL-RL1 (seq 3 of batch B-RL). Each is attacked the same ways:
 a column edited (the payload intact), the record re-signed with another user's key, re-signed
 consistently as someone else, removed, swapped with the record before it, moved to another
@@ -147,10 +148,10 @@ TARGETS = [
     ),
     Target(
         "account",
-        "account:omar/1",
+        "account:omar/3",
         "adam",
         ACCOUNT,
-        1,
+        3,
         {
             "subject_kind": "lot",
             "subject_id": "olga",
@@ -424,8 +425,8 @@ def _all() -> list[Attack]:
         _moved(TARGETS[2], batch_chain("B-B"), 7),
         _moved(TARGETS[3], batch_chain("B-B"), 7),
         _moved(TARGETS[4], Chain(kind=LOT.kind, id="LOT-8"), 1),
-        _moved(TARGETS[4], ACCOUNT, 2),
-        _moved(TARGETS[5], Chain(kind=ACCOUNT.kind, id="olga"), 1),
+        _moved(TARGETS[4], ACCOUNT, 4),
+        _moved(TARGETS[5], Chain(kind=ACCOUNT.kind, id="eve"), 1),
         _moved(TARGETS[6], batch_chain("B-B"), 7),
         Attack(
             "lot: its first record removed",

@@ -11,22 +11,30 @@ signing activity stores them (``tests.chains``), and the log is checkpointed wit
   and quinn's approval of it, then four step records, the added step's last (7 records);
 - recipe version TEST-MIX/1, saved (audited) and signed before the batches start: authored by
   sam, reviewed by rita, approved by quinn, each binding its content hash;
-- lot LOT-7 (identity verified, then approved for use) and the account of omar (approved by the
-  administrator).
+- lot LOT-7 (identity verified, then approved for use);
+- the demo users' accounts as seeding enrols them (``ebr.seed``: each created by adam, adam's
+  own self-signed as the site's founder, each identity confirmed by quinn, quinn's by adam: 16
+  records), then adam's signed changes: omar given the supervisor role too (account:omar seq 3),
+  ada disabled (account:ada seq 3); and aude locked out for good by five wrong passwords
+  (audited, unsigned), so ``ebr verify`` holds every user row to its chain and its lockouts.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from activities.audit_log import AuditLogActivities
+from ebr.accounts import Controls, change_roles, disable_user, open_signatory, sign_in
 from ebr.domain.meanings import Meaning
 from ebr.domain.redline_changes import RedlineContent
+from ebr.domain.refusals import Refusal
+from ebr.domain.roles import Role
 from ebr.domain.subjects import (
     Chain,
     ChainKind,
@@ -40,7 +48,7 @@ from ebr.domain.subjects import (
     step_subject,
 )
 from ebr.domain.values import RecordedValue
-from ebr.seed import DEMO_USERS, seed_demo
+from ebr.seed import DEMO_USERS, demo_password, seed_demo
 from ebr.store.audit import AuditRow
 from ebr.store.batches import insert_batch
 from ebr.store.db import session_scope
@@ -63,6 +71,15 @@ WEIGHT = RecordedValue(
 RECIPE = "TEST-MIX/1"
 LOT = Chain(kind=ChainKind.LOT, id="LOT-7")
 ACCOUNT = Chain(kind=ChainKind.ACCOUNT, id="omar")
+LOCKED = "aude"  # locked out until an administrator unlocks her
+LOCKOUT = Controls(
+    max_failures=5,
+    password_max_age=timedelta(days=90),
+    password_min_length=10,
+    signing_session=timedelta(minutes=15),
+    lockout=None,
+    throttle=timedelta(0),
+)
 RECIPE_VERSION = Chain(kind=ChainKind.RECIPE_VERSION, id=RECIPE)
 DISPOSITION = {"decision": "accept", "rework_steps": [], "capa_ref": "CAPA-7"}
 REDLINED = "B-RL"
@@ -108,7 +125,8 @@ class Site:
             "verified": self.entry_of["B-A/weigh-api/1/verified"],
             "released": self.entry_of["B-A/batch:B-A/released"],
             "lot_approved": self.entry_of["lot:LOT-7/2"],
-            "account_approved": self.entry_of["account:omar/1"],
+            "account_approved": self.entry_of["account:omar/3"],
+            "locked": self.entry_of["locked:aude"],
         }
 
 
@@ -142,6 +160,8 @@ def build_site(engine: Engine, trust: SiteTrust) -> Site:
     with session_scope(engine) as session:
         rows = session.exec(select(AuditRow).where(AuditRow.entity == "signed_record")).all()
         site.entry_of = {row.entity_id: row.idx for row in rows}
+        locked = session.exec(select(AuditRow).where(AuditRow.action == "account_locked")).one()
+        site.entry_of[f"locked:{locked.entity_id}"] = locked.idx
     return site
 
 
@@ -203,14 +223,22 @@ def decide_batch(chains: Chains, batch_id: str) -> None:
 
 
 def sign_other_chains(chains: Chains) -> None:
-    """Records outside any batch: a lot's two, an account's one."""
+    """Records outside any batch: a lot's two; adam's signed changes to two accounts; and a
+    lockout, audited as the sign-in refuses five wrong passwords."""
     lot = Subject(kind=SubjectKind.LOT, id=LOT.id)
     chains.append(LOT, lot, Meaning.VERIFIED, by="olga", comment="identity by NIR")
     chains.append(LOT, lot, Meaning.APPROVED, by="quinn", reason="certificate of analysis "
                        "checked", detail={"status": "approved"})  # fmt: skip
-    account = Subject(kind=SubjectKind.ACCOUNT, id=ACCOUNT.id)
-    chains.append(ACCOUNT, account, Meaning.APPROVED, by="adam", reason="trained operator",
-                       detail={"roles": ["operator"]}, station="office")  # fmt: skip
+    now, engine = datetime.now(UTC), chains.engine
+    adam = open_signatory(engine, user_id="adam", claimed_user_id="adam", station="office",
+                          password=demo_password("adam"), now=now, controls=LOCKOUT)  # fmt: skip
+    change_roles(engine, signatory=adam, user_id=ACCOUNT.id, roles=(Role.OPERATOR, Role.SUPERVISOR),
+                 reason="trained operator, now supervises line 2", now=now)  # fmt: skip
+    disable_user(engine, signatory=adam, user_id="ada", reason="left the company", now=now)
+    for attempt in range(LOCKOUT.max_failures):
+        with contextlib.suppress(Refusal):
+            sign_in(engine, user_id=LOCKED, password=f"guess-{attempt}", station="kiosk",
+                    now=now + timedelta(seconds=attempt + 1), controls=LOCKOUT)  # fmt: skip
 
 
 def _check() -> RecordedValue:

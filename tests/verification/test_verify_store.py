@@ -24,13 +24,14 @@ def test_a_clean_store_verifies_and_says_what_it_covered(store: Store) -> None:
     assert "the record store is consistent" in out
     for label, count in [
         ("users", "8"),
+        ("users as their signed account events leave them", "8"),
         ("keys (certificates)", "8"),
-        ("signed records", "30"),
+        ("signed records", "47"),
         ("batch chains", "3 (24 records)"),
         ("recipe-version chains", "1 (3 records)"),
         ("lot chains", "1 (2 records)"),
         ("equipment chains", "0 (0 records)"),
-        ("account chains", "1 (1 records)"),
+        ("account chains", "8 (18 records)"),
         ("redlines applied to their master", "1"),
         ("audit entries", str(store.site.latest)),
         ("recipe revisions (body, audited save, signatures)", "1"),

@@ -33,10 +33,16 @@ def password_of(user_id: str) -> str:
 
 
 def new_person(
-    site: Site, *, roles: tuple[Role, ...], password: str, admin_set: bool = False
+    site: Site,
+    *,
+    roles: tuple[Role, ...],
+    password: str,
+    admin_set: bool = False,
+    confirmed: bool = True,
 ) -> str:
     """A user of this test alone: with a signing key under ``password``, or (``admin_set``) with
-    a password an administrator set, no key, and a change required at the next sign-in."""
+    a password an administrator set, no key, and a change required at the next sign-in; their
+    identity confirmed by QA unless not ``confirmed``."""
     return new_user(
         site.engine,
         site.trust,
@@ -45,6 +51,7 @@ def new_person(
         with_key=not admin_set,
         must_change=admin_set,
         prefix="person",
+        confirmed=confirmed,
     )
 
 

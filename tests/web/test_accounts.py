@@ -1,5 +1,7 @@
-"""Account controls on the pages: lockout after failed signatures, and the password an
-administrator set, which must be changed before anything else (and opens no signing key)."""
+"""Account controls on the pages: lockout after failed signatures, the password an
+administrator set, which must be changed before anything else (and opens no signing key), and
+the accounts page: an administrator creates and changes accounts, QA confirms a person's
+identity, each signed; an unconfirmed person's signature is refused in words."""
 
 from __future__ import annotations
 
@@ -8,16 +10,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Locator, expect
 
 from ebr.domain.roles import Role
 from tests.web.pages import (
     HIDDEN_TOKEN,
+    batch_number,
     fill_signature,
     http_sign_in,
     is_locked,
     never_echoed,
     new_person,
+    password_of,
     post,
     records_of,
     shot,
@@ -115,3 +119,85 @@ async def test_the_password_page_needs_a_session_and_its_token(site: Site) -> No
         form = {"old_password": "ebr-demo-haddad", "new_password": "x", "repeat_password": "x"}
         assert (await http.post("/password", data=form)).status_code == 403
         assert (await http.post("/password", data={**form, "csrf_token": csrf})).status_code == 422
+
+
+async def test_an_admin_creates_an_account_and_qa_confirms_the_person_on_the_accounts_page(
+    browser: Browser, site: Site, screenshots: Path
+) -> None:
+    user_id = f"acc-{batch_number().lower()[4:]}"
+    adam = await sign_in(browser, site, "adam")
+    await adam.goto("/accounts")
+    form = adam.locator("#create-form")
+    await form.locator("#new-id").fill(user_id)
+    await form.locator("#new-name").fill("Ana Account")
+    await form.locator("input[name=roles][value=admin]").check()
+    await form.locator("input[name=roles][value=qa]").check()
+    await form.locator("#new-password").fill("Initial-pass-77")
+    await form.locator("#new-reason").fill("new QA hire, HR 12")
+    await sign_block(form, "new-sign", "adam")
+    answer = await post(adam, "#create-form button[type=submit]")
+    assert answer.status == 422
+    await expect(adam.locator("#create")).to_contain_text("An administrator holds no GMP role")
+    await shot(adam, screenshots, "accounts-admin-with-qa-refused")
+    form = adam.locator("#create-form")
+    await form.locator("#new-id").fill(user_id)
+    await form.locator("#new-name").fill("Ana Account")
+    await form.locator("input[name=roles][value=qa]").check()
+    await form.locator("#new-password").fill("Initial-pass-77")
+    await form.locator("#new-reason").fill("new QA hire, HR 12")
+    await sign_block(form, "new-sign", "adam")
+    assert (await post(adam, "#create-form button[type=submit]")).status == 303
+    await expect(adam.locator("#done")).to_have_text("Account created: signed.")
+    await expect(adam.locator(f"#account-{user_id} .identity")).to_contain_text(
+        "awaiting confirmation"
+    )
+    await expect(adam.locator(f"#identity-{user_id}")).to_have_count(0)  # QA's, not adam's
+    await adam.context.close()
+
+    quinn = await sign_in(browser, site, "quinn")
+    await quinn.goto("/accounts")
+    confirm = quinn.locator(f"#identity-{user_id}")
+    await confirm.get_by_label("How was the identity checked?").fill("passport seen in person")
+    await fill_signature(confirm, "quinn", "not-quinns-password-1")
+    assert (await post(quinn, f"#identity-{user_id} button[type=submit]")).status == 401
+    await expect(quinn.locator(f"#identity-{user_id} .alert")).to_contain_text("Not signed.")
+    confirm = quinn.locator(f"#identity-{user_id}")
+    await confirm.get_by_label("How was the identity checked?").fill("passport seen in person")
+    await fill_signature(confirm, "quinn")
+    assert (await post(quinn, f"#identity-{user_id} button[type=submit]")).status == 303
+    await expect(quinn.locator("#done")).to_have_text("Identity confirmed: signed (verified).")
+    await expect(quinn.locator(f"#account-{user_id} .identity")).to_have_text("confirmed by quinn")
+    await shot(quinn, screenshots, "accounts-identity-confirmed")
+    await quinn.context.close()
+
+    olga = await sign_in(browser, site, "olga")
+    answer = await olga.goto("/accounts")
+    assert answer is not None and answer.status == 403
+    await olga.context.close()
+
+
+async def sign_block(form: Locator, prefix: str, user_id: str) -> None:
+    """The signing block of a form that has a user id and a password of its own too."""
+    await form.locator(f"#{prefix}-user").fill(user_id)
+    await form.locator(f"#{prefix}-password").fill(password_of(user_id))
+
+
+async def test_an_unconfirmed_person_cannot_sign_a_step_on_the_pages(
+    browser: Browser, site: Site, screenshots: Path
+) -> None:
+    password = "Unconfirmed-pass-3"
+    person = new_person(site, roles=(Role.OPERATOR,), password=password, confirmed=False)
+    number = await started(site)
+    page = await sign_in(browser, site, person, password)
+    await page.goto(f"/batches/{number}")
+    form = page.locator(CLEARANCE)
+    await form.get_by_label("Yes").check()
+    await fill_signature(form, person, password)
+    answer = await post(page, f"{CLEARANCE} button[type=submit]")
+    assert answer.status == 403
+    await expect(page.locator("#refusal")).to_contain_text(
+        "Your identity has not been confirmed yet: QA or a supervisor must confirm it"
+    )
+    await shot(page, screenshots, "batch-identity-not-confirmed")
+    assert records_of(site, number) == 0
+    await page.context.close()

@@ -181,7 +181,7 @@ async def open_bench(
     plant.started.append(number)
     # Never before the wall clock: the recipe's approvers are certified from now.
     now = max(await env.get_current_time(), datetime.now(UTC))
-    approved(plant, desk, recipe, now)
+    now = approved(plant, desk, recipe, now)
     header = header_for(recipe, number).model_copy(update={"created_at": now})
     handle: Handle = await plant.client.start_workflow(
         BatchWorkflow.run,
@@ -205,7 +205,7 @@ def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
 
 
-def approved(plant: Plant, desk: Desk, recipe: Recipe, at: datetime) -> None:
+def approved(plant: Plant, desk: Desk, recipe: Recipe, at: datetime) -> datetime:
     """The recipe approved as change control approves it (the report reads it from the store,
     and ``ebr verify`` holds each batch to a version effective at its start)."""
     chains = Chains(plant.engine, desk.trust)
@@ -218,7 +218,9 @@ def approved(plant: Plant, desk: Desk, recipe: Recipe, at: datetime) -> None:
         else:  # enrolled for an earlier bench of this store: ``enrol`` wrapped it so
             key = unwrap_key(WrappedKey.from_json(row.wrapped), f"pw-{user_id}")
             chains.users[user_id] = SigningUser(user_id, user_id, key, row.key_id)
-    approve_recipe(chains, recipe, signers, at=at)
+    moment = max(at, datetime.now(UTC))  # not before the keys just certified
+    approve_recipe(chains, recipe, signers, at=moment)
+    return moment
 
 
 async def fresh_clock() -> AsyncIterator[WorkflowEnvironment]:
