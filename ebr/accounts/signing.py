@@ -108,19 +108,9 @@ def open_signing_key(
 def _refuse_other_signer(
     engine: Engine, *, user_id: str, claimed: str, station: str, now: datetime
 ) -> None:
-    with session_scope(engine) as session:
-        audit(
-            session,
-            event_key=f"signature_refused/{user_id}/{now.isoformat()}",
-            at=now,
-            actor=user_id,
-            station=station,
-            action="signature_refused",
-            entity="user",
-            entity_id=user_id,
-            new_value={"claimed_user_id": claimed[:64]},
-            reason="the signature names another user than the one signed in",
-        )
+    _audit_refused(engine, user_id=user_id, station=station, now=now,
+                   reason="the signature names another user than the one signed in",
+                   new_value={"claimed_user_id": claimed[:64]})  # fmt: skip
     raise SignerNotSignedIn(
         f"the signature names user {claimed[:64]!r}, but this session is {user_id!r}'s: a "
         "session signs only as the person signed in. Nothing was signed or recorded",
@@ -129,18 +119,8 @@ def _refuse_other_signer(
 
 
 def _refuse_unconfirmed(engine: Engine, *, user_id: str, station: str, now: datetime) -> None:
-    with session_scope(engine) as session:
-        audit(
-            session,
-            event_key=f"signature_refused/{user_id}/{now.isoformat()}",
-            at=now,
-            actor=user_id,
-            station=station,
-            action="signature_refused",
-            entity="user",
-            entity_id=user_id,
-            reason="identity not confirmed",
-        )
+    _audit_refused(engine, user_id=user_id, station=station, now=now,
+                   reason="identity not confirmed")  # fmt: skip
     raise IdentityNotConfirmed(
         "your identity has not been confirmed yet: QA or a supervisor must confirm it (on the "
         "Accounts page) before you sign any record. Nothing was signed",
@@ -153,3 +133,28 @@ def _session_lapsed(user: UserRow, *, now: datetime, controls: Controls) -> bool
     if last is None or (user.last_login_at is not None and last < user.last_login_at):
         return True
     return now - last > controls.signing_session
+
+
+def _audit_refused(
+    engine: Engine,
+    *,
+    user_id: str,
+    station: str,
+    now: datetime,
+    reason: str,
+    new_value: dict[str, str] | None = None,
+) -> None:
+    """A refused signature is audited, in its own transaction, before the refusal is raised."""
+    with session_scope(engine) as session:
+        audit(
+            session,
+            event_key=f"signature_refused/{user_id}/{now.isoformat()}",
+            at=now,
+            actor=user_id,
+            station=station,
+            action="signature_refused",
+            entity="user",
+            entity_id=user_id,
+            new_value=new_value,
+            reason=reason,
+        )
